@@ -1,0 +1,103 @@
+//! One hyper HTTP/1.1 listener per port. Each server decides per request
+//! what to do (SOAP paths, WebSocket upgrades, 404), so SOAP and OCPP-J share
+//! a port the way a Central System's stations expect.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub type Body = Full<Bytes>;
+
+/// How long a client may take to send its request head: a slow or silent
+/// client does not hold a connection open for ever.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    #[error("port {port} is already in use by another program or node; choose another port")]
+    InUse { port: u16 },
+    #[error("cannot listen on {addr}: {source}")]
+    Other { addr: SocketAddr, source: std::io::Error },
+}
+
+/// Binds now, so a busy port is reported to the node at once.
+pub fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, ListenError> {
+    let to_error = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::AddrInUse => ListenError::InUse { port: addr.port() },
+        _ => ListenError::Other { addr, source },
+    };
+    let listener = std::net::TcpListener::bind(addr).map_err(to_error)?;
+    listener.set_nonblocking(true).map_err(to_error)?;
+    Ok(listener)
+}
+
+/// Handles one request; gets the tracker so upgraded connections are tracked too.
+pub trait Handler: Send + Sync + 'static {
+    fn handle(self: Arc<Self>, req: Request<Incoming>) -> impl Future<Output = Response<Body>> + Send;
+}
+
+/// Accepts connections until `cancel`; every task it starts is in `tracker`.
+pub async fn serve<H: Handler>(
+    listener: std::net::TcpListener,
+    handler: Arc<H>,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(_) => return,
+    };
+    loop {
+        let accepted = tokio::select! {
+            _ = cancel.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone()));
+            }
+            // Out of file descriptors or similar: wait instead of spinning.
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    // Dropping the listener here frees the port before `close` resolves.
+}
+
+async fn serve_connection<H: Handler>(stream: tokio::net::TcpStream, handler: Arc<H>, cancel: CancellationToken) {
+    let service = hyper::service::service_fn(move |req| {
+        let handler = handler.clone();
+        async move { Ok::<_, std::convert::Infallible>(handler.handle(req).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(64 * 1024)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = cancel.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+        }
+    }
+}
+
+pub fn text_response(status: u16, text: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(Full::new(Bytes::from(text.to_owned())))
+        .unwrap_or_default()
+}

@@ -1,0 +1,228 @@
+//! Station CALLs waiting for the flow's answer.
+//!
+//! Each CALL that goes out of a `CS server` carries a fresh `msgId`; the
+//! `server response` node hands it back with the answer. The table is
+//! process-wide because `server response` is not tied to one server, as in
+//! the original. Every entry has a deadline: the server's sweeper answers the
+//! station with a CALLERROR when the flow stays silent.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use tokio::time::Instant;
+
+use super::connection::{ConnCmd, ConnTx};
+use super::frame::{self, ErrorCode};
+
+pub struct PendingAnswer {
+    pub tx: ConnTx,
+    pub frame_id: String,
+}
+
+static PENDING: LazyLock<Mutex<HashMap<String, PendingAnswer>>> = LazyLock::new(Default::default);
+
+fn pending() -> MutexGuard<'static, HashMap<String, PendingAnswer>> {
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Why the flow's answer could not be sent.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AnswerError {
+    #[error("no station request is waiting for msgId \"{0}\": it was answered already, its answer timeout passed, or msg.msgId was changed on the way")]
+    UnknownMsgId(String),
+    #[error("msg.payload must be an object (the body of the answer), got {0}")]
+    NotAnObject(&'static str),
+    #[error("msg.payload is a CALLERROR (msgType 4) but ErrorCode {0:?} is not an OCPP 1.6 error code; use one of: {1}")]
+    BadErrorCode(String, String),
+    #[error("msg.payload is a CALLERROR (msgType 4) but {0}")]
+    BadCallError(&'static str),
+    #[error("station {0} disconnected before the answer could be sent")]
+    StationGone(String),
+}
+
+/// Remembers a CALL until the flow answers it.
+pub fn wait_for_answer(msg_id: String, answer: PendingAnswer) {
+    pending().insert(msg_id, answer);
+}
+
+/// Sends the flow's answer: a CALLRESULT, or a CALLERROR when the payload
+/// says `msgType: 4` (the documented shape for answering with an error).
+pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
+    // Check the payload before taking the entry, so a bad payload can be
+    // corrected and sent again within the deadline.
+    let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
+    let kind = classify(payload)?;
+    let entry = pending()
+        .remove(msg_id)
+        .ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
+    let text = match kind {
+        Answer::Result => frame::call_result(&entry.frame_id, payload.trim()),
+        Answer::Error { code, description, details } => {
+            frame::call_error(&entry.frame_id, code, &description, details.as_deref())
+        }
+    };
+    entry
+        .tx
+        .send(ConnCmd::Send(text))
+        .map_err(|_| AnswerError::StationGone(entry.tx.cb_id().to_string()))
+}
+
+/// Answers a CALL the flow left unanswered, if it is still waiting.
+fn expire(msg_id: &str, timeout_s: u64) -> Option<Arc<str>> {
+    let entry = pending().remove(msg_id)?;
+    let text = frame::call_error(
+        &entry.frame_id,
+        ErrorCode::InternalError,
+        &format!("the Central System did not answer within {timeout_s} s"),
+        None,
+    );
+    let _ = entry.tx.send(ConnCmd::Send(text));
+    Some(entry.tx.cb_id())
+}
+
+enum Answer {
+    Result,
+    Error { code: ErrorCode, description: String, details: Option<String> },
+}
+
+#[derive(Deserialize)]
+struct Peek<'a> {
+    #[serde(rename = "msgType")]
+    msg_type: Option<serde_json::Value>,
+    #[serde(rename = "ErrorCode")]
+    error_code: Option<serde_json::Value>,
+    #[serde(rename = "ErrorDescription")]
+    error_description: Option<serde_json::Value>,
+    #[serde(rename = "ErrorDetails", borrow)]
+    error_details: Option<&'a RawValue>,
+}
+
+fn classify(payload: &str) -> Result<Answer, AnswerError> {
+    let trimmed = payload.trim_start();
+    let kind = match trimmed.as_bytes().first() {
+        Some(b'{') => None,
+        Some(b'[') => Some("an array"),
+        Some(b'"') => Some("a string"),
+        Some(b't' | b'f') => Some("a boolean"),
+        Some(b'n') => Some("null"),
+        Some(_) => Some("a number"),
+        None => Some("nothing"),
+    };
+    if let Some(kind) = kind {
+        return Err(AnswerError::NotAnObject(kind));
+    }
+    let peek: Peek = serde_json::from_str(trimmed).map_err(|_| AnswerError::NotAnObject("invalid JSON"))?;
+    if peek.msg_type.as_ref().and_then(|v| v.as_u64()) != Some(4) {
+        return Ok(Answer::Result);
+    }
+    let code_text = match peek.error_code {
+        Some(serde_json::Value::String(s)) => s,
+        Some(_) => return Err(AnswerError::BadCallError("ErrorCode is not a string")),
+        None => return Err(AnswerError::BadCallError("ErrorCode is missing")),
+    };
+    let code = ErrorCode::parse(&code_text).ok_or_else(|| AnswerError::BadErrorCode(code_text, ErrorCode::names()))?;
+    let description = match peek.error_description {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s,
+        Some(_) => return Err(AnswerError::BadCallError("ErrorDescription is not a string")),
+    };
+    let details = match peek.error_details {
+        None => None,
+        Some(raw) if raw.get().starts_with('{') => Some(raw.get().to_owned()),
+        Some(_) => return Err(AnswerError::BadCallError("ErrorDetails is not an object")),
+    };
+    Ok(Answer::Error { code, description, details })
+}
+
+/// One server's deadlines, in the order the CALLs arrived. All of a server's
+/// CALLs share one timeout, so arrival order is deadline order and the sweep
+/// only ever looks at the front: no timer per CALL, however many stations.
+pub struct Deadlines {
+    queue: Mutex<VecDeque<(Instant, String)>>,
+    timeout: std::time::Duration,
+}
+
+impl Deadlines {
+    pub fn new(timeout: std::time::Duration) -> Self {
+        Self { queue: Mutex::new(VecDeque::new()), timeout }
+    }
+
+    pub fn push(&self, msg_id: String) {
+        let deadline = Instant::now() + self.timeout;
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push_back((deadline, msg_id));
+    }
+
+    /// Answers every expired CALL still waiting; returns the stations concerned.
+    pub fn sweep(&self, now: Instant) -> Vec<Arc<str>> {
+        let mut expired_ids = Vec::new();
+        {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            while queue.front().is_some_and(|(d, _)| *d <= now) {
+                expired_ids.extend(queue.pop_front().map(|(_, id)| id));
+            }
+        }
+        let secs = self.timeout.as_secs();
+        expired_ids.iter().filter_map(|id| expire(id, secs)).collect()
+    }
+
+    /// Forgets every CALL of a server that is closing.
+    pub fn clear(&self) {
+        let ids: Vec<String> = self
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .map(|(_, id)| id)
+            .collect();
+        let mut table = pending();
+        for id in ids {
+            table.remove(&id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocppj::connection::conn_channel;
+    use std::time::Duration;
+
+    #[test]
+    fn answers_become_callresults_or_callerrors() {
+        let (tx, mut rx) = conn_channel("CP1".into());
+        wait_for_answer("m1".into(), PendingAnswer { tx: tx.clone(), frame_id: "f1".into() });
+        answer("m1", Some(r#"{"currentTime":"2026-01-01T00:00:00Z"}"#)).unwrap();
+        match rx.try_recv().unwrap() {
+            ConnCmd::Send(t) => assert_eq!(t, r#"[3,"f1",{"currentTime":"2026-01-01T00:00:00Z"}]"#),
+            _ => panic!(),
+        }
+        assert_eq!(answer("m1", Some("{}")), Err(AnswerError::UnknownMsgId("m1".into())));
+
+        wait_for_answer("m2".into(), PendingAnswer { tx, frame_id: "f2".into() });
+        let bad = answer("m2", Some(r#"{"msgType":4,"ErrorCode":"Nope"}"#)).unwrap_err();
+        assert!(matches!(bad, AnswerError::BadErrorCode(..)));
+        assert_eq!(answer("m2", Some("[1]")), Err(AnswerError::NotAnObject("an array")));
+        answer("m2", Some(r#"{"msgType":4,"ErrorCode":"NotSupported","ErrorDescription":"no","ErrorDetails":{"a":1}}"#)).unwrap();
+        match rx.try_recv().unwrap() {
+            ConnCmd::Send(t) => assert_eq!(t, r#"[4,"f2","NotSupported","no",{"a":1}]"#),
+            _ => panic!(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sweep_answers_late_calls_with_internal_error() {
+        let (tx, mut rx) = conn_channel("CP-SWEEP".into());
+        let deadlines = Deadlines::new(Duration::from_millis(10));
+        wait_for_answer("late".into(), PendingAnswer { tx, frame_id: "f".into() });
+        deadlines.push("late".into());
+        assert!(deadlines.sweep(Instant::now()).is_empty());
+        let expired = deadlines.sweep(Instant::now() + Duration::from_millis(20));
+        assert_eq!(expired.len(), 1);
+        match rx.try_recv().unwrap() {
+            ConnCmd::Send(t) => assert!(t.starts_with(r#"[4,"f","InternalError","#)),
+            _ => panic!(),
+        }
+        assert!(matches!(answer("late", Some("{}")), Err(AnswerError::UnknownMsgId(_))));
+    }
+}

@@ -1,0 +1,180 @@
+//! CALLs from the Central System to a station (`CS request JSON`).
+
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::connection::ConnCmd;
+use super::frame::push_json_str;
+use super::registry;
+use super::session::OutgoingCall;
+
+/// How a CALL ended. Serialised for JavaScript by [`CallOutcome::to_json`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// The CALLRESULT payload, raw JSON object text.
+    Result(String),
+    /// The station answered with a CALLERROR.
+    CallError { code: String, description: String, details: String },
+    /// The CALL never got an answer, or never went out.
+    Failed { failure: Failure, message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    Timeout,
+    NotConnected,
+    QueueFull,
+    Disconnected,
+    Invalid,
+}
+
+impl Failure {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Timeout => "Timeout",
+            Self::NotConnected => "NotConnected",
+            Self::QueueFull => "QueueFull",
+            Self::Disconnected => "Disconnected",
+            Self::Invalid => "Invalid",
+        }
+    }
+}
+
+impl CallOutcome {
+    pub fn timeout(cb: &str, action: &str) -> Self {
+        Self::failed(Failure::Timeout, format!("{cb} did not answer {action} in time"))
+    }
+    pub fn disconnected(cb: &str) -> Self {
+        Self::failed(Failure::Disconnected, format!("{cb} disconnected before answering"))
+    }
+    pub fn queue_full(cb: &str, limit: usize) -> Self {
+        Self::failed(
+            Failure::QueueFull,
+            format!("{limit} requests are already waiting for {cb}; raise the CS server's queue limit or send less often"),
+        )
+    }
+    pub fn invalid(message: String) -> Self {
+        Self::failed(Failure::Invalid, message)
+    }
+    fn failed(failure: Failure, message: String) -> Self {
+        Self::Failed { failure, message }
+    }
+
+    /// `{"result":{..}}`, `{"callError":{"code","description","details"}}` or
+    /// `{"failure":"Timeout","message":".."}`.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        match self {
+            Self::Result(payload) => {
+                out.push_str(r#"{"result":"#);
+                out.push_str(payload);
+                out.push('}');
+            }
+            Self::CallError { code, description, details } => {
+                out.push_str(r#"{"callError":{"code":"#);
+                push_json_str(&mut out, code);
+                out.push_str(r#","description":"#);
+                push_json_str(&mut out, description);
+                out.push_str(r#","details":"#);
+                out.push_str(details);
+                out.push_str("}}");
+            }
+            Self::Failed { failure, message } => {
+                out.push_str(r#"{"failure":"#);
+                push_json_str(&mut out, failure.as_str());
+                out.push_str(r#","message":"#);
+                push_json_str(&mut out, message);
+                out.push('}');
+            }
+        }
+        out
+    }
+}
+
+/// A CALL a flow asks for.
+pub struct CallRequest {
+    pub cb_id: String,
+    pub action: String,
+    /// Raw JSON object text.
+    pub payload: String,
+    pub timeout: Duration,
+    pub message_id: Option<String>,
+}
+
+/// Sends a CALL to a connected station and waits for its outcome.
+pub async fn call_station(req: CallRequest) -> CallOutcome {
+    if let Err(message) = validate(&req) {
+        return CallOutcome::invalid(message);
+    }
+    let Some(tx) = registry::lookup(&req.cb_id) else {
+        return CallOutcome::failed(
+            Failure::NotConnected,
+            format!("station {} is not connected to any CS server", req.cb_id),
+        );
+    };
+    let (reply, outcome) = oneshot::channel();
+    let call = OutgoingCall {
+        id: req.message_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        action: req.action,
+        payload: req.payload,
+        deadline: Instant::now() + req.timeout,
+        reply,
+    };
+    if tx.send(ConnCmd::Call(call)).is_err() {
+        return CallOutcome::disconnected(&req.cb_id);
+    }
+    outcome.await.unwrap_or_else(|_| CallOutcome::disconnected(&req.cb_id))
+}
+
+fn validate(req: &CallRequest) -> Result<(), String> {
+    if req.action.is_empty() {
+        return Err("no command: set msg.payload.command or the node's Command".into());
+    }
+    if !req.action.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("command {:?} is not an OCPP action name", req.action));
+    }
+    if let Some(id) = &req.message_id {
+        if id.is_empty() || id.chars().count() > super::frame::MAX_ID_LEN {
+            return Err(format!("MessageId {id:?} must have 1 to 36 characters"));
+        }
+    }
+    match serde_json::from_str::<&serde_json::value::RawValue>(&req.payload) {
+        Ok(raw) if raw.get().starts_with('{') => Ok(()),
+        _ => Err("the request's data must be a JSON object".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(action: &str, payload: &str) -> CallRequest {
+        CallRequest {
+            cb_id: "NOBODY".into(),
+            action: action.into(),
+            payload: payload.into(),
+            timeout: Duration::from_secs(1),
+            message_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_requests_and_absent_stations_fail_clearly() {
+        assert!(matches!(call_station(req("", "{}")).await, CallOutcome::Failed { failure: Failure::Invalid, .. }));
+        assert!(matches!(call_station(req("Get Configuration", "{}")).await, CallOutcome::Failed { failure: Failure::Invalid, .. }));
+        assert!(matches!(call_station(req("Reset", "[]")).await, CallOutcome::Failed { failure: Failure::Invalid, .. }));
+        assert!(matches!(call_station(req("Reset", "{}")).await, CallOutcome::Failed { failure: Failure::NotConnected, .. }));
+    }
+
+    #[test]
+    fn outcomes_serialise_to_json() {
+        let v: serde_json::Value = serde_json::from_str(
+            &CallOutcome::CallError { code: "NotSupported".into(), description: "x".into(), details: "{}".into() }.to_json(),
+        )
+        .unwrap();
+        assert_eq!(v["callError"]["code"], "NotSupported");
+        let v: serde_json::Value = serde_json::from_str(&CallOutcome::timeout("CP", "Reset").to_json()).unwrap();
+        assert_eq!(v["failure"], "Timeout");
+    }
+}

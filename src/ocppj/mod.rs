@@ -1,0 +1,18 @@
+//! OCPP-J: OCPP over WebSocket with JSON payloads (1.6 in this version).
+//!
+//! - [`frame`]: parsing and writing RPC frames, the CALLERROR codes.
+//! - [`session`]: one CALL in flight per direction, a bounded queue behind it.
+//! - [`connection`]: one station's link on the Central System side.
+//! - [`server`]: upgrades on `<path16j>/<chargeBoxId>`, shutdown.
+//! - [`answers`], [`calls`], [`registry`]: the process-wide tables that let
+//!   `server response` and `CS request JSON` reach any server's stations.
+//! - [`msgs`]: the Node-RED msgs the `CS server` node sends.
+
+pub mod answers;
+pub mod calls;
+pub mod connection;
+pub mod frame;
+pub mod msgs;
+pub mod registry;
+pub mod server;
+pub mod session;

@@ -1,0 +1,158 @@
+//! Process-wide tables: which station is connected where, and the Basic-auth
+//! passwords set with `LOCAL_SET_ALL_AUTH_EVSES`.
+//!
+//! They are process-wide because the nodes that use them are: a `CS request
+//! JSON` node names a station, not a server, exactly as in the original.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+use super::connection::ConnTx;
+
+pub struct Station {
+    pub conn_id: u64,
+    pub tx: ConnTx,
+}
+
+static STATIONS: LazyLock<Mutex<HashMap<Arc<str>, Station>>> = LazyLock::new(Default::default);
+static PASSWORDS: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Default::default);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records a new connection; returns the one it replaces, which the caller closes.
+pub fn register(cb_id: Arc<str>, station: Station) -> Option<Station> {
+    lock(&STATIONS).insert(cb_id, station)
+}
+
+/// Forgets a connection, unless a newer one with the same id took its place.
+pub fn unregister(cb_id: &str, conn_id: u64) {
+    let mut stations = lock(&STATIONS);
+    if stations.get(cb_id).is_some_and(|s| s.conn_id == conn_id) {
+        stations.remove(cb_id);
+    }
+}
+
+pub fn lookup(cb_id: &str) -> Option<ConnTx> {
+    lock(&STATIONS).get(cb_id).map(|s| s.tx.clone())
+}
+
+pub fn is_online(cb_id: &str) -> bool {
+    lock(&STATIONS).contains_key(cb_id)
+}
+
+pub fn online() -> Vec<String> {
+    let mut ids: Vec<String> = lock(&STATIONS).keys().map(|k| k.to_string()).collect();
+    ids.sort();
+    ids
+}
+
+/// Merges passwords in, as the original's `LOCAL_SET_ALL_AUTH_EVSES` does;
+/// an empty password removes the station's entry.
+pub fn set_passwords(entries: HashMap<String, String>) {
+    let mut table = lock(&PASSWORDS);
+    for (cb_id, password) in entries {
+        if password.is_empty() {
+            table.remove(&cb_id);
+        } else {
+            table.insert(cb_id, password);
+        }
+    }
+}
+
+/// OCPP security profile 1: a station with a password must present HTTP Basic
+/// auth with its own id as user; a station without one is let in (the
+/// original's policy, kept so existing installations keep working).
+pub fn authorised(cb_id: &str, authorization: Option<&[u8]>) -> bool {
+    let table = lock(&PASSWORDS);
+    let Some(expected) = table.get(cb_id) else {
+        return true;
+    };
+    let Some((user, password)) = authorization.and_then(decode_basic) else {
+        return false;
+    };
+    // Compare both parts in full, whatever the first says, so timing tells nothing.
+    let user_ok = constant_time_eq(user.as_bytes(), cb_id.as_bytes());
+    let password_ok = constant_time_eq(password.as_bytes(), expected.as_bytes());
+    user_ok & password_ok
+}
+
+fn decode_basic(header: &[u8]) -> Option<(String, String)> {
+    let header = std::str::from_utf8(header).ok()?.trim();
+    let (scheme, encoded) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64_decode(encoded.trim())?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, x) in a.iter().enumerate() {
+        diff |= usize::from(x ^ b.get(i % b.len().max(1)).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+fn base64_decode(input: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let bytes = input.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= value(c)? << (18 - 6 * i);
+        }
+        let produced = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        out.extend_from_slice(&acc.to_be_bytes()[1..1 + produced]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_is_required_only_for_stations_with_a_password() {
+        set_passwords(HashMap::from([("AUTH-CP".to_string(), "s3cret".to_string())]));
+        assert!(authorised("OPEN-CP", None));
+        assert!(!authorised("AUTH-CP", None));
+        // "AUTH-CP:s3cret"
+        assert!(authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDpzM2NyZXQ=")));
+        // "AUTH-CP:wrong"
+        assert!(!authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDp3cm9uZw==")));
+        // "OTHER:s3cret": the user must be the station's own id
+        assert!(!authorised("AUTH-CP", Some(b"Basic T1RIRVI6czNjcmV0")));
+        assert!(!authorised("AUTH-CP", Some(b"Bearer x")));
+        set_passwords(HashMap::from([("AUTH-CP".to_string(), String::new())]));
+        assert!(authorised("AUTH-CP", None));
+    }
+
+    #[test]
+    fn base64_decodes_with_and_without_padding() {
+        assert_eq!(base64_decode("YQ==").unwrap(), b"a");
+        assert_eq!(base64_decode("YWI").unwrap(), b"ab");
+        assert_eq!(base64_decode("YWJj").unwrap(), b"abc");
+        assert!(base64_decode("Y").is_none());
+        assert!(base64_decode("Y$==").is_none());
+    }
+}

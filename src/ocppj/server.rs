@@ -1,0 +1,370 @@
+//! The Central System's OCPP-J service: routes `<path16j>/<chargeBoxId>`
+//! upgrades to connection tasks, owns the answer deadlines, and shuts down
+//! completely (port free, tasks ended) before `close` returns.
+
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::WebSocketStream;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::answers::Deadlines;
+use super::connection::Connection;
+use super::msgs;
+use crate::events::{Deliver, EventSink};
+use crate::listener::{self, text_response, Body, Handler, ListenError};
+
+/// The only OCPP-J subprotocol this version speaks.
+pub const SUBPROTOCOL_16: &str = "ocpp1.6";
+
+/// Options as the node passes them (JSON, camelCase). Defaults are those of
+/// the design notes; each is documented in the node's help.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServerOptions {
+    pub port: u16,
+    /// Address to bind; all interfaces (IPv6 and IPv4) when absent.
+    pub host: Option<IpAddr>,
+    /// Path prefix of the OCPP-J service; `None` disables it.
+    pub json_path: Option<String>,
+    pub answer_timeout_s: f64,
+    /// 0 turns pings off.
+    pub ping_interval_s: f64,
+    pub max_frame_kb: usize,
+    pub max_queued: usize,
+    pub require_subprotocol: bool,
+    /// Emit every frame for the node's second output.
+    pub raw_log: bool,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            host: None,
+            json_path: Some("/ocpp".into()),
+            answer_timeout_s: 60.0,
+            ping_interval_s: 30.0,
+            max_frame_kb: 1024,
+            max_queued: 100,
+            require_subprotocol: false,
+            raw_log: false,
+        }
+    }
+}
+
+/// Validated, ready-to-use settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub json_prefix: Option<String>,
+    pub answer_timeout: Duration,
+    pub ping_interval: Option<Duration>,
+    pub max_frame_bytes: usize,
+    pub max_queued: usize,
+    pub require_subprotocol: bool,
+    pub raw_log: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Listen(#[from] ListenError),
+    #[error("invalid option: {0}")]
+    Option(String),
+}
+
+impl ServerOptions {
+    fn validate(&self) -> Result<ServerConfig, ServerError> {
+        let seconds = |name: &str, v: f64, min: f64| {
+            if v.is_finite() && v >= min && v <= 86_400.0 {
+                Ok(Duration::from_secs_f64(v))
+            } else {
+                Err(ServerError::Option(format!("{name} must be a number of seconds from {min} to 86400, got {v}")))
+            }
+        };
+        let answer_timeout = seconds("answerTimeout", self.answer_timeout_s, 0.1)?;
+        let ping = seconds("pingInterval", self.ping_interval_s, 0.0)?;
+        if !(1..=65_536).contains(&self.max_frame_kb) {
+            return Err(ServerError::Option(format!("maxFrameKB must be from 1 to 65536, got {}", self.max_frame_kb)));
+        }
+        if !(1..=100_000).contains(&self.max_queued) {
+            return Err(ServerError::Option(format!("maxQueued must be from 1 to 100000, got {}", self.max_queued)));
+        }
+        Ok(ServerConfig {
+            json_prefix: self.json_path.as_deref().map(normalise_prefix),
+            answer_timeout,
+            ping_interval: (!ping.is_zero()).then_some(ping),
+            max_frame_bytes: self.max_frame_kb * 1024,
+            max_queued: self.max_queued,
+            require_subprotocol: self.require_subprotocol,
+            raw_log: self.raw_log,
+        })
+    }
+}
+
+/// `"/"`, `""` and `"/ocpp/"` become `""`, `""` and `"/ocpp"`: the prefix the
+/// id's segment follows. (The original's default `"/"` made JSON unreachable.)
+fn normalise_prefix(path: &str) -> String {
+    let trimmed = path.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else if trimmed.starts_with('/') {
+        trimmed.to_owned()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+/// The charge box id in `<prefix>/<id>[/]`, percent-decoded; `None` when the
+/// path is not the service's. The prefix matches case-insensitively, as the
+/// original's Express routes did.
+pub fn charge_box_id(prefix: &str, path: &str) -> Option<String> {
+    let head = path.get(..prefix.len())?;
+    if !head.eq_ignore_ascii_case(prefix) {
+        return None;
+    }
+    let rest = path[prefix.len()..].strip_prefix('/')?;
+    let segment = rest.strip_suffix('/').unwrap_or(rest);
+    if segment.is_empty() || segment.contains('/') {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(segment).decode_utf8().ok()?;
+    (!decoded.is_empty()).then(|| decoded.into_owned())
+}
+
+pub(crate) struct ServerShared {
+    pub config: ServerConfig,
+    pub sink: Arc<EventSink>,
+    pub deadlines: Deadlines,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+    next_conn_id: AtomicU64,
+}
+
+/// A running Central System listener.
+pub struct CsServer {
+    shared: Arc<ServerShared>,
+    port: u16,
+}
+
+impl CsServer {
+    /// Binds the port and starts serving; must run inside the tokio runtime.
+    pub fn start(options: ServerOptions, deliver: Deliver) -> Result<Self, ServerError> {
+        let config = options.validate()?;
+        let host = options.host.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
+        let port = std_listener.local_addr().map(|a| a.port()).unwrap_or(options.port);
+        let shared = Arc::new(ServerShared {
+            deadlines: Deadlines::new(config.answer_timeout),
+            config,
+            sink: EventSink::start(deliver),
+            cancel: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            next_conn_id: AtomicU64::new(1),
+        });
+        let tracker = shared.tracker.clone();
+        tracker.spawn(listener::serve(std_listener, shared.clone(), shared.cancel.clone(), tracker.clone()));
+        tracker.spawn(sweep_deadlines(shared.clone()));
+        Ok(Self { shared, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops listening, closes every station with 1012, forgets waiting
+    /// answers, and returns once every task has ended (the port is free).
+    pub async fn close(&self) {
+        self.shared.cancel.cancel();
+        self.shared.tracker.close();
+        if tokio::time::timeout(Duration::from_secs(5), self.shared.tracker.wait()).await.is_err() {
+            // A peer that ignores the close handshake must not hold up a redeploy;
+            // the listener task ended first, so the port is already free.
+        }
+        self.shared.deadlines.clear();
+        self.shared.sink.close();
+    }
+}
+
+async fn sweep_deadlines(shared: Arc<ServerShared>) {
+    let every = (shared.config.answer_timeout / 10).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = shared.cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let secs = shared.config.answer_timeout.as_secs_f64();
+        for cb in shared.deadlines.sweep(tokio::time::Instant::now()) {
+            shared.sink.emit(|out| {
+                msgs::warn(out, &cb, &format!("no answer from the flow to {cb} within {secs} s: the station got a CALLERROR InternalError"))
+            });
+        }
+    }
+}
+
+impl Handler for ServerShared {
+    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        let cb_id = self
+            .config
+            .json_prefix
+            .as_deref()
+            .and_then(|prefix| charge_box_id(prefix, req.uri().path()));
+        match cb_id {
+            Some(cb_id) => self.upgrade(req, cb_id),
+            None => text_response(404, &self.not_found_text()),
+        }
+    }
+}
+
+impl ServerShared {
+    fn not_found_text(&self) -> String {
+        match &self.config.json_prefix {
+            Some(prefix) => format!("No OCPP service here. OCPP-J stations connect to ws://<host>:<port>{prefix}/<chargeBoxId>\n"),
+            None => "No OCPP service here.\n".to_owned(),
+        }
+    }
+
+    /// Checks the handshake and auth before switching protocols, so a refused
+    /// station gets an HTTP answer and the flow never hears of it.
+    fn upgrade(self: Arc<Self>, mut req: Request<Incoming>, cb_id: String) -> Response<Body> {
+        let headers = req.headers();
+        if !is_websocket_upgrade(headers) {
+            return text_response(426, "OCPP-J stations connect here with a WebSocket upgrade\n");
+        }
+        if headers.get("sec-websocket-version").map(HeaderValue::as_bytes) != Some(b"13") {
+            let mut resp = text_response(426, "WebSocket version 13 is required\n");
+            resp.headers_mut().insert("sec-websocket-version", HeaderValue::from_static("13"));
+            return resp;
+        }
+        let Some(key) = headers.get("sec-websocket-key") else {
+            return text_response(400, "missing Sec-WebSocket-Key\n");
+        };
+        let accept = derive_accept_key(key.as_bytes());
+        let protocol = match choose_subprotocol(headers, self.config.require_subprotocol) {
+            Ok(p) => p,
+            Err(text) => return text_response(400, &text),
+        };
+        let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
+        if !super::registry::authorised(&cb_id, authorization) {
+            let mut resp = text_response(401, "this charge box id needs HTTP Basic auth (user = charge box id)\n");
+            resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\""));
+            return resp;
+        }
+        let on_upgrade = hyper::upgrade::on(&mut req);
+        let shared = self.clone();
+        self.tracker.spawn(async move {
+            let Ok(upgraded) = on_upgrade.await else { return };
+            let ws_config = WebSocketConfig::default()
+                .read_buffer_size(4 * 1024)
+                .write_buffer_size(0)
+                .max_message_size(Some(shared.config.max_frame_bytes))
+                .max_frame_size(Some(shared.config.max_frame_bytes));
+            let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config)).await;
+            let conn_id = shared.next_conn_id.fetch_add(1, Ordering::Relaxed);
+            let cancel = shared.cancel.clone();
+            Connection::new(ws, cb_id.into(), conn_id, shared).run(cancel).await;
+        });
+        let mut resp = Response::builder()
+            .status(101)
+            .header("connection", "Upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-accept", accept);
+        if let Some(protocol) = protocol {
+            resp = resp.header("sec-websocket-protocol", protocol);
+        }
+        resp.body(Body::default()).unwrap_or_default()
+    }
+}
+
+fn header_has_token(headers: &HeaderMap, name: &str, token: &str) -> bool {
+    headers.get_all(name).iter().any(|v| {
+        v.to_str()
+            .map(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+            .unwrap_or(false)
+    })
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    header_has_token(headers, "connection", "upgrade") && header_has_token(headers, "upgrade", "websocket")
+}
+
+/// Picks `ocpp1.6` when offered. A station that offers nothing is accepted
+/// unless the node requires a subprotocol (old stations send none); one that
+/// offers only versions this server does not speak is refused.
+fn choose_subprotocol(headers: &HeaderMap, required: bool) -> Result<Option<&'static str>, String> {
+    let offered: Vec<String> = headers
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|s| s.split(','))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if offered.iter().any(|p| p == SUBPROTOCOL_16) {
+        return Ok(Some(SUBPROTOCOL_16));
+    }
+    if offered.is_empty() && !required {
+        return Ok(None);
+    }
+    if offered.is_empty() {
+        return Err(format!("no subprotocol offered; this server requires {SUBPROTOCOL_16}\n"));
+    }
+    Err(format!("unsupported subprotocol(s) {}; this server speaks {SUBPROTOCOL_16}\n", offered.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_the_last_segment_after_the_prefix() {
+        assert_eq!(charge_box_id("/ocpp", "/ocpp/CP1").as_deref(), Some("CP1"));
+        assert_eq!(charge_box_id("/ocpp", "/ocpp/CP1/").as_deref(), Some("CP1"));
+        assert_eq!(charge_box_id("/ocpp", "/OCPP/CP1").as_deref(), Some("CP1"));
+        assert_eq!(charge_box_id("/ocpp", "/ocpp/CP%204").as_deref(), Some("CP 4"));
+        assert_eq!(charge_box_id("/ocpp", "/ocpp/%C3%A9v").as_deref(), Some("év"));
+        assert_eq!(charge_box_id("", "/CP1").as_deref(), Some("CP1"));
+        for bad in ["/ocpp", "/ocpp/", "/ocpp//", "/ocpp/a/b", "/other/CP1", "/ocppx/CP1", "/ocpp/%FF"] {
+            assert_eq!(charge_box_id("/ocpp", bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_normalised() {
+        assert_eq!(normalise_prefix("/"), "");
+        assert_eq!(normalise_prefix(""), "");
+        assert_eq!(normalise_prefix("/ocpp/"), "/ocpp");
+        assert_eq!(normalise_prefix("ocpp"), "/ocpp");
+    }
+
+    #[test]
+    fn subprotocol_choice() {
+        let mut h = HeaderMap::new();
+        assert_eq!(choose_subprotocol(&h, false), Ok(None));
+        assert!(choose_subprotocol(&h, true).is_err());
+        h.insert("sec-websocket-protocol", HeaderValue::from_static("ocpp2.0.1, ocpp1.6"));
+        assert_eq!(choose_subprotocol(&h, true), Ok(Some("ocpp1.6")));
+        h.insert("sec-websocket-protocol", HeaderValue::from_static("ocpp2.0.1"));
+        assert!(choose_subprotocol(&h, false).unwrap_err().contains("ocpp2.0.1"));
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let bad = ServerOptions { max_frame_kb: 0, ..Default::default() };
+        assert!(bad.validate().unwrap_err().to_string().contains("maxFrameKB"));
+        let bad = ServerOptions { answer_timeout_s: -1.0, ..Default::default() };
+        assert!(bad.validate().is_err());
+        let off = ServerOptions { ping_interval_s: 0.0, ..Default::default() }.validate().unwrap();
+        assert_eq!(off.ping_interval, None);
+    }
+}
