@@ -61,18 +61,20 @@ impl CallOutcome {
         Self::Failed { failure, message }
     }
 
-    /// `{"result":{..}}`, `{"callError":{"code","description","details"}}` or
-    /// `{"failure":"Timeout","message":".."}`.
-    pub fn to_json(&self) -> String {
-        let mut out = String::new();
+    /// `{"id":..,"result":{..}}`, `{"id":..,"callError":{"code","description","details"}}`
+    /// or `{"id":..,"failure":"Timeout","message":".."}`; `id` is the CALL's message id.
+    pub fn to_json(&self, id: &str) -> String {
+        let mut out = String::from(r#"{"id":"#);
+        push_json_str(&mut out, id);
+        out.push(',');
         match self {
             Self::Result(payload) => {
-                out.push_str(r#"{"result":"#);
+                out.push_str(r#""result":"#);
                 out.push_str(payload);
                 out.push('}');
             }
             Self::CallError { code, description, details } => {
-                out.push_str(r#"{"callError":{"code":"#);
+                out.push_str(r#""callError":{"code":"#);
                 push_json_str(&mut out, code);
                 out.push_str(r#","description":"#);
                 push_json_str(&mut out, description);
@@ -81,7 +83,7 @@ impl CallOutcome {
                 out.push_str("}}");
             }
             Self::Failed { failure, message } => {
-                out.push_str(r#"{"failure":"#);
+                out.push_str(r#""failure":"#);
                 push_json_str(&mut out, failure.as_str());
                 out.push_str(r#","message":"#);
                 push_json_str(&mut out, message);
@@ -102,9 +104,16 @@ pub struct CallRequest {
     pub message_id: Option<String>,
 }
 
-/// Sends a CALL to a connected station and waits for its outcome.
-pub async fn call_station(req: CallRequest) -> CallOutcome {
-    if let Err(message) = validate(&req) {
+/// Sends a CALL to a connected station and waits for its outcome; returns
+/// the message id used (the caller's, or a fresh UUID) with the outcome.
+pub async fn call_station(mut req: CallRequest) -> (String, CallOutcome) {
+    let id = req.message_id.take().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let outcome = send_call(req, id.clone()).await;
+    (id, outcome)
+}
+
+async fn send_call(req: CallRequest, id: String) -> CallOutcome {
+    if let Err(message) = validate(&req, &id) {
         return CallOutcome::invalid(message);
     }
     let Some(tx) = registry::lookup(&req.cb_id) else {
@@ -115,7 +124,7 @@ pub async fn call_station(req: CallRequest) -> CallOutcome {
     };
     let (reply, outcome) = oneshot::channel();
     let call = OutgoingCall {
-        id: req.message_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        id,
         action: req.action,
         payload: req.payload,
         deadline: Instant::now() + req.timeout,
@@ -127,17 +136,15 @@ pub async fn call_station(req: CallRequest) -> CallOutcome {
     outcome.await.unwrap_or_else(|_| CallOutcome::disconnected(&req.cb_id))
 }
 
-fn validate(req: &CallRequest) -> Result<(), String> {
+fn validate(req: &CallRequest, id: &str) -> Result<(), String> {
     if req.action.is_empty() {
         return Err("no command: set msg.payload.command or the node's Command".into());
     }
     if !req.action.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(format!("command {:?} is not an OCPP action name", req.action));
     }
-    if let Some(id) = &req.message_id {
-        if id.is_empty() || id.chars().count() > super::frame::MAX_ID_LEN {
-            return Err(format!("MessageId {id:?} must have 1 to 36 characters"));
-        }
+    if id.is_empty() || id.chars().count() > super::frame::MAX_ID_LEN {
+        return Err(format!("MessageId {id:?} must have 1 to 36 characters"));
     }
     match serde_json::from_str::<&serde_json::value::RawValue>(&req.payload) {
         Ok(raw) if raw.get().starts_with('{') => Ok(()),
@@ -161,20 +168,28 @@ mod tests {
 
     #[tokio::test]
     async fn bad_requests_and_absent_stations_fail_clearly() {
-        assert!(matches!(call_station(req("", "{}")).await, CallOutcome::Failed { failure: Failure::Invalid, .. }));
-        assert!(matches!(call_station(req("Get Configuration", "{}")).await, CallOutcome::Failed { failure: Failure::Invalid, .. }));
-        assert!(matches!(call_station(req("Reset", "[]")).await, CallOutcome::Failed { failure: Failure::Invalid, .. }));
-        assert!(matches!(call_station(req("Reset", "{}")).await, CallOutcome::Failed { failure: Failure::NotConnected, .. }));
+        let failure = |r: (String, CallOutcome)| match r.1 {
+            CallOutcome::Failed { failure, .. } => failure,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(failure(call_station(req("", "{}")).await), Failure::Invalid);
+        assert_eq!(failure(call_station(req("Get Configuration", "{}")).await), Failure::Invalid);
+        assert_eq!(failure(call_station(req("Reset", "[]")).await), Failure::Invalid);
+        assert_eq!(failure(call_station(req("Reset", "{}")).await), Failure::NotConnected);
+        let mut long = req("Reset", "{}");
+        long.message_id = Some("x".repeat(37));
+        assert_eq!(failure(call_station(long).await), Failure::Invalid);
     }
 
     #[test]
     fn outcomes_serialise_to_json() {
         let v: serde_json::Value = serde_json::from_str(
-            &CallOutcome::CallError { code: "NotSupported".into(), description: "x".into(), details: "{}".into() }.to_json(),
+            &CallOutcome::CallError { code: "NotSupported".into(), description: "x".into(), details: "{}".into() }.to_json("i1"),
         )
         .unwrap();
         assert_eq!(v["callError"]["code"], "NotSupported");
-        let v: serde_json::Value = serde_json::from_str(&CallOutcome::timeout("CP", "Reset").to_json()).unwrap();
+        assert_eq!(v["id"], "i1");
+        let v: serde_json::Value = serde_json::from_str(&CallOutcome::timeout("CP", "Reset").to_json("i2")).unwrap();
         assert_eq!(v["failure"], "Timeout");
     }
 }

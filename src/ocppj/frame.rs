@@ -11,6 +11,11 @@ use std::fmt::Write as _;
 /// The longest message id OCPP-J 1.6 allows (section 4.1.3: "maximum of 36 characters").
 pub const MAX_ID_LEN: usize = 36;
 
+/// Deepest nesting accepted in a payload. OCPP's deepest messages nest about
+/// eight levels; a deeper payload is refused here, because the flow's
+/// JavaScript (Node-RED clones msgs recursively) would overflow its stack.
+pub const MAX_DEPTH: usize = 32;
+
 /// The id the spec gives a CALLERROR answering a frame whose own id cannot be read.
 pub const UNREADABLE_ID: &str = "-1";
 
@@ -241,15 +246,47 @@ fn read_string(raw: &RawValue) -> Option<String> {
 }
 
 fn object<'a>(raw: &'a RawValue, id: &str, what: &str) -> Result<&'a RawValue, FrameError> {
-    if raw.get().starts_with('{') {
-        Ok(raw)
-    } else {
-        Err(FrameError::new(
+    if !raw.get().starts_with('{') {
+        return Err(FrameError::new(Some(id), ErrorCode::FormationViolation, format!("{what} is not a JSON object")));
+    }
+    if too_deep(raw.get(), MAX_DEPTH) {
+        return Err(FrameError::new(
             Some(id),
             ErrorCode::FormationViolation,
-            format!("{what} is not a JSON object"),
-        ))
+            format!("{what} is nested deeper than {MAX_DEPTH} levels"),
+        ));
     }
+    Ok(raw)
+}
+
+/// Whether valid JSON text nests objects and arrays deeper than `max`.
+pub fn too_deep(json: &str, max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for b in json.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Appends `s` as a JSON string literal.
@@ -372,6 +409,17 @@ mod tests {
         let text = format!(r#"[2,"a","DataTransfer",{}{}]"#, "[".repeat(depth), "]".repeat(depth));
         let e = err(&text);
         assert_eq!(e.code, ErrorCode::FormationViolation);
+    }
+
+    #[test]
+    fn deep_payload_objects_are_refused_with_their_id() {
+        let depth = 5_000;
+        let text = format!(r#"[2,"deep","DataTransfer",{}1{}]"#, r#"{"a":"#.repeat(depth), "}".repeat(depth));
+        let e = err(&text);
+        assert_eq!((e.id.as_deref(), e.code), (Some("deep"), ErrorCode::FormationViolation));
+        assert!(!too_deep(r#"{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"}"#, 2));
+        assert!(too_deep(r#"{"a":[{"b":[]}]}"#, 3));
+        assert!(!too_deep(r#"{"a":[{"b":[]}]}"#, 4));
     }
 
     #[test]

@@ -1,0 +1,118 @@
+'use strict';
+// `CS server`: a Central System listener. The engine builds every msg; this
+// file turns config into engine options and event batches into node.send.
+const { addon, loadError, stationChanged } = require('./engine');
+const { throttledStatus } = require('./status');
+const options = require('./options');
+const { fileLogger } = require('./file-log');
+
+function output2Wired(config) {
+  const wires = config.wires || [];
+  return Array.isArray(wires[1]) && wires[1].length > 0;
+}
+
+function engineOptions(RED, node, config) {
+  return {
+    port: options.port(RED, node, config),
+    jsonPath: config.enabled16j === false ? null : config.path16j || '',
+    answerTimeoutS: options.number(config.answerTimeout, 'Answer timeout', { min: 0.1, max: 86400, fallback: 60 }),
+    pingIntervalS: options.number(config.pingInterval, 'Ping interval', { min: 0, max: 86400, fallback: 30 }),
+    maxFrameKb: options.number(config.maxFrameKB, 'Max frame size', { min: 1, max: 65536, fallback: 1024 }),
+    maxQueued: options.number(config.maxQueued, 'Max queued requests', { min: 1, max: 100000, fallback: 100 }),
+    requireSubprotocol: config.requireSubprotocol === true,
+    rawLog: output2Wired(config) || (config.log === true && !!config.pathlog),
+  };
+}
+
+module.exports = function register(RED) {
+  function CsServerNode(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = throttledStatus(node);
+    if (!addon) {
+      node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
+      node.error(loadError.message);
+      return;
+    }
+    if (config.enabled15 || config.enabled16) {
+      node.warn('OCPP 1.5/1.6 SOAP services are not available in this version yet; this node serves OCPP-J 1.6 only.');
+    }
+    if (config.enabled16j === false) {
+      node.status({ fill: 'red', shape: 'dot', text: 'Disabled' });
+      node.warn('No OCPP service is enabled in this CS server, so it does not listen.');
+      return;
+    }
+    let opts;
+    try {
+      opts = engineOptions(RED, node, config);
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: err.message });
+      node.error(`CS server not started: ${err.message}`);
+      return;
+    }
+    const logger = fileLogger(node, config, config.name || `OCPP Server Port ${opts.port}`);
+    const logToOutput2 = output2Wired(config);
+    let connected = 0;
+    const idle = () => ({ fill: 'blue', shape: 'ring', text: `listening on ${opts.port}, ${connected} connected` });
+
+    function onEvents(batchText) {
+      const events = JSON.parse(batchText);
+      const out1 = [];
+      const out2 = [];
+      let last = null;
+      for (const ev of events) {
+        switch (ev.k) {
+          case 'call':
+            out1.push(ev.m);
+            last = `${ev.cb}: ${ev.s}`;
+            if (logger) logger.log('received', ev.m.payload);
+            break;
+          case 'online':
+          case 'offline':
+            connected += ev.k === 'online' ? 1 : -1;
+            out1.push(ev.m);
+            stationChanged(ev.cb);
+            if (logger) logger.log('info', `${ev.cb} ${ev.k}`);
+            break;
+          case 'log':
+            if (logToOutput2) out2.push(ev.m);
+            if (logger) logger.log(ev.m.msgFrom === 'CS' ? 'received' : 'replied', ev.m.payload);
+            break;
+          case 'warn':
+            node.warn(ev.text);
+            break;
+          default:
+            break;
+        }
+      }
+      if (out1.length || out2.length) node.send([out1.length ? out1 : null, out2.length ? out2 : null]);
+      status.set(last ? { fill: 'green', shape: 'dot', text: `${connected} connected, last ${last}` } : idle());
+    }
+
+    let server;
+    try {
+      server = new addon.CsServer(JSON.stringify(opts), onEvents);
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: err.message });
+      node.error(`CS server not started: ${err.message}`);
+      if (logger) logger.close();
+      return;
+    }
+    node.status(idle());
+    if (logger) logger.log('info', `listening on port ${opts.port}, OCPP-J at ${opts.jsonPath || ''}/<chargeBoxId>`);
+
+    node.on('close', (removed, done) => {
+      status.stop();
+      server
+        .close()
+        .catch((err) => node.error(`closing the CS server: ${err.message}`))
+        .finally(() => {
+          if (logger) logger.close();
+          node.status({ fill: 'grey', shape: 'dot', text: 'stopped' });
+          done();
+        });
+    });
+  }
+
+  RED.nodes.registerType('CS server', CsServerNode);
+};

@@ -1,0 +1,39 @@
+'use strict';
+// `server response`: hands the flow's answer to the engine, keyed by msg.msgId.
+const { addon, loadError } = require('./engine');
+const { throttledStatus } = require('./status');
+
+module.exports = function register(RED) {
+  function ServerResponseNode(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = throttledStatus(node);
+    if (!addon) {
+      node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
+      node.error(loadError.message);
+    }
+    node.on('input', (msg, send, done) => {
+      if (!addon) return done(loadError);
+      if (msg.msgId === undefined || msg.msgId === null || msg.msgId === '') {
+        node.status({ fill: 'red', shape: 'ring', text: 'message failed' });
+        return done(new Error('msg.msgId is missing: this node answers the msg a CS server sent, so keep its msgId'));
+      }
+      const command = msg.ocpp && msg.ocpp.command;
+      try {
+        const body = msg.payload === undefined ? null : JSON.stringify(msg.payload);
+        addon.respond(String(msg.msgId), body === undefined ? null : body);
+      } catch (err) {
+        status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
+        return done(err);
+      }
+      status.set({ fill: 'green', shape: 'ring', text: `${command || 'answer'} sent` });
+      done();
+    });
+    node.on('close', (removed, done) => {
+      status.stop();
+      if (!removed) node.status({ fill: 'grey', shape: 'dot', text: 'stopped' });
+      done();
+    });
+  }
+  RED.nodes.registerType('server response', ServerResponseNode);
+};

@@ -1,0 +1,156 @@
+//! The N-API surface: classes and functions JavaScript calls, nothing else.
+//!
+//! Payloads cross as JSON text in both directions: one `JSON.parse` or
+//! `JSON.stringify` in JavaScript is cheaper than building objects property
+//! by property through N-API.
+
+// The test build links this module but never calls it from Rust.
+#![cfg_attr(test, allow(dead_code))]
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crate::events::Deliver;
+use crate::ocppj::{answers, calls, connection::ConnCmd, registry, server};
+
+/// The engine's one tokio runtime, shared by every node in the process.
+static RUNTIME: OnceLock<tokio::runtime::Handle> = OnceLock::new();
+
+/// Worker threads: `OCPP_RS_THREADS`, else 2 (Node-RED's own thread runs the
+/// flows; two workers keep up with it on the small machines Node-RED runs on).
+fn worker_threads() -> usize {
+    std::env::var("OCPP_RS_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or(2)
+}
+
+#[napi_derive::module_init]
+fn init() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads())
+        .thread_name("ocpp-rs")
+        .enable_all()
+        .build()
+        .expect("cannot start the OCPP engine's tokio runtime");
+    let _ = RUNTIME.set(runtime.handle().clone());
+    // napi drives `async fn` bindings on this same runtime.
+    napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+}
+
+fn runtime() -> Result<&'static tokio::runtime::Handle> {
+    RUNTIME.get().ok_or_else(|| Error::from_reason("the OCPP engine's runtime did not start"))
+}
+
+fn reason(e: impl std::fmt::Display) -> Error {
+    Error::from_reason(e.to_string())
+}
+
+type EventFn = ThreadsafeFunction<String, (), String, Status, false, true>;
+
+fn deliver_to(callback: EventFn) -> Deliver {
+    Box::new(move |batch| {
+        callback.call(batch, ThreadsafeFunctionCallMode::NonBlocking);
+    })
+}
+
+/// A Central System listener (`CS server` node).
+#[napi]
+pub struct CsServer {
+    inner: Arc<server::CsServer>,
+}
+
+#[napi]
+impl CsServer {
+    /// Binds the port at once (a busy port throws here) and starts serving.
+    /// `onEvents` receives batches: the text of a JSON array of events.
+    #[napi(constructor)]
+    pub fn new(options_json: String, on_events: Function<String, ()>) -> Result<Self> {
+        let options: server::ServerOptions =
+            serde_json::from_str(&options_json).map_err(|e| reason(format!("invalid CS server options: {e}")))?;
+        let callback: EventFn = on_events
+            .build_threadsafe_function()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build()?;
+        let _guard = runtime()?.enter();
+        let inner = server::CsServer::start(options, deliver_to(callback)).map_err(reason)?;
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
+    #[napi(getter)]
+    pub fn port(&self) -> u32 {
+        u32::from(self.inner.port())
+    }
+
+    /// Resolves once the port is free and every connection has ended.
+    #[napi]
+    pub async fn close(&self) -> Result<()> {
+        let inner = self.inner.clone();
+        inner.close().await;
+        Ok(())
+    }
+}
+
+/// Answers a station's CALL (`server response`); throws with a readable reason.
+#[napi]
+pub fn respond(msg_id: String, payload_json: Option<String>) -> Result<()> {
+    answers::answer(&msg_id, payload_json.as_deref()).map_err(reason)
+}
+
+/// Sends a CALL to a station (`CS request JSON`). Resolves with the outcome as
+/// JSON text: `{"id","result"}`, `{"id","callError"}` or `{"id","failure","message"}`.
+#[napi]
+pub async fn call_station(
+    cb_id: String,
+    action: String,
+    payload_json: String,
+    timeout_ms: u32,
+    message_id: Option<String>,
+) -> Result<String> {
+    let request = calls::CallRequest {
+        cb_id,
+        action,
+        payload: payload_json,
+        timeout: Duration::from_millis(u64::from(timeout_ms.max(1))),
+        message_id,
+    };
+    let (id, outcome) = calls::call_station(request).await;
+    Ok(outcome.to_json(&id))
+}
+
+#[napi]
+pub fn online_stations() -> Vec<String> {
+    registry::online()
+}
+
+#[napi]
+pub fn is_online(cb_id: String) -> bool {
+    registry::is_online(&cb_id)
+}
+
+/// Merges Basic-auth passwords: JSON object `{"<cbId>": "<password>"}`.
+#[napi]
+pub fn set_passwords(entries_json: String) -> Result<()> {
+    let entries: HashMap<String, String> = serde_json::from_str(&entries_json).map_err(|_| {
+        reason("LOCAL_SET_ALL_AUTH_EVSES needs data as an object of {\"<chargeBoxId>\": \"<password>\"}")
+    })?;
+    registry::set_passwords(entries);
+    Ok(())
+}
+
+/// Closes a station's connection; false when it is not connected.
+#[napi]
+pub fn disconnect_station(cb_id: String) -> bool {
+    registry::lookup(&cb_id)
+        .map(|tx| {
+            tx.send(ConnCmd::Close { code: 1000, reason: "disconnected by the Central System".into() })
+                .is_ok()
+        })
+        .unwrap_or(false)
+}

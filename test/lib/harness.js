@@ -1,0 +1,80 @@
+'use strict';
+// Shared pieces of the Node-RED end-to-end tests: the test helper set up on
+// the repo's Node-RED, core nodes, free ports, and small waiting utilities.
+const net = require('net');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+
+helper.init(require.resolve('node-red'));
+
+const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json'));
+const core = {
+  fn: require(path.join(coreNodes, 'core/function/10-function.js')),
+  catchNode: require(path.join(coreNodes, 'core/common/25-catch.js')),
+  inject: require(path.join(coreNodes, 'core/common/20-inject.js')),
+  debug: require(path.join(coreNodes, 'core/common/21-debug.js')),
+  switchNode: require(path.join(coreNodes, 'core/function/10-switch.js')),
+  change: require(path.join(coreNodes, 'core/function/15-change.js')),
+  link: require(path.join(coreNodes, 'core/common/60-link.js')),
+  comment: require(path.join(coreNodes, 'core/common/90-comment.js')),
+};
+
+const ours = {
+  server: require('../../nodes/ocpp-server.js'),
+  remoteCp: require('../../nodes/ocpp-remote-cp.js'),
+};
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Collects every msg a helper node receives and lets a test wait for one.
+function collector(node) {
+  const msgs = [];
+  const waiters = [];
+  node.on('input', (msg) => {
+    msgs.push(msg);
+    for (const w of waiters.slice()) {
+      if (w.pred(msg)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(msg);
+      }
+    }
+  });
+  return {
+    msgs,
+    next(pred = () => true, ms = 5000) {
+      const seen = msgs.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const w = { pred, resolve };
+        waiters.push(w);
+        setTimeout(() => {
+          const i = waiters.indexOf(w);
+          if (i >= 0) {
+            waiters.splice(i, 1);
+            reject(new Error(`no matching msg within ${ms} ms; got ${JSON.stringify(msgs.slice(-5))}`));
+          }
+        }, ms);
+      });
+    },
+  };
+}
+
+function loadFlow(nodes, flow, creds) {
+  return new Promise((resolve, reject) => {
+    helper.load(nodes, flow, creds || {}, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+module.exports = { helper, core, ours, freePort, collector, loadFlow, sleep };
