@@ -2,6 +2,7 @@
 //!
 //! - [`frame`]: parsing and writing RPC frames, the CALLERROR codes.
 //! - [`session`]: one CALL in flight per direction, a bounded queue behind it.
+//! - [`link`]: one WebSocket link, either side: frames, queue, keep-alive.
 //! - [`connection`]: one station's link on the Central System side.
 //! - [`server`]: upgrades on `<path16j>/<chargeBoxId>`, shutdown.
 //! - [`answers`], [`calls`], [`registry`]: the process-wide tables that let
@@ -12,6 +13,7 @@ pub mod answers;
 pub mod calls;
 pub mod connection;
 pub mod frame;
+pub mod link;
 pub mod msgs;
 pub mod registry;
 pub mod server;

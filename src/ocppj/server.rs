@@ -12,13 +12,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::answers::Deadlines;
-use super::connection::Connection;
+use super::connection::serve_station;
+use super::link::ws_config;
 use super::msgs;
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
@@ -264,15 +265,11 @@ impl ServerShared {
         let shared = self.clone();
         self.tracker.spawn(async move {
             let Ok(upgraded) = on_upgrade.await else { return };
-            let ws_config = WebSocketConfig::default()
-                .read_buffer_size(4 * 1024)
-                .write_buffer_size(0)
-                .max_message_size(Some(shared.config.max_frame_bytes))
-                .max_frame_size(Some(shared.config.max_frame_bytes));
-            let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config)).await;
+            let config = ws_config(shared.config.max_frame_bytes);
+            let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
             let conn_id = shared.next_conn_id.fetch_add(1, Ordering::Relaxed);
             let cancel = shared.cancel.clone();
-            Connection::new(ws, cb_id.into(), conn_id, shared).run(cancel).await;
+            serve_station(ws, cb_id.into(), conn_id, shared, cancel).await;
         });
         let mut resp = Response::builder()
             .status(101)

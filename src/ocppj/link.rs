@@ -1,0 +1,214 @@
+//! One OCPP-J WebSocket link, whichever side of it we are: reads frames,
+//! answers malformed ones with the CALLERROR the spec names, keeps one CALL
+//! in flight with a bounded queue behind it, and checks the peer is alive.
+//!
+//! The side-specific parts (what to do with the peer's CALLs, where warnings
+//! and the raw log go) are the [`LinkHandler`]; the server's connection and
+//! the charge point client each drive a link from their own `select!` loop.
+
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::WebSocketStream;
+
+use super::calls::CallOutcome;
+use super::frame::{self, ErrorCode, Frame};
+use super::session::{OutgoingCall, OutgoingQueue, QueueError};
+
+pub type Call = OutgoingCall<oneshot::Sender<CallOutcome>>;
+
+/// What the two sides do differently.
+pub trait LinkHandler {
+    /// A well-formed CALL from the peer.
+    fn call(&mut self, id: String, action: &str, payload: &str);
+    fn warn(&self, text: String);
+    /// Every frame, as text, when the side keeps a raw log; `ours` is true
+    /// for frames this side sent.
+    fn log(&self, ours: bool, text: &str);
+}
+
+/// Why a link ended, for the OFFLINE event.
+#[derive(Debug, Clone)]
+pub struct Ending {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl Ending {
+    pub fn lost(reason: impl Into<String>) -> Self {
+        Self { code: 1006, reason: reason.into() }
+    }
+}
+
+/// Buffer sizes set deliberately: tungstenite's defaults (128 KiB each) cost
+/// far too much with thousands of stations; OCPP frames are small.
+pub fn ws_config(max_frame_bytes: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(Some(max_frame_bytes))
+        .max_frame_size(Some(max_frame_bytes))
+}
+
+pub struct Link<S, H> {
+    pub ws: WebSocketStream<S>,
+    pub handler: H,
+    peer: Arc<str>,
+    outgoing: OutgoingQueue<oneshot::Sender<CallOutcome>>,
+    /// Set by any frame from the peer; a ping round without it ends the link.
+    heard_from: bool,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
+    pub fn new(ws: WebSocketStream<S>, handler: H, peer: Arc<str>, max_queued: usize) -> Self {
+        Self { ws, handler, peer, outgoing: OutgoingQueue::new(max_queued), heard_from: true }
+    }
+
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.outgoing.next_deadline()
+    }
+
+    /// Every CALL held, sent or not, for the owner to fail or keep.
+    pub fn take_calls(&mut self) -> Vec<Call> {
+        self.outgoing.drain().collect()
+    }
+
+    pub async fn send_frame(&mut self, text: String) -> Option<Ending> {
+        self.handler.log(true, &text);
+        match self.ws.send(Message::text(text)).await {
+            Ok(()) => None,
+            Err(e) => Some(Ending::lost(format!("send failed: {e}"))),
+        }
+    }
+
+    /// Queues a CALL (sending it if nothing is in flight).
+    pub async fn push_call(&mut self, call: Call) -> Option<Ending> {
+        match self.outgoing.push(call) {
+            Ok(Some(text)) => self.send_frame(text).await,
+            Ok(None) => None,
+            Err((err, call)) => {
+                let outcome = match err {
+                    QueueError::Full { limit } => CallOutcome::queue_full(&self.peer, limit),
+                    QueueError::DuplicateId => {
+                        CallOutcome::invalid(format!("message id {:?} is already in use towards {}", call.id, self.peer))
+                    }
+                };
+                let _ = call.reply.send(outcome);
+                None
+            }
+        }
+    }
+
+    pub async fn on_incoming(&mut self, incoming: Option<Result<Message, WsError>>) -> Option<Ending> {
+        let message = match incoming {
+            None => return Some(Ending::lost("connection lost")),
+            Some(Err(WsError::Capacity(e))) => {
+                let reason = format!("frame too large: {e}");
+                return Some(self.close(1009, &reason).await);
+            }
+            Some(Err(e)) => return Some(Ending::lost(e.to_string())),
+            Some(Ok(message)) => message,
+        };
+        self.heard_from = true;
+        match message {
+            Message::Text(text) => self.on_text(text.as_str()).await,
+            Message::Binary(_) => {
+                let refusal = frame::call_error(
+                    frame::UNREADABLE_ID,
+                    ErrorCode::FormationViolation,
+                    "OCPP-J frames are text frames; binary frames are not allowed",
+                    None,
+                );
+                self.send_frame(refusal).await
+            }
+            Message::Close(close) => {
+                let (code, reason) =
+                    close.map(|c| (u16::from(c.code), c.reason.to_string())).unwrap_or((1005, String::new()));
+                Some(Ending { code, reason })
+            }
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => None,
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Option<Ending> {
+        let parsed = match frame::parse(text) {
+            Ok(parsed) => parsed,
+            Err(refusal) => {
+                self.handler.warn(format!("refused a malformed frame from {}: {refusal}", self.peer));
+                return self.send_frame(refusal.to_call_error()).await;
+            }
+        };
+        self.handler.log(false, text);
+        match parsed {
+            Frame::Call { id, action, payload } => {
+                self.handler.call(id, &action, payload.get());
+                None
+            }
+            Frame::CallResult { id, payload } => self.settle(&id, CallOutcome::Result(payload.get().to_owned())).await,
+            Frame::CallError { id, code, description, details } => {
+                let outcome = CallOutcome::CallError { code, description, details: details.get().to_owned() };
+                self.settle(&id, outcome).await
+            }
+        }
+    }
+
+    /// Resolves the in-flight CALL with the peer's answer and starts the next.
+    async fn settle(&mut self, id: &str, outcome: CallOutcome) -> Option<Ending> {
+        let Some(call) = self.outgoing.answer(id) else {
+            self.handler.warn(format!("{} answered message id {id:?}, which no request is waiting for", self.peer));
+            return None;
+        };
+        let _ = call.reply.send(outcome);
+        self.start_next().await
+    }
+
+    pub async fn expire_calls(&mut self) -> Option<Ending> {
+        for call in self.outgoing.expire(Instant::now()) {
+            let _ = call.reply.send(CallOutcome::timeout(&self.peer, &call.action));
+        }
+        self.start_next().await
+    }
+
+    async fn start_next(&mut self) -> Option<Ending> {
+        match self.outgoing.start_next() {
+            Some(text) => self.send_frame(text).await,
+            None => None,
+        }
+    }
+
+    /// One keep-alive round: ends the link if the peer stayed silent since the last.
+    pub async fn ping(&mut self) -> Option<Ending> {
+        if !self.heard_from {
+            return Some(self.close(1011, "no answer to ping").await);
+        }
+        self.heard_from = false;
+        match self.ws.send(Message::Ping(Default::default())).await {
+            Ok(()) => None,
+            Err(_) => Some(Ending::lost("connection lost")),
+        }
+    }
+
+    /// Sends a close frame, waiting briefly for the peer's reply.
+    pub async fn close(&mut self, code: u16, reason: &str) -> Ending {
+        let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_owned().into() };
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            if self.ws.close(Some(frame)).await.is_ok() {
+                while let Some(Ok(_)) = self.ws.next().await {}
+            }
+        })
+        .await;
+        Ending { code, reason: reason.to_owned() }
+    }
+}
+
+/// A ticker for keep-alive pings; with pings off it never fires.
+pub fn ping_ticker(every: Option<Duration>) -> tokio::time::Interval {
+    let period = every.unwrap_or(Duration::from_secs(86_400 * 365));
+    tokio::time::interval_at(Instant::now() + period, period)
+}
