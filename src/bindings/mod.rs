@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::events::Deliver;
-use crate::ocppj::{answers, calls, connection::ConnCmd, registry, server};
+use crate::ocppj::{answers, calls, client, connection::ConnCmd, registry, server};
 
 /// The engine's one tokio runtime, shared by every node in the process.
 static RUNTIME: OnceLock<tokio::runtime::Handle> = OnceLock::new();
@@ -105,23 +105,37 @@ pub fn respond(msg_id: String, payload_json: Option<String>) -> Result<()> {
 
 /// Sends a CALL to a station (`CS request JSON`). Resolves with the outcome as
 /// JSON text: `{"id","result"}`, `{"id","callError"}` or `{"id","failure","message"}`.
-#[napi]
-pub async fn call_station(
+///
+/// The CALL is queued before this returns, so CALLs keep the order the flow
+/// sent them in; only the outcome is awaited.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn call_station<'env>(
+    env: &'env Env,
     cb_id: String,
     action: String,
     payload_json: String,
     timeout_ms: u32,
     message_id: Option<String>,
-) -> Result<String> {
+) -> Result<PromiseRaw<'env, String>> {
     let request = calls::CallRequest {
         cb_id,
         action,
         payload: payload_json,
-        timeout: Duration::from_millis(u64::from(timeout_ms.max(1))),
+        timeout: millis(timeout_ms),
         message_id,
     };
-    let (id, outcome) = calls::call_station(request).await;
-    Ok(outcome.to_json(&id))
+    outcome_promise(env, calls::call_station(request))
+}
+
+fn millis(ms: u32) -> Duration {
+    Duration::from_millis(u64::from(ms.max(1)))
+}
+
+fn outcome_promise(env: &Env, ticket: calls::Ticket) -> Result<PromiseRaw<'_, String>> {
+    env.spawn_future(async move {
+        let (id, outcome) = ticket.outcome().await;
+        Ok(outcome.to_json(&id))
+    })
 }
 
 #[napi]
@@ -153,4 +167,77 @@ pub fn disconnect_station(cb_id: String) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// A simulated charge point (`CP client JSON` node).
+#[napi]
+pub struct CpClient {
+    inner: Arc<client::CpClient>,
+}
+
+#[napi]
+impl CpClient {
+    /// Starts connecting at once unless `delayConnect`; bad options throw here.
+    #[napi(constructor)]
+    pub fn new(options_json: String, on_events: Function<String, ()>) -> Result<Self> {
+        let options: client::ClientOptions =
+            serde_json::from_str(&options_json).map_err(|e| reason(format!("invalid CP client options: {e}")))?;
+        let callback: EventFn = on_events
+            .build_threadsafe_function()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build()?;
+        let _guard = runtime()?.enter();
+        let inner = client::CpClient::start(options, deliver_to(callback)).map_err(reason)?;
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
+    /// Sends a CALL, queued in order before this returns; resolves with the
+    /// outcome as JSON text (see `callStation`).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        action: String,
+        payload_json: String,
+        timeout_ms: u32,
+        message_id: Option<String>,
+    ) -> Result<PromiseRaw<'env, String>> {
+        let _guard = runtime()?.enter();
+        outcome_promise(env, self.inner.call(action, payload_json, millis(timeout_ms), message_id))
+    }
+
+    /// Answers a CALL from the Central System; throws with a readable reason.
+    #[napi]
+    pub fn reply(&self, message_id: String, payload_json: Option<String>) -> Result<()> {
+        self.inner.reply(&message_id, payload_json.as_deref()).map_err(reason)
+    }
+
+    #[napi]
+    pub fn connect(&self, cb_id: Option<String>, url: Option<String>) -> Result<()> {
+        self.inner.connect(cb_id, url).map_err(reason)
+    }
+
+    #[napi]
+    pub fn disconnect(&self) -> Result<()> {
+        self.inner.disconnect().map_err(reason)
+    }
+
+    #[napi(getter)]
+    pub fn online(&self) -> bool {
+        self.inner.is_online()
+    }
+
+    /// The Central System URL in use, never with a password.
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.inner.public_url()
+    }
+
+    /// Stops the client; resolves with the actions of the CALLs it dropped.
+    #[napi]
+    pub async fn close(&self) -> Result<Vec<String>> {
+        let inner = self.inner.clone();
+        Ok(inner.close().await)
+    }
 }

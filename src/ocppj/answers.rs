@@ -52,16 +52,11 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
     // Check the payload before taking the entry, so a bad payload can be
     // corrected and sent again within the deadline.
     let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
-    let kind = classify(payload)?;
+    let answer = Answer::read(payload)?;
     let entry = pending()
         .remove(msg_id)
         .ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
-    let text = match kind {
-        Answer::Result => frame::call_result(&entry.frame_id, payload.trim()),
-        Answer::Error { code, description, details } => {
-            frame::call_error(&entry.frame_id, code, &description, details.as_deref())
-        }
-    };
+    let text = answer.frame(&entry.frame_id, payload);
     entry
         .tx
         .send(ConnCmd::Send(text))
@@ -81,9 +76,27 @@ fn expire(msg_id: &str, timeout_s: u64) -> Option<Arc<str>> {
     Some(entry.tx.cb_id())
 }
 
-enum Answer {
+/// A flow's answer to a CALL, checked: a CALLRESULT, or a CALLERROR when the
+/// payload says `msgType: 4`. Both sides (CS server, CP client) read answers so.
+pub enum Answer {
     Result,
     Error { code: ErrorCode, description: String, details: Option<String> },
+}
+
+impl Answer {
+    pub fn read(payload: &str) -> Result<Self, AnswerError> {
+        classify(payload)
+    }
+
+    /// The frame answering CALL `frame_id`; `payload` is the text `read` checked.
+    pub fn frame(&self, frame_id: &str, payload: &str) -> String {
+        match self {
+            Answer::Result => frame::call_result(frame_id, payload.trim()),
+            Answer::Error { code, description, details } => {
+                frame::call_error(frame_id, *code, description, details.as_deref())
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -104,49 +104,77 @@ pub struct CallRequest {
     pub message_id: Option<String>,
 }
 
-/// Sends a CALL to a connected station and waits for its outcome; returns
-/// the message id used (the caller's, or a fresh UUID) with the outcome.
-pub async fn call_station(mut req: CallRequest) -> (String, CallOutcome) {
-    let id = req.message_id.take().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let outcome = send_call(req, id.clone()).await;
-    (id, outcome)
+/// A CALL handed to a connection: its message id, and its outcome to come.
+///
+/// Handing over happens synchronously, in the caller's order, before any
+/// awaiting: CALLs a flow sends one after another go out in that order.
+pub struct Ticket {
+    pub id: String,
+    state: TicketState,
 }
 
-async fn send_call(req: CallRequest, id: String) -> CallOutcome {
-    if let Err(message) = validate(&req, &id) {
-        return CallOutcome::invalid(message);
+enum TicketState {
+    Settled(CallOutcome),
+    Waiting { outcome: oneshot::Receiver<CallOutcome>, peer: String },
+}
+
+impl Ticket {
+    pub fn settled(id: String, outcome: CallOutcome) -> Self {
+        Self { id, state: TicketState::Settled(outcome) }
+    }
+
+    pub fn waiting(id: String, outcome: oneshot::Receiver<CallOutcome>, peer: String) -> Self {
+        Self { id, state: TicketState::Waiting { outcome, peer } }
+    }
+
+    pub async fn outcome(self) -> (String, CallOutcome) {
+        let outcome = match self.state {
+            TicketState::Settled(outcome) => outcome,
+            TicketState::Waiting { outcome, peer } => {
+                outcome.await.unwrap_or_else(|_| CallOutcome::disconnected(&peer))
+            }
+        };
+        (self.id, outcome)
+    }
+}
+
+/// Hands a CALL to a connected station's connection; the ticket resolves
+/// with the message id used (the caller's, or a fresh UUID) and the outcome.
+pub fn call_station(mut req: CallRequest) -> Ticket {
+    let id = req.message_id.take().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if let Err(message) = check_request(&req.action, &req.payload, &id) {
+        return Ticket::settled(id, CallOutcome::invalid(message));
     }
     let Some(tx) = registry::lookup(&req.cb_id) else {
-        return CallOutcome::failed(
-            Failure::NotConnected,
-            format!("station {} is not connected to any CS server", req.cb_id),
-        );
+        let message = format!("station {} is not connected to any CS server", req.cb_id);
+        return Ticket::settled(id, CallOutcome::failed(Failure::NotConnected, message));
     };
     let (reply, outcome) = oneshot::channel();
     let call = OutgoingCall {
-        id,
+        id: id.clone(),
         action: req.action,
         payload: req.payload,
         deadline: Instant::now() + req.timeout,
         reply,
     };
     if tx.send(ConnCmd::Call(call)).is_err() {
-        return CallOutcome::disconnected(&req.cb_id);
+        return Ticket::settled(id, CallOutcome::disconnected(&req.cb_id));
     }
-    outcome.await.unwrap_or_else(|_| CallOutcome::disconnected(&req.cb_id))
+    Ticket::waiting(id, outcome, req.cb_id)
 }
 
-fn validate(req: &CallRequest, id: &str) -> Result<(), String> {
-    if req.action.is_empty() {
+/// Checks what a flow asks to send, before it is queued anywhere.
+pub fn check_request(action: &str, payload: &str, id: &str) -> Result<(), String> {
+    if action.is_empty() {
         return Err("no command: set msg.payload.command or the node's Command".into());
     }
-    if !req.action.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!("command {:?} is not an OCPP action name", req.action));
+    if !action.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("command {action:?} is not an OCPP action name"));
     }
     if id.is_empty() || id.chars().count() > super::frame::MAX_ID_LEN {
         return Err(format!("MessageId {id:?} must have 1 to 36 characters"));
     }
-    match serde_json::from_str::<&serde_json::value::RawValue>(&req.payload) {
+    match serde_json::from_str::<&serde_json::value::RawValue>(payload) {
         Ok(raw) if raw.get().starts_with('{') => Ok(()),
         _ => Err("the request's data must be a JSON object".into()),
     }
@@ -168,17 +196,19 @@ mod tests {
 
     #[tokio::test]
     async fn bad_requests_and_absent_stations_fail_clearly() {
-        let failure = |r: (String, CallOutcome)| match r.1 {
-            CallOutcome::Failed { failure, .. } => failure,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(failure(call_station(req("", "{}")).await), Failure::Invalid);
-        assert_eq!(failure(call_station(req("Get Configuration", "{}")).await), Failure::Invalid);
-        assert_eq!(failure(call_station(req("Reset", "[]")).await), Failure::Invalid);
-        assert_eq!(failure(call_station(req("Reset", "{}")).await), Failure::NotConnected);
+        async fn failure(r: CallRequest) -> Failure {
+            match call_station(r).outcome().await.1 {
+                CallOutcome::Failed { failure, .. } => failure,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(failure(req("", "{}")).await, Failure::Invalid);
+        assert_eq!(failure(req("Get Configuration", "{}")).await, Failure::Invalid);
+        assert_eq!(failure(req("Reset", "[]")).await, Failure::Invalid);
+        assert_eq!(failure(req("Reset", "{}")).await, Failure::NotConnected);
         let mut long = req("Reset", "{}");
         long.message_id = Some("x".repeat(37));
-        assert_eq!(failure(call_station(long).await), Failure::Invalid);
+        assert_eq!(failure(long).await, Failure::Invalid);
     }
 
     #[test]

@@ -5,12 +5,14 @@
 //! - [`link`]: one WebSocket link, either side: frames, queue, keep-alive.
 //! - [`connection`]: one station's link on the Central System side.
 //! - [`server`]: upgrades on `<path16j>/<chargeBoxId>`, shutdown.
+//! - [`client`]: the charge point side, with reconnects and the offline queue.
 //! - [`answers`], [`calls`], [`registry`]: the process-wide tables that let
 //!   `server response` and `CS request JSON` reach any server's stations.
 //! - [`msgs`]: the Node-RED msgs the `CS server` node sends.
 
 pub mod answers;
 pub mod calls;
+pub mod client;
 pub mod connection;
 pub mod frame;
 pub mod link;

@@ -10,16 +10,32 @@ use super::frame::push_json_str;
 /// The OCPP version label on every OCPP-J msg of this engine.
 pub const OCPP_16J: &str = "1.6j";
 
+/// A station's CALL, on a `CS server`'s first output.
 pub fn call(out: &mut String, cb: &str, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
     out.push_str(r#"{"k":"call","o":0,"cb":"#);
     push_json_str(out, cb);
+    call_msg(out, Some(cb), frame_id, action, msg_id, payload);
+}
+
+/// A Central System's CALL, on a `CP client JSON`'s output (no chargeBoxIdentity, as the original).
+pub fn cp_call(out: &mut String, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
+    out.push_str(r#"{"k":"call","o":0"#);
+    call_msg(out, None, frame_id, action, msg_id, payload);
+}
+
+/// `,"s":<action>,"m":{msgId, ocpp, payload}}`: the rest of a call event.
+fn call_msg(out: &mut String, cb: Option<&str>, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
     out.push_str(r#","s":"#);
     push_json_str(out, action);
     out.push_str(r#","m":{"msgId":"#);
     push_json_str(out, msg_id);
-    out.push_str(r#","ocpp":{"ocppVersion":"1.6j","chargeBoxIdentity":"#);
-    push_json_str(out, cb);
-    out.push_str(r#","MessageId":"#);
+    out.push_str(r#","ocpp":{"ocppVersion":"1.6j","#);
+    if let Some(cb) = cb {
+        out.push_str(r#""chargeBoxIdentity":"#);
+        push_json_str(out, cb);
+        out.push(',');
+    }
+    out.push_str(r#""MessageId":"#);
     push_json_str(out, frame_id);
     out.push_str(r#","msgType":2,"command":"#);
     push_json_str(out, action);
@@ -28,6 +44,33 @@ pub fn call(out: &mut String, cb: &str, frame_id: &str, action: &str, msg_id: &s
     out.push_str(r#","data":"#);
     out.push_str(payload);
     out.push_str("}}}");
+}
+
+/// The charge point's link came up: `{ocpp:{websocket:"ONLINE"}}` as the original.
+pub fn cp_online(out: &mut String) {
+    out.push_str(r#"{"k":"online","o":0,"m":{"ocpp":{"websocket":"ONLINE","ocppVersion":"1.6j"}}}"#);
+}
+
+pub fn cp_offline(out: &mut String, code: u16, reason: &str) {
+    out.push_str(r#"{"k":"offline","o":0,"m":{"ocpp":{"websocket":"OFFLINE","ocppVersion":"1.6j","code":"#);
+    out.push_str(&code.to_string());
+    out.push_str(r#","reason":"#);
+    push_json_str(out, reason);
+    out.push_str("}}}");
+}
+
+/// Connection state for the node's status: `connecting`, `connected`,
+/// `reconnecting` (with the failures so far and the seconds to the next try), `closed`.
+pub fn cp_state(out: &mut String, state: &str, failures: u32, next_try_s: Option<f64>) {
+    out.push_str(r#"{"k":"state","state":"#);
+    push_json_str(out, state);
+    out.push_str(r#","failures":"#);
+    out.push_str(&failures.to_string());
+    if let Some(s) = next_try_s {
+        out.push_str(r#","nextTryS":"#);
+        out.push_str(&format!("{s:.1}"));
+    }
+    out.push('}');
 }
 
 pub fn online(out: &mut String, cb: &str) {
@@ -94,6 +137,18 @@ mod tests {
             v["m"],
             json!({"msgId":"m1","ocpp":{"ocppVersion":"1.6j","chargeBoxIdentity":"CP \"1\"","MessageId":"f1","msgType":2,"command":"Heartbeat"},"payload":{"command":"Heartbeat","data":{}}})
         );
+    }
+
+    #[test]
+    fn charge_point_msgs_have_the_original_shape() {
+        let v = parsed(|o| cp_call(o, "f1", "Reset", "m1", r#"{"type":"Soft"}"#));
+        assert_eq!(
+            v["m"],
+            json!({"msgId":"m1","ocpp":{"ocppVersion":"1.6j","MessageId":"f1","msgType":2,"command":"Reset"},"payload":{"command":"Reset","data":{"type":"Soft"}}})
+        );
+        assert_eq!(parsed(cp_online)["m"]["ocpp"]["websocket"], "ONLINE");
+        assert_eq!(parsed(|o| cp_offline(o, 1006, "x"))["m"]["ocpp"]["websocket"], "OFFLINE");
+        assert_eq!(parsed(|o| cp_state(o, "reconnecting", 2, Some(5.25)))["nextTryS"], 5.2);
     }
 
     #[test]

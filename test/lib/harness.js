@@ -22,6 +22,8 @@ const core = {
 const ours = {
   server: require('../../nodes/ocpp-server.js'),
   remoteCp: require('../../nodes/ocpp-remote-cp.js'),
+  remoteCs: require('../../nodes/ocpp-remote-cs.js'),
+  cpJson: require('../../nodes/ocpp-cp-json.js'),
 };
 
 function freePort() {

@@ -1,0 +1,180 @@
+'use strict';
+// `CP client JSON`: a simulated charge point over OCPP-J 1.6. The engine owns
+// the link, the reconnects and the offline queue; this file maps msgs to calls.
+const { addon, loadError } = require('./engine');
+const { throttledStatus } = require('./status');
+const options = require('./options');
+const { fileLogger } = require('./file-log');
+
+const OCPP_VERSION = '1.6j';
+
+function clientOptions(node, config, url) {
+  const seconds = (value, name, fallback, min = 0) => options.number(value, name, { min, max: 86400, fallback });
+  return {
+    url: url || '',
+    cbId: config.cbId ? String(config.cbId) : '',
+    password: (node.credentials && node.credentials.password) || null,
+    caFile: config.caFile || null,
+    delayConnect: config.wsdelayconnect === true,
+    reconnectMinS: seconds(config.wstomin, 'Reconnect min', 5, 0.1),
+    reconnectIncS: seconds(config.wstoinc, 'Reconnect increment', 5),
+    reconnectMaxS: seconds(config.wstomax, 'Reconnect max', 360, 0.1),
+    pingIntervalS: seconds(config.pingInterval, 'Ping interval', 30),
+    handshakeTimeoutS: seconds(config.handshakeTimeout, 'Handshake timeout', 10, 0.1),
+    offlineQueue: config.offlineQueue !== false,
+    queueActions: String(config.queueActions || '').split(',').map((a) => a.trim()).filter(Boolean),
+    queueMax: options.number(config.queueMax, 'Queue max', { min: 1, max: 1000000, fallback: 1000 }),
+    rawLog: config.log === true && !!config.pathlog,
+  };
+}
+
+function defaultData(cmddata) {
+  if (cmddata === undefined || cmddata === null || String(cmddata).trim() === '') return {};
+  try {
+    return JSON.parse(cmddata);
+  } catch (err) {
+    throw new Error(`the node's Command params are not valid JSON: ${err.message}`);
+  }
+}
+
+const STATES = {
+  connecting: () => ({ fill: 'yellow', shape: 'ring', text: 'Connecting...' }),
+  connected: () => ({ fill: 'green', shape: 'dot', text: 'Connected...' }),
+  reconnecting: (ev) => ({ fill: 'red', shape: 'dot', text: `(${ev.failures}) Reconnecting in ${ev.nextTryS} s` }),
+  closed: () => ({ fill: 'grey', shape: 'dot', text: 'Closed' }),
+};
+
+module.exports = function register(RED) {
+  function CpClientJsonNode(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = throttledStatus(node);
+    if (!addon) {
+      node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
+      node.error(loadError.message);
+      node.on('input', (msg, send, done) => done(loadError));
+      return;
+    }
+    const remote = config.remotecs ? RED.nodes.getNode(config.remotecs) : null;
+    let client = null;
+    let callTimeoutMs = 60000;
+    const logger = fileLogger(node, config, config.name || config.cbId || 'CP client JSON');
+    try {
+      callTimeoutMs = options.number(config.callTimeout, 'Call timeout', { min: 0.1, max: 86400, fallback: 60 }) * 1000;
+      client = new addon.CpClient(JSON.stringify(clientOptions(node, config, remote && remote.url)), onEvents);
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: err.message });
+      node.error(`CP client not started: ${err.message}`);
+    }
+
+    function onEvents(batchText) {
+      const out = [];
+      for (const ev of JSON.parse(batchText)) {
+        if (ev.m && ev.k !== 'log') out.push(ev.m);
+        if (ev.k === 'call') {
+          status.set({ fill: 'green', shape: 'dot', text: `message in: ${ev.s}` });
+          if (logger) logger.log('received', ev.m.payload);
+        } else if (ev.k === 'state' && STATES[ev.state]) {
+          status.set(STATES[ev.state](ev));
+        } else if (ev.k === 'warn') {
+          node.warn(ev.text);
+        } else if (ev.k === 'log') {
+          if (logger) logger.log(ev.m.msgFrom === 'CS' ? 'request' : 'received', ev.m.payload);
+        }
+      }
+      if (out.length) node.send([out]);
+    }
+
+    async function sendCall(msg, payload, send, done) {
+      const command = payload.command || config.command;
+      if (!command) return done(new Error('no command: set msg.payload.command or choose a Command in the node'));
+      let body;
+      try {
+        body = JSON.stringify(payload.data !== undefined ? payload.data : defaultData(config.cmddata));
+      } catch (err) {
+        return done(err);
+      }
+      if (body === undefined) return done(new Error('msg.payload.data cannot be turned into JSON'));
+      status.set({ fill: 'green', shape: 'dot', text: `request out: ${command}` });
+      const messageId = payload.MessageId !== undefined ? String(payload.MessageId) : null;
+      const outcome = JSON.parse(await client.call(String(command), body, Math.round(callTimeoutMs), messageId));
+      const ocpp = { ocppVersion: OCPP_VERSION, MessageId: outcome.id, command: String(command) };
+      if ('result' in outcome) {
+        msg.msgId = outcome.id;
+        msg.ocpp = Object.assign(ocpp, { msgType: 3, websocket: client.online ? 'ONLINE' : 'OFFLINE' });
+        msg.payload = { data: outcome.result };
+        status.set({ fill: 'green', shape: 'dot', text: `response in: ${command}` });
+        send(msg);
+        return done();
+      }
+      if (outcome.callError) {
+        const e = outcome.callError;
+        msg.ocpp = Object.assign(ocpp, { msgType: 4, ErrorCode: e.code, ErrorDescription: e.description, ErrorDetails: e.details });
+        return done(new Error(`the Central System answered ${command} with CALLERROR ${e.code}${e.description ? `: ${e.description}` : ''}`));
+      }
+      msg.ocpp = Object.assign(ocpp, { failure: outcome.failure });
+      return done(new Error(outcome.message));
+    }
+
+    function control(payload, send) {
+      const command = String(payload.command || '').toLowerCase();
+      const data = payload.data && typeof payload.data === 'object' ? payload.data : {};
+      switch (command) {
+        case 'connect':
+          client.connect(data.cbId ? String(data.cbId) : null, data.csmsUrl ? String(data.csmsUrl) : null);
+          return;
+        case 'close':
+          client.disconnect();
+          return;
+        case 'ws_state':
+          send({ ocpp: { websocket: client.online ? 'ONLINE' : 'OFFLINE', csmsUrl: client.url } });
+          return;
+        case '':
+          throw new Error('a control msg (msgType 99) needs msg.payload.command: connect, close or ws_state');
+        default:
+          throw new Error(`unknown control command "${payload.command}": use connect, close or ws_state`);
+      }
+    }
+
+    node.on('input', async (msg, send, done) => {
+      if (!client) return done(new Error('this CP client did not start; see the error above'));
+      const payload = msg.payload !== null && typeof msg.payload === 'object' ? msg.payload : {};
+      const msgType = payload.msgType === undefined ? 2 : Number(payload.msgType);
+      try {
+        if (msgType === 2) return await sendCall(msg, payload, send, done);
+        if (msgType === 3 || msgType === 4) {
+          const id = payload.MessageId || (msg.ocpp && msg.ocpp.MessageId);
+          if (!id) return done(new Error('an answer needs msg.payload.MessageId (or msg.ocpp.MessageId) of the CALL it answers'));
+          const body = msgType === 3 ? (payload.data === undefined ? {} : payload.data) : payload;
+          client.reply(String(id), JSON.stringify(body));
+          status.set({ fill: 'green', shape: 'dot', text: 'sending response' });
+          return done();
+        }
+        if (msgType === 99) {
+          control(payload, send);
+          return done();
+        }
+        return done(new Error(`msg.payload.msgType must be 2 (CALL), 3 (answer), 4 (CALLERROR answer) or 99 (control), got ${payload.msgType}`));
+      } catch (err) {
+        return done(err);
+      }
+    });
+
+    node.on('close', (removed, done) => {
+      status.stop();
+      if (!client) return done();
+      client
+        .close()
+        .then((dropped) => {
+          if (dropped.length) node.warn(`stopped with ${dropped.length} queued message(s) unsent: ${dropped.join(', ')}`);
+        })
+        .catch((err) => node.error(`closing the CP client: ${err.message}`))
+        .finally(() => {
+          if (logger) logger.close();
+          done();
+        });
+    });
+  }
+
+  RED.nodes.registerType('CP client JSON', CpClientJsonNode, { credentials: { password: { type: 'password' } } });
+};
