@@ -5,7 +5,9 @@ const assert = require('assert');
 const http = require('http');
 const WebSocket = require('ws');
 const { RPCServer, createRPCError } = require('ocpp-rpc');
+const https = require('https');
 const { helper, core, ours, freePort, collector, loadFlow, sleep } = require('./lib/harness');
+const { makeCertificates } = require('./lib/certs');
 
 const NODES = [ours.cpJson, ours.remoteCs, core.fn, core.catchNode];
 
@@ -225,5 +227,69 @@ describe('CP client JSON in a Node-RED flow', function () {
     cp.warn = (text) => warnings.push(String(text)) && warn(text);
     await helper.unload();
     assert.ok(warnings.some((w) => /1 queued message\(s\) unsent: StartTransaction/.test(w)), JSON.stringify(warnings));
+  });
+
+  it('connects over wss:// trusting the CA file it is given, and refuses without it', async () => {
+    const certs = makeCertificates();
+    const server = https.createServer({ cert: certs.cert, key: certs.key });
+    const wss = new WebSocket.Server({ server, handleProtocols: () => 'ocpp1.6' });
+    const frames = [];
+    wss.on('connection', (ws, req) => {
+      ws.on('message', (d) => {
+        const f = JSON.parse(String(d));
+        frames.push({ url: req.url, f });
+        ws.send(JSON.stringify([3, f[1], { currentTime: new Date().toISOString() }]));
+      });
+    });
+    await new Promise((r) => server.listen(port, '127.0.0.1', r));
+    try {
+      const flow = cpFlow(port);
+      flow[1].url = `wss://localhost:${port}/ocpp`;
+      const withCa = JSON.parse(JSON.stringify(flow));
+      withCa[2].caFile = certs.caFile;
+      await loadFlow(NODES, withCa);
+      const out = collector(helper.getNode('out'));
+      await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE');
+      helper.getNode('cp').receive({ topic: 'hb', payload: { command: 'Heartbeat', data: {} } });
+      await out.next((m) => m.topic === 'hb');
+      assert.strictEqual(frames[0].url, '/ocpp/SIM-1');
+      await helper.unload();
+
+      await loadFlow(NODES, flow);
+      const cp = helper.getNode('cp');
+      const warnings = [];
+      const warn = cp.warn.bind(cp);
+      cp.warn = (t) => warnings.push(String(t)) && warn(t);
+      await sleep(500);
+      assert.ok(warnings.some((w) => /connecting failed: .*(certificate|Unknown ?Issuer)/i.test(w)), JSON.stringify(warnings));
+    } finally {
+      wss.close();
+      server.close();
+      certs.cleanup();
+    }
+  });
+
+  it('notices a dead link by its missing pongs and reconnects', async () => {
+    const server = http.createServer();
+    const wss = new WebSocket.Server({ server, handleProtocols: () => 'ocpp1.6' });
+    let connections = 0;
+    wss.on('connection', (ws) => {
+      connections++;
+      // The first peer goes silent: it no longer reads, so it never pongs.
+      if (connections === 1) ws._socket.pause();
+    });
+    await new Promise((r) => server.listen(port, r));
+    try {
+      const flow = cpFlow(port);
+      flow[2].pingInterval = 0.2;
+      await loadFlow(NODES, flow);
+      const out = collector(helper.getNode('out'));
+      const offline = await out.next((m) => m.ocpp && m.ocpp.websocket === 'OFFLINE', 5000);
+      assert.strictEqual(offline.ocpp.code, 1011);
+      await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && connections === 2, 5000);
+    } finally {
+      wss.close();
+      server.close();
+    }
   });
 });

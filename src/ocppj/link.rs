@@ -185,7 +185,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     /// One keep-alive round: ends the link if the peer stayed silent since the last.
     pub async fn ping(&mut self) -> Option<Ending> {
         if !self.heard_from {
-            return Some(self.close(1011, "no answer to ping").await);
+            // The peer is gone: no close handshake to wait for; dropping the
+            // socket ends the link.
+            return Some(Ending { code: 1011, reason: "no answer to ping".into() });
         }
         self.heard_from = false;
         match self.ws.send(Message::Ping(Default::default())).await {
