@@ -157,7 +157,7 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         deadline: Instant::now() + req.timeout,
         reply,
     };
-    if tx.send(ConnCmd::Call(call)).is_err() {
+    if tx.send(ConnCmd::Call(Box::new(call))).is_err() {
         return Ticket::settled(id, CallOutcome::disconnected(&req.cb_id));
     }
     Ticket::waiting(id, outcome, req.cb_id)

@@ -399,12 +399,15 @@ struct CentralSystemHandler {
 impl LinkHandler for CentralSystemHandler {
     fn call(&mut self, id: String, action: &str, payload: &str) {
         let msg_id = uuid::Uuid::new_v4().to_string();
-        self.sink.emit(|out| msgs::cp_call(out, &id, action, &msg_id, payload));
-        let mut awaited = lock(&self.shared.awaited);
-        if awaited.len() >= MAX_AWAITED_ANSWERS {
-            awaited.pop_front();
+        // Remember the id before the flow sees the CALL: its answer may come first.
+        {
+            let mut awaited = lock(&self.shared.awaited);
+            if awaited.len() >= MAX_AWAITED_ANSWERS {
+                awaited.pop_front();
+            }
+            awaited.push_back(id.clone());
         }
-        awaited.push_back(id);
+        self.sink.emit(|out| msgs::cp_call(out, &id, action, &msg_id, payload));
     }
 
     fn warn(&self, text: String) {

@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
 use tokio::time::sleep_until;
 use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
@@ -23,23 +22,48 @@ use super::server::ServerShared;
 pub enum ConnCmd {
     /// A finished frame to send (the flow's answer to a station CALL).
     Send(String),
-    /// A CALL to the station, answered through its oneshot.
-    Call(Call),
+    /// A CALL to the station, answered through its oneshot. Boxed: the
+    /// channel allocates slots of the largest variant for every connection.
+    Call(Box<Call>),
     /// Close the connection (replaced by a newer one, or disconnected on request).
     Close { code: u16, reason: String },
 }
 
-/// The sending half of a connection's command channel, with the station id
-/// for error messages.
+/// The sending half of a connection's mailbox, with the station id for
+/// error messages.
+///
+/// A mailbox rather than a tokio channel: a channel allocates a block of 32
+/// slots per connection up front, which thousands of idle stations pay for.
 #[derive(Clone)]
 pub struct ConnTx {
-    tx: mpsc::UnboundedSender<ConnCmd>,
+    mailbox: Arc<Mailbox>,
     cb_id: Arc<str>,
 }
 
+#[derive(Default)]
+struct Mailbox {
+    queue: std::sync::Mutex<std::collections::VecDeque<ConnCmd>>,
+    ready: tokio::sync::Notify,
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl Mailbox {
+    fn queue(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<ConnCmd>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl ConnTx {
+    /// Fails, handing the command back, once the connection has ended.
     pub fn send(&self, cmd: ConnCmd) -> Result<(), ConnCmd> {
-        self.tx.send(cmd).map_err(|e| e.0)
+        let mut queue = self.mailbox.queue();
+        if self.mailbox.closed.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(cmd);
+        }
+        queue.push_back(cmd);
+        drop(queue);
+        self.mailbox.ready.notify_one();
+        Ok(())
     }
 
     pub fn cb_id(&self) -> Arc<str> {
@@ -47,9 +71,41 @@ impl ConnTx {
     }
 }
 
-pub fn conn_channel(cb_id: Arc<str>) -> (ConnTx, mpsc::UnboundedReceiver<ConnCmd>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    (ConnTx { tx, cb_id }, rx)
+/// The receiving half; dropping it closes the mailbox.
+pub struct ConnRx {
+    mailbox: Arc<Mailbox>,
+}
+
+impl ConnRx {
+    pub async fn recv(&mut self) -> ConnCmd {
+        loop {
+            // Created before looking, so a command sent in between is not missed.
+            let ready = self.mailbox.ready.notified();
+            if let Some(cmd) = self.mailbox.queue().pop_front() {
+                return cmd;
+            }
+            ready.await;
+        }
+    }
+
+    #[cfg(test)]
+    pub fn try_recv(&mut self) -> Option<ConnCmd> {
+        self.mailbox.queue().pop_front()
+    }
+}
+
+impl Drop for ConnRx {
+    fn drop(&mut self) {
+        let mut queue = self.mailbox.queue();
+        self.mailbox.closed.store(true, std::sync::atomic::Ordering::Release);
+        // Commands still queued are dropped here: their callers see the station gone.
+        queue.clear();
+    }
+}
+
+pub fn conn_channel(cb_id: Arc<str>) -> (ConnTx, ConnRx) {
+    let mailbox = Arc::new(Mailbox::default());
+    (ConnTx { mailbox: mailbox.clone(), cb_id }, ConnRx { mailbox })
 }
 
 /// The Central System's side of a link: CALLs go to the flow.
@@ -62,10 +118,12 @@ struct StationHandler {
 impl LinkHandler for StationHandler {
     fn call(&mut self, frame_id: String, action: &str, payload: &str) {
         let msg_id = uuid::Uuid::new_v4().to_string();
+        // Register before the flow can see the msg: its answer may come back
+        // from another thread before `emit` returns.
+        answers::wait_for_answer(msg_id.clone(), PendingAnswer { tx: self.tx.clone(), frame_id: frame_id.clone() });
+        self.shared.deadlines.push(msg_id.clone());
         let cb = &self.cb_id;
         self.shared.sink.emit(|out| msgs::call(out, cb, &frame_id, action, &msg_id, payload));
-        self.shared.deadlines.push(msg_id.clone());
-        answers::wait_for_answer(msg_id, PendingAnswer { tx: self.tx.clone(), frame_id });
     }
 
     fn warn(&self, text: String) {
@@ -109,7 +167,7 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
 
 async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
     link: &mut Link<S, StationHandler>,
-    rx: &mut mpsc::UnboundedReceiver<ConnCmd>,
+    rx: &mut ConnRx,
     ping_every: Option<std::time::Duration>,
     cancel: CancellationToken,
 ) -> Ending {
@@ -118,10 +176,9 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
         let deadline = link.next_deadline();
         let ended = tokio::select! {
             _ = cancel.cancelled() => Some(link.close(1012, "Central System restarting").await),
-            // The handler holds a sender, so the channel never closes here.
-            Some(cmd) = rx.recv() => match cmd {
+            cmd = rx.recv() => match cmd {
                 ConnCmd::Send(text) => link.send_frame(text).await,
-                ConnCmd::Call(call) => link.push_call(call).await,
+                ConnCmd::Call(call) => link.push_call(*call).await,
                 ConnCmd::Close { code, reason } => Some(link.close(code, &reason).await),
             },
             incoming = futures_util::StreamExt::next(&mut link.ws) => link.on_incoming(incoming).await,

@@ -265,8 +265,18 @@ impl ServerShared {
         let shared = self.clone();
         self.tracker.spawn(async move {
             let Ok(upgraded) = on_upgrade.await else { return };
-            let config = ws_config(shared.config.max_frame_bytes);
-            let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+            // Take the TCP stream back from hyper: its `Upgraded` wrapper would
+            // keep hyper's 8 KiB read buffer alive for the connection's life.
+            let Ok(parts) = upgraded.downcast::<TokioIo<tokio::net::TcpStream>>() else { return };
+            let (stream, read_buf) = (parts.io.into_inner(), parts.read_buf);
+            let config = Some(ws_config(shared.config.max_frame_bytes));
+            let ws = if read_buf.is_empty() {
+                // An empty `Bytes` still holds the whole buffer: drop it now.
+                drop(read_buf);
+                WebSocketStream::from_raw_socket(stream, Role::Server, config).await
+            } else {
+                WebSocketStream::from_partially_read(stream, Vec::from(read_buf), Role::Server, config).await
+            };
             let conn_id = shared.next_conn_id.fetch_add(1, Ordering::Relaxed);
             let cancel = shared.cancel.clone();
             serve_station(ws, cb_id.into(), conn_id, shared, cancel).await;
