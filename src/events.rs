@@ -24,11 +24,7 @@ pub struct EventSink {
 impl EventSink {
     /// Starts the dispatcher task on the current runtime.
     pub fn start(deliver: Deliver) -> Arc<Self> {
-        let sink = Arc::new(Self {
-            buf: Mutex::new(String::new()),
-            ready: Notify::new(),
-            closed: false.into(),
-        });
+        let sink = Arc::new(Self { buf: Mutex::new(String::new()), ready: Notify::new(), closed: false.into() });
         tokio::spawn(dispatch(sink.clone(), deliver));
         sink
     }

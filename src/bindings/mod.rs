@@ -23,11 +23,7 @@ static RUNTIME: OnceLock<tokio::runtime::Handle> = OnceLock::new();
 /// Worker threads: `OCPP_RS_THREADS`, else 2 (Node-RED's own thread runs the
 /// flows; two workers keep up with it on the small machines Node-RED runs on).
 fn worker_threads() -> usize {
-    std::env::var("OCPP_RS_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| (1..=64).contains(n))
-        .unwrap_or(2)
+    std::env::var("OCPP_RS_THREADS").ok().and_then(|v| v.parse().ok()).filter(|n| (1..=64).contains(n)).unwrap_or(2)
 }
 
 #[napi_derive::module_init]
@@ -73,11 +69,8 @@ impl CsServer {
     pub fn new(options_json: String, on_events: Function<String, ()>) -> Result<Self> {
         let options: server::ServerOptions =
             serde_json::from_str(&options_json).map_err(|e| reason(format!("invalid CS server options: {e}")))?;
-        let callback: EventFn = on_events
-            .build_threadsafe_function()
-            .callee_handled::<false>()
-            .weak::<true>()
-            .build()?;
+        let callback: EventFn =
+            on_events.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
         let _guard = runtime()?.enter();
         let inner = server::CsServer::start(options, deliver_to(callback)).map_err(reason)?;
         Ok(Self { inner: Arc::new(inner) })
@@ -117,13 +110,7 @@ pub fn call_station<'env>(
     timeout_ms: u32,
     message_id: Option<String>,
 ) -> Result<PromiseRaw<'env, String>> {
-    let request = calls::CallRequest {
-        cb_id,
-        action,
-        payload: payload_json,
-        timeout: millis(timeout_ms),
-        message_id,
-    };
+    let request = calls::CallRequest { cb_id, action, payload: payload_json, timeout: millis(timeout_ms), message_id };
     outcome_promise(env, calls::call_station(request))
 }
 
@@ -162,10 +149,7 @@ pub fn set_passwords(entries_json: String) -> Result<()> {
 #[napi]
 pub fn disconnect_station(cb_id: String) -> bool {
     registry::lookup(&cb_id)
-        .map(|tx| {
-            tx.send(ConnCmd::Close { code: 1000, reason: "disconnected by the Central System".into() })
-                .is_ok()
-        })
+        .map(|tx| tx.send(ConnCmd::Close { code: 1000, reason: "disconnected by the Central System".into() }).is_ok())
         .unwrap_or(false)
 }
 
@@ -182,11 +166,8 @@ impl CpClient {
     pub fn new(options_json: String, on_events: Function<String, ()>) -> Result<Self> {
         let options: client::ClientOptions =
             serde_json::from_str(&options_json).map_err(|e| reason(format!("invalid CP client options: {e}")))?;
-        let callback: EventFn = on_events
-            .build_threadsafe_function()
-            .callee_handled::<false>()
-            .weak::<true>()
-            .build()?;
+        let callback: EventFn =
+            on_events.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
         let _guard = runtime()?.enter();
         let inner = client::CpClient::start(options, deliver_to(callback)).map_err(reason)?;
         Ok(Self { inner: Arc::new(inner) })

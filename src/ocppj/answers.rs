@@ -33,7 +33,9 @@ pub enum AnswerError {
     UnknownMsgId(String),
     #[error("msg.payload must be an object (the body of the answer), got {0}")]
     NotAnObject(&'static str),
-    #[error("msg.payload is a CALLERROR (msgType 4) but ErrorCode {0:?} is not an OCPP 1.6 error code; use one of: {1}")]
+    #[error(
+        "msg.payload is a CALLERROR (msgType 4) but ErrorCode {0:?} is not an OCPP 1.6 error code; use one of: {1}"
+    )]
     BadErrorCode(String, String),
     #[error("msg.payload is a CALLERROR (msgType 4) but {0}")]
     BadCallError(&'static str),
@@ -53,14 +55,9 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
     // corrected and sent again within the deadline.
     let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
     let answer = Answer::read(payload)?;
-    let entry = pending()
-        .remove(msg_id)
-        .ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
+    let entry = pending().remove(msg_id).ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
     let text = answer.frame(&entry.frame_id, payload);
-    entry
-        .tx
-        .send(ConnCmd::Send(text))
-        .map_err(|_| AnswerError::StationGone(entry.tx.cb_id().to_string()))
+    entry.tx.send(ConnCmd::Send(text)).map_err(|_| AnswerError::StationGone(entry.tx.cb_id().to_string()))
 }
 
 /// Answers a CALL the flow left unanswered, if it is still waiting.
@@ -181,13 +178,8 @@ impl Deadlines {
 
     /// Forgets every CALL of a server that is closing.
     pub fn clear(&self) {
-        let ids: Vec<String> = self
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain(..)
-            .map(|(_, id)| id)
-            .collect();
+        let ids: Vec<String> =
+            self.queue.lock().unwrap_or_else(|e| e.into_inner()).drain(..).map(|(_, id)| id).collect();
         let mut table = pending();
         for id in ids {
             table.remove(&id);
@@ -216,7 +208,11 @@ mod tests {
         let bad = answer("m2", Some(r#"{"msgType":4,"ErrorCode":"Nope"}"#)).unwrap_err();
         assert!(matches!(bad, AnswerError::BadErrorCode(..)));
         assert_eq!(answer("m2", Some("[1]")), Err(AnswerError::NotAnObject("an array")));
-        answer("m2", Some(r#"{"msgType":4,"ErrorCode":"NotSupported","ErrorDescription":"no","ErrorDetails":{"a":1}}"#)).unwrap();
+        answer(
+            "m2",
+            Some(r#"{"msgType":4,"ErrorCode":"NotSupported","ErrorDescription":"no","ErrorDetails":{"a":1}}"#),
+        )
+        .unwrap();
         match rx.try_recv().unwrap() {
             ConnCmd::Send(t) => assert_eq!(t, r#"[4,"f2","NotSupported","no",{"a":1}]"#),
             _ => panic!(),

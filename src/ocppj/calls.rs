@@ -51,7 +51,9 @@ impl CallOutcome {
     pub fn queue_full(cb: &str, limit: usize) -> Self {
         Self::failed(
             Failure::QueueFull,
-            format!("{limit} requests are already waiting for {cb}; raise the CS server's queue limit or send less often"),
+            format!(
+                "{limit} requests are already waiting for {cb}; raise the CS server's queue limit or send less often"
+            ),
         )
     }
     pub fn invalid(message: String) -> Self {
@@ -214,7 +216,8 @@ mod tests {
     #[test]
     fn outcomes_serialise_to_json() {
         let v: serde_json::Value = serde_json::from_str(
-            &CallOutcome::CallError { code: "NotSupported".into(), description: "x".into(), details: "{}".into() }.to_json("i1"),
+            &CallOutcome::CallError { code: "NotSupported".into(), description: "x".into(), details: "{}".into() }
+                .to_json("i1"),
         )
         .unwrap();
         assert_eq!(v["callError"]["code"], "NotSupported");

@@ -382,7 +382,8 @@ impl CpClient {
         };
         let actions = dropped.iter().map(|c| c.action.clone()).collect();
         for call in dropped {
-            let _ = call.reply.send(CallOutcome::invalid("the CP client was stopped (redeploy) before sending it".into()));
+            let _ =
+                call.reply.send(CallOutcome::invalid("the CP client was stopped (redeploy) before sending it".into()));
         }
         self.sink.close();
         actions
@@ -471,7 +472,9 @@ impl ClientTask {
                 Err(why) => {
                     self.failures += 1;
                     let delay = self.backoff();
-                    self.sink.emit(|out| msgs::warn(out, "", &format!("connecting failed: {why}; next try in {delay:.1} s")));
+                    self.sink.emit(|out| {
+                        msgs::warn(out, "", &format!("connecting failed: {why}; next try in {delay:.1} s"))
+                    });
                     self.state("reconnecting", Some(delay));
                     if !self.wait_for(Some(Instant::now() + Duration::from_secs_f64(delay))).await {
                         break;
@@ -486,7 +489,8 @@ impl ClientTask {
     /// with ±20 % jitter so a fleet of stations does not return in lockstep.
     fn backoff(&self) -> f64 {
         let s = &self.settings;
-        let base = (s.reconnect_min + s.reconnect_inc * f64::from(self.failures.saturating_sub(1))).min(s.reconnect_max);
+        let base =
+            (s.reconnect_min + s.reconnect_inc * f64::from(self.failures.saturating_sub(1))).min(s.reconnect_max);
         let unit = (uuid::Uuid::new_v4().as_u128() % 10_000) as f64 / 10_000.0;
         (base * (0.8 + 0.4 * unit)).max(0.05)
     }
@@ -658,7 +662,13 @@ impl ClientTask {
         for call in calls {
             if self.queueable(&call.action) {
                 let timeout = Duration::from_secs(60).max(call.deadline.saturating_duration_since(Instant::now()));
-                kept.push(PendingCall { id: call.id, action: call.action, payload: call.payload, timeout, reply: call.reply });
+                kept.push(PendingCall {
+                    id: call.id,
+                    action: call.action,
+                    payload: call.payload,
+                    timeout,
+                    reply: call.reply,
+                });
             } else {
                 let _ = call.reply.send(CallOutcome::disconnected("the Central System"));
             }
@@ -747,7 +757,8 @@ mod tests {
 
     #[test]
     fn options_are_checked() {
-        let bad = ClientOptions { url: "ws://x/ocpp".into(), cb_id: "A".into(), reconnect_min_s: -1.0, ..Default::default() };
+        let bad =
+            ClientOptions { url: "ws://x/ocpp".into(), cb_id: "A".into(), reconnect_min_s: -1.0, ..Default::default() };
         assert!(bad.settings().is_err());
         let bad = ClientOptions { queue_max: 0, ..Default::default() };
         assert!(bad.settings().err().unwrap().to_string().contains("queueMax"));

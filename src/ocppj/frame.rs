@@ -96,21 +96,9 @@ impl ErrorCode {
 /// A parsed frame borrowing from the text it came from.
 #[derive(Debug)]
 pub enum Frame<'a> {
-    Call {
-        id: String,
-        action: String,
-        payload: &'a RawValue,
-    },
-    CallResult {
-        id: String,
-        payload: &'a RawValue,
-    },
-    CallError {
-        id: String,
-        code: String,
-        description: String,
-        details: &'a RawValue,
-    },
+    Call { id: String, action: String, payload: &'a RawValue },
+    CallResult { id: String, payload: &'a RawValue },
+    CallError { id: String, code: String, description: String, details: &'a RawValue },
 }
 
 /// Why a frame was refused, with what the CALLERROR answering it must carry.
@@ -124,21 +112,12 @@ pub struct FrameError {
 
 impl FrameError {
     fn new(id: Option<&str>, code: ErrorCode, description: impl Into<String>) -> Self {
-        Self {
-            id: id.map(str::to_owned),
-            code,
-            description: description.into(),
-        }
+        Self { id: id.map(str::to_owned), code, description: description.into() }
     }
 
     /// The CALLERROR frame that answers the refused frame.
     pub fn to_call_error(&self) -> String {
-        call_error(
-            self.id.as_deref().unwrap_or(UNREADABLE_ID),
-            self.code,
-            &self.description,
-            None,
-        )
+        call_error(self.id.as_deref().unwrap_or(UNREADABLE_ID), self.code, &self.description, None)
     }
 }
 
@@ -152,11 +131,7 @@ impl std::fmt::Display for FrameError {
 pub fn parse(text: &str) -> Result<Frame<'_>, FrameError> {
     use ErrorCode::FormationViolation as Formation;
     let parts: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| {
-        let what = if e.is_syntax() || e.is_eof() {
-            "frame is not valid JSON"
-        } else {
-            "frame is not a JSON array"
-        };
+        let what = if e.is_syntax() || e.is_eof() { "frame is not valid JSON" } else { "frame is not a JSON array" };
         FrameError::new(None, Formation, format!("{what}: {e}"))
     })?;
     let Some(first) = parts.first() else {
@@ -166,9 +141,8 @@ pub fn parse(text: &str) -> Result<Frame<'_>, FrameError> {
     // is answered with its own id.
     let id = parts.get(1).and_then(|v| read_string(v));
     let id_ref = id.as_deref();
-    let type_number: u64 = serde_json::from_str(first.get()).map_err(|_| {
-        FrameError::new(id_ref, Formation, "message type is not a number")
-    })?;
+    let type_number: u64 = serde_json::from_str(first.get())
+        .map_err(|_| FrameError::new(id_ref, Formation, "message type is not a number"))?;
     let Some(message_type) = MessageType::from_number(type_number) else {
         return Err(FrameError::new(
             id_ref,
@@ -210,20 +184,14 @@ fn parse_call<'a>(id: String, parts: &[&'a RawValue]) -> Result<Frame<'a>, Frame
     }
     let action = read_string(parts[2])
         .filter(|a| !a.is_empty())
-        .ok_or_else(|| {
-            FrameError::new(Some(&id), ErrorCode::FormationViolation, "action is not a non-empty string")
-        })?;
+        .ok_or_else(|| FrameError::new(Some(&id), ErrorCode::FormationViolation, "action is not a non-empty string"))?;
     let payload = object(parts[3], &id, "CALL payload")?;
     Ok(Frame::Call { id, action, payload })
 }
 
 fn parse_result<'a>(id: String, parts: &[&'a RawValue]) -> Result<Frame<'a>, FrameError> {
     if parts.len() != 3 {
-        return Err(FrameError::new(
-            Some(&id),
-            ErrorCode::FormationViolation,
-            "CALLRESULT must be [3, id, payload]",
-        ));
+        return Err(FrameError::new(Some(&id), ErrorCode::FormationViolation, "CALLRESULT must be [3, id, payload]"));
     }
     let payload = object(parts[2], &id, "CALLRESULT payload")?;
     Ok(Frame::CallResult { id, payload })
@@ -235,8 +203,7 @@ fn parse_error<'a>(id: String, parts: &[&'a RawValue]) -> Result<Frame<'a>, Fram
         return Err(bad("CALLERROR must be [4, id, errorCode, errorDescription, errorDetails]"));
     }
     let code = read_string(parts[2]).ok_or_else(|| bad("CALLERROR errorCode is not a string"))?;
-    let description =
-        read_string(parts[3]).ok_or_else(|| bad("CALLERROR errorDescription is not a string"))?;
+    let description = read_string(parts[3]).ok_or_else(|| bad("CALLERROR errorDescription is not a string"))?;
     let details = object(parts[4], &id, "CALLERROR errorDetails")?;
     Ok(Frame::CallError { id, code, description, details })
 }

@@ -95,9 +95,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
             Err((err, call)) => {
                 let outcome = match err {
                     QueueError::Full { limit } => CallOutcome::queue_full(&self.peer, limit),
-                    QueueError::DuplicateId => {
-                        CallOutcome::invalid(format!("message id {:?} is already in use towards {}", call.id, self.peer))
-                    }
+                    QueueError::DuplicateId => CallOutcome::invalid(format!(
+                        "message id {:?} is already in use towards {}",
+                        call.id, self.peer
+                    )),
                 };
                 let _ = call.reply.send(outcome);
                 None

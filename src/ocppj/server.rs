@@ -207,7 +207,13 @@ async fn sweep_deadlines(shared: Arc<ServerShared>) {
         let secs = shared.config.answer_timeout.as_secs_f64();
         for cb in shared.deadlines.sweep(tokio::time::Instant::now()) {
             shared.sink.emit(|out| {
-                msgs::warn(out, &cb, &format!("no answer from the flow to {cb} within {secs} s: the station got a CALLERROR InternalError"))
+                msgs::warn(
+                    out,
+                    &cb,
+                    &format!(
+                        "no answer from the flow to {cb} within {secs} s: the station got a CALLERROR InternalError"
+                    ),
+                )
             });
         }
     }
@@ -215,11 +221,7 @@ async fn sweep_deadlines(shared: Arc<ServerShared>) {
 
 impl Handler for ServerShared {
     async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
-        let cb_id = self
-            .config
-            .json_prefix
-            .as_deref()
-            .and_then(|prefix| charge_box_id(prefix, req.uri().path()));
+        let cb_id = self.config.json_prefix.as_deref().and_then(|prefix| charge_box_id(prefix, req.uri().path()));
         match cb_id {
             Some(cb_id) => self.upgrade(req, cb_id),
             None => text_response(404, &self.not_found_text()),
@@ -230,7 +232,9 @@ impl Handler for ServerShared {
 impl ServerShared {
     fn not_found_text(&self) -> String {
         match &self.config.json_prefix {
-            Some(prefix) => format!("No OCPP service here. OCPP-J stations connect to ws://<host>:<port>{prefix}/<chargeBoxId>\n"),
+            Some(prefix) => {
+                format!("No OCPP service here. OCPP-J stations connect to ws://<host>:<port>{prefix}/<chargeBoxId>\n")
+            }
             None => "No OCPP service here.\n".to_owned(),
         }
     }
@@ -294,11 +298,10 @@ impl ServerShared {
 }
 
 fn header_has_token(headers: &HeaderMap, name: &str, token: &str) -> bool {
-    headers.get_all(name).iter().any(|v| {
-        v.to_str()
-            .map(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-            .unwrap_or(false)
-    })
+    headers
+        .get_all(name)
+        .iter()
+        .any(|v| v.to_str().map(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))).unwrap_or(false))
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {

@@ -49,9 +49,7 @@ impl<R> OutgoingQueue<R> {
     /// Queues a CALL; returns it back as the frame to send now when nothing
     /// was in flight.
     pub fn push(&mut self, call: OutgoingCall<R>) -> Result<Option<String>, (QueueError, OutgoingCall<R>)> {
-        if self.in_flight.as_ref().is_some_and(|c| c.id == call.id)
-            || self.waiting.iter().any(|c| c.id == call.id)
-        {
+        if self.in_flight.as_ref().is_some_and(|c| c.id == call.id) || self.waiting.iter().any(|c| c.id == call.id) {
             return Err((QueueError::DuplicateId, call));
         }
         if self.in_flight.is_none() {
@@ -93,8 +91,7 @@ impl<R> OutgoingQueue<R> {
             expired.extend(self.in_flight.take());
         }
         if self.waiting.iter().any(|c| c.deadline <= now) {
-            let (gone, kept): (VecDeque<_>, VecDeque<_>) =
-                self.waiting.drain(..).partition(|c| c.deadline <= now);
+            let (gone, kept): (VecDeque<_>, VecDeque<_>) = self.waiting.drain(..).partition(|c| c.deadline <= now);
             self.waiting = kept;
             expired.extend(gone);
         }
