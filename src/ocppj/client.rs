@@ -305,6 +305,7 @@ impl CpClient {
             offline: VecDeque::new(),
             want_connection: !options.delay_connect,
             failures: 0,
+            connect_now: false,
         };
         let handle = tokio::spawn(task.run());
         Ok(Self { tx, shared, cancel, task: Mutex::new(Some(handle)), sink })
@@ -446,6 +447,8 @@ struct ClientTask {
     want_connection: bool,
     /// Failed attempts since the last success: drives the back-off.
     failures: u32,
+    /// A `connect` from the flow ended the link: reconnect without waiting.
+    connect_now: bool,
 }
 
 impl ClientTask {
@@ -645,7 +648,9 @@ impl ClientTask {
         self.shared.online.store(false, Ordering::Release);
         self.requeue(link.take_calls());
         self.sink.emit(|out| msgs::cp_offline(out, ending.code, &ending.reason));
-        if self.want_connection && !self.cancel.is_cancelled() {
+        if std::mem::take(&mut self.connect_now) {
+            self.failures = 0;
+        } else if self.want_connection && !self.cancel.is_cancelled() {
             // A lost link is retried after the first back-off step, not at once.
             self.failures = 1;
             let delay = self.backoff();
@@ -692,6 +697,7 @@ impl ClientTask {
                         if let Some(target) = target {
                             *lock(&self.shared.target) = target;
                         }
+                        self.connect_now = true;
                         Some(link.close(1000, "reconnecting").await)
                     }
                     Some(ClientCmd::Disconnect) => {
