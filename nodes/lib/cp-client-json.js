@@ -68,9 +68,9 @@ module.exports = function register(RED) {
     }
 
     function onEvents(batchText) {
-      const out = [];
       for (const ev of JSON.parse(batchText)) {
-        if (ev.m && ev.k !== 'log') out.push(ev.m);
+        // One node.send per msg: Node-RED clones all but the first msg of a send() call.
+        if (ev.m && ev.k !== 'log') node.send(ev.m);
         if (ev.k === 'call') {
           status.set({ fill: 'green', shape: 'dot', text: `message in: ${ev.s}` });
           if (logger) logger.log('received', ev.m.payload);
@@ -82,7 +82,6 @@ module.exports = function register(RED) {
           if (logger) logger.log(ev.m.msgFrom === 'CS' ? 'request' : 'received', ev.m.payload);
         }
       }
-      if (out.length) node.send([out]);
     }
 
     async function sendCall(msg, payload, send, done) {

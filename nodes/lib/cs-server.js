@@ -55,27 +55,28 @@ module.exports = function register(RED) {
     let connected = 0;
     const idle = () => ({ fill: 'blue', shape: 'ring', text: `listening on ${opts.port}, ${connected} connected` });
 
+    // One node.send per msg: Node-RED deep-clones every msg after the first
+    // of a single send() call, and these msgs are fresh objects already.
+    const sendTo = [(m) => node.send([m]), (m) => node.send([null, m])];
+
     function onEvents(batchText) {
-      const events = JSON.parse(batchText);
-      const out1 = [];
-      const out2 = [];
       let last = null;
-      for (const ev of events) {
+      for (const ev of JSON.parse(batchText)) {
         switch (ev.k) {
           case 'call':
-            out1.push(ev.m);
+            sendTo[0](ev.m);
             last = `${ev.cb}: ${ev.s}`;
             if (logger) logger.log('received', ev.m.payload);
             break;
           case 'online':
           case 'offline':
             connected += ev.k === 'online' ? 1 : -1;
-            out1.push(ev.m);
+            sendTo[0](ev.m);
             stationChanged(ev.cb);
             if (logger) logger.log('info', `${ev.cb} ${ev.k}`);
             break;
           case 'log':
-            if (logToOutput2) out2.push(ev.m);
+            if (logToOutput2) sendTo[1](ev.m);
             if (logger) logger.log(ev.m.msgFrom === 'CS' ? 'received' : 'replied', ev.m.payload);
             break;
           case 'warn':
@@ -85,7 +86,6 @@ module.exports = function register(RED) {
             break;
         }
       }
-      if (out1.length || out2.length) node.send([out1.length ? out1 : null, out2.length ? out2 : null]);
       status.set(last ? { fill: 'green', shape: 'dot', text: `${connected} connected, last ${last}` } : idle());
     }
 

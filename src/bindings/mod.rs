@@ -20,10 +20,13 @@ use crate::ocppj::{answers, calls, client, connection::ConnCmd, registry, server
 /// The engine's one tokio runtime, shared by every node in the process.
 static RUNTIME: OnceLock<tokio::runtime::Handle> = OnceLock::new();
 
-/// Worker threads: `OCPP_RS_THREADS`, else 2 (Node-RED's own thread runs the
-/// flows; two workers keep up with it on the small machines Node-RED runs on).
+/// Worker threads: `OCPP_RS_THREADS`, else half the cores (1 to 4). Node-RED's
+/// own thread runs the flows and is the busier one; on a 2-core machine one
+/// worker leaves it a core (measured: 62k vs 55k calls/s with two).
 fn worker_threads() -> usize {
-    std::env::var("OCPP_RS_THREADS").ok().and_then(|v| v.parse().ok()).filter(|n| (1..=64).contains(n)).unwrap_or(2)
+    let from_env = std::env::var("OCPP_RS_THREADS").ok().and_then(|v| v.parse().ok()).filter(|n| (1..=64).contains(n));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    from_env.unwrap_or((cores / 2).clamp(1, 4))
 }
 
 #[napi_derive::module_init]

@@ -138,27 +138,51 @@ impl LinkHandler for StationHandler {
     }
 }
 
+/// A station accepted but not yet upgraded: registered already, so a CALL
+/// for it right after its handshake is queued, not refused.
+pub(crate) struct Admitted {
+    cb_id: Arc<str>,
+    conn_id: u64,
+    tx: ConnTx,
+    rx: ConnRx,
+}
+
+impl Admitted {
+    /// Registers the station; a previous connection with its id is told to close.
+    pub(crate) fn register(cb_id: Arc<str>, conn_id: u64) -> Self {
+        let (tx, rx) = conn_channel(cb_id.clone());
+        let replaced = registry::register(cb_id.clone(), registry::Station { conn_id, tx: tx.clone() });
+        if let Some(old) = replaced {
+            let _ = old.tx.send(ConnCmd::Close {
+                code: 1000,
+                reason: "replaced by a new connection with the same charge box id".into(),
+            });
+        }
+        Self { cb_id, conn_id, tx, rx }
+    }
+}
+
+impl Drop for Admitted {
+    /// The upgrade failed, or the connection ended: forget the station unless
+    /// a newer connection took its place.
+    fn drop(&mut self) {
+        registry::unregister(&self.cb_id, self.conn_id);
+    }
+}
+
 /// Serves one station until it leaves, the server closes, or the link dies.
 pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
     ws: WebSocketStream<S>,
-    cb_id: Arc<str>,
-    conn_id: u64,
+    mut admitted: Admitted,
     shared: Arc<ServerShared>,
     cancel: CancellationToken,
 ) {
-    let (tx, mut rx) = conn_channel(cb_id.clone());
-    let replaced = registry::register(cb_id.clone(), registry::Station { conn_id, tx: tx.clone() });
-    if let Some(old) = replaced {
-        let _ = old.tx.send(ConnCmd::Close {
-            code: 1000,
-            reason: "replaced by a new connection with the same charge box id".into(),
-        });
-    }
+    let cb_id = admitted.cb_id.clone();
     shared.sink.emit(|out| msgs::online(out, &cb_id));
-    let handler = StationHandler { cb_id: cb_id.clone(), tx, shared: shared.clone() };
+    let handler = StationHandler { cb_id: cb_id.clone(), tx: admitted.tx.clone(), shared: shared.clone() };
     let mut link = Link::new(ws, handler, cb_id.clone(), shared.config.max_queued);
-    let ending = drive(&mut link, &mut rx, shared.config.ping_interval, cancel).await;
-    registry::unregister(&cb_id, conn_id);
+    let ending = drive(&mut link, &mut admitted.rx, shared.config.ping_interval, cancel).await;
+    drop(admitted);
     for call in link.take_calls() {
         let _ = call.reply.send(CallOutcome::disconnected(&cb_id));
     }

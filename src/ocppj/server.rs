@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::answers::Deadlines;
-use super::connection::serve_station;
+use super::connection::{serve_station, Admitted};
 use super::link::ws_config;
 use super::msgs;
 use crate::events::{Deliver, EventSink};
@@ -266,6 +266,8 @@ impl ServerShared {
             return resp;
         }
         let on_upgrade = hyper::upgrade::on(&mut req);
+        let conn_id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
+        let admitted = Admitted::register(cb_id.into(), conn_id);
         let shared = self.clone();
         self.tracker.spawn(async move {
             let Ok(upgraded) = on_upgrade.await else { return };
@@ -281,9 +283,8 @@ impl ServerShared {
             } else {
                 WebSocketStream::from_partially_read(stream, Vec::from(read_buf), Role::Server, config).await
             };
-            let conn_id = shared.next_conn_id.fetch_add(1, Ordering::Relaxed);
             let cancel = shared.cancel.clone();
-            serve_station(ws, cb_id.into(), conn_id, shared, cancel).await;
+            serve_station(ws, admitted, shared, cancel).await;
         });
         let mut resp = Response::builder()
             .status(101)
