@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use tokio::time::Instant;
 
@@ -18,6 +18,9 @@ use super::frame::{self, ErrorCode};
 pub struct PendingAnswer {
     pub tx: ConnTx,
     pub frame_id: String,
+    /// The server whose sweeper watches this entry.
+    pub server: u64,
+    pub deadline: Instant,
 }
 
 static PENDING: LazyLock<Mutex<HashMap<String, PendingAnswer>>> = LazyLock::new(Default::default);
@@ -58,19 +61,6 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
     let entry = pending().remove(msg_id).ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
     let text = answer.frame(&entry.frame_id, payload);
     entry.tx.send(ConnCmd::Send(text)).map_err(|_| AnswerError::StationGone(entry.tx.cb_id().to_string()))
-}
-
-/// Answers a CALL the flow left unanswered, if it is still waiting.
-fn expire(msg_id: &str, timeout_s: u64) -> Option<Arc<str>> {
-    let entry = pending().remove(msg_id)?;
-    let text = frame::call_error(
-        &entry.frame_id,
-        ErrorCode::InternalError,
-        &format!("the Central System did not answer within {timeout_s} s"),
-        None,
-    );
-    let _ = entry.tx.send(ConnCmd::Send(text));
-    Some(entry.tx.cb_id())
 }
 
 /// A flow's answer to a CALL, checked: a CALLRESULT, or a CALLERROR when the
@@ -145,46 +135,30 @@ fn classify(payload: &str) -> Result<Answer, AnswerError> {
     Ok(Answer::Error { code, description, details })
 }
 
-/// One server's deadlines, in the order the CALLs arrived. All of a server's
-/// CALLs share one timeout, so arrival order is deadline order and the sweep
-/// only ever looks at the front: no timer per CALL, however many stations.
-pub struct Deadlines {
-    queue: Mutex<VecDeque<(Instant, String)>>,
-    timeout: std::time::Duration,
+/// Answers every CALL of `server` past its deadline with a CALLERROR
+/// `InternalError`; returns the stations concerned.
+pub fn sweep(server: u64, now: Instant, timeout_s: f64) -> Vec<Arc<str>> {
+    let mut expired = Vec::new();
+    pending().retain(|_, entry| {
+        if entry.server != server || entry.deadline > now {
+            return true;
+        }
+        let text = frame::call_error(
+            &entry.frame_id,
+            ErrorCode::InternalError,
+            &format!("the Central System did not answer within {timeout_s} s"),
+            None,
+        );
+        let _ = entry.tx.send(ConnCmd::Send(text));
+        expired.push(entry.tx.cb_id());
+        false
+    });
+    expired
 }
 
-impl Deadlines {
-    pub fn new(timeout: std::time::Duration) -> Self {
-        Self { queue: Mutex::new(VecDeque::new()), timeout }
-    }
-
-    pub fn push(&self, msg_id: String) {
-        let deadline = Instant::now() + self.timeout;
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push_back((deadline, msg_id));
-    }
-
-    /// Answers every expired CALL still waiting; returns the stations concerned.
-    pub fn sweep(&self, now: Instant) -> Vec<Arc<str>> {
-        let mut expired_ids = Vec::new();
-        {
-            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-            while queue.front().is_some_and(|(d, _)| *d <= now) {
-                expired_ids.extend(queue.pop_front().map(|(_, id)| id));
-            }
-        }
-        let secs = self.timeout.as_secs();
-        expired_ids.iter().filter_map(|id| expire(id, secs)).collect()
-    }
-
-    /// Forgets every CALL of a server that is closing.
-    pub fn clear(&self) {
-        let ids: Vec<String> =
-            self.queue.lock().unwrap_or_else(|e| e.into_inner()).drain(..).map(|(_, id)| id).collect();
-        let mut table = pending();
-        for id in ids {
-            table.remove(&id);
-        }
-    }
+/// Forgets every CALL of a server that is closing.
+pub fn forget_server(server: u64) {
+    pending().retain(|_, entry| entry.server != server);
 }
 
 #[cfg(test)]
@@ -196,7 +170,8 @@ mod tests {
     #[test]
     fn answers_become_callresults_or_callerrors() {
         let (tx, mut rx) = conn_channel("CP1".into());
-        wait_for_answer("m1".into(), PendingAnswer { tx: tx.clone(), frame_id: "f1".into() });
+        let later = Instant::now() + Duration::from_secs(60);
+        wait_for_answer("m1".into(), PendingAnswer { tx: tx.clone(), frame_id: "f1".into(), server: 1, deadline: later });
         answer("m1", Some(r#"{"currentTime":"2026-01-01T00:00:00Z"}"#)).unwrap();
         match rx.try_recv().unwrap() {
             ConnCmd::Send(t) => assert_eq!(t, r#"[3,"f1",{"currentTime":"2026-01-01T00:00:00Z"}]"#),
@@ -204,7 +179,7 @@ mod tests {
         }
         assert_eq!(answer("m1", Some("{}")), Err(AnswerError::UnknownMsgId("m1".into())));
 
-        wait_for_answer("m2".into(), PendingAnswer { tx, frame_id: "f2".into() });
+        wait_for_answer("m2".into(), PendingAnswer { tx, frame_id: "f2".into(), server: 1, deadline: later });
         let bad = answer("m2", Some(r#"{"msgType":4,"ErrorCode":"Nope"}"#)).unwrap_err();
         assert!(matches!(bad, AnswerError::BadErrorCode(..)));
         assert_eq!(answer("m2", Some("[1]")), Err(AnswerError::NotAnObject("an array")));
@@ -222,16 +197,18 @@ mod tests {
     #[tokio::test]
     async fn the_sweep_answers_late_calls_with_internal_error() {
         let (tx, mut rx) = conn_channel("CP-SWEEP".into());
-        let deadlines = Deadlines::new(Duration::from_millis(10));
-        wait_for_answer("late".into(), PendingAnswer { tx, frame_id: "f".into() });
-        deadlines.push("late".into());
-        assert!(deadlines.sweep(Instant::now()).is_empty());
-        let expired = deadlines.sweep(Instant::now() + Duration::from_millis(20));
-        assert_eq!(expired.len(), 1);
+        let deadline = Instant::now() + Duration::from_millis(10);
+        wait_for_answer("late".into(), PendingAnswer { tx: tx.clone(), frame_id: "f".into(), server: 77, deadline });
+        wait_for_answer("other".into(), PendingAnswer { tx, frame_id: "g".into(), server: 78, deadline });
+        assert!(sweep(77, Instant::now(), 0.01).is_empty());
+        let expired = sweep(77, Instant::now() + Duration::from_millis(20), 0.01);
+        assert_eq!(expired.len(), 1, "only this server's entries");
         match rx.try_recv().unwrap() {
             ConnCmd::Send(t) => assert!(t.starts_with(r#"[4,"f","InternalError","#)),
             _ => panic!(),
         }
         assert!(matches!(answer("late", Some("{}")), Err(AnswerError::UnknownMsgId(_))));
+        forget_server(78);
+        assert!(matches!(answer("other", Some("{}")), Err(AnswerError::UnknownMsgId(_))));
     }
 }

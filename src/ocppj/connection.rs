@@ -120,8 +120,9 @@ impl LinkHandler for StationHandler {
         let msg_id = uuid::Uuid::new_v4().to_string();
         // Register before the flow can see the msg: its answer may come back
         // from another thread before `emit` returns.
-        answers::wait_for_answer(msg_id.clone(), PendingAnswer { tx: self.tx.clone(), frame_id: frame_id.clone() });
-        self.shared.deadlines.push(msg_id.clone());
+        let deadline = tokio::time::Instant::now() + self.shared.config.answer_timeout;
+        let pending = PendingAnswer { tx: self.tx.clone(), frame_id: frame_id.clone(), server: self.shared.id, deadline };
+        answers::wait_for_answer(msg_id.clone(), pending);
         let cb = &self.cb_id;
         self.shared.sink.emit(|out| msgs::call(out, cb, &frame_id, action, &msg_id, payload));
     }

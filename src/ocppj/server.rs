@@ -17,7 +17,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::answers::Deadlines;
+use super::answers;
 use super::connection::{serve_station, Admitted};
 use super::link::ws_config;
 use super::msgs;
@@ -142,10 +142,13 @@ pub fn charge_box_id(prefix: &str, path: &str) -> Option<String> {
     (!decoded.is_empty()).then(|| decoded.into_owned())
 }
 
+static NEXT_SERVER_ID: AtomicU64 = AtomicU64::new(1);
+
 pub(crate) struct ServerShared {
     pub config: ServerConfig,
     pub sink: Arc<EventSink>,
-    pub deadlines: Deadlines,
+    /// Tells this server's waiting answers from other servers'.
+    pub id: u64,
     cancel: CancellationToken,
     tracker: TaskTracker,
     next_conn_id: AtomicU64,
@@ -165,7 +168,7 @@ impl CsServer {
         let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
         let port = std_listener.local_addr().map(|a| a.port()).unwrap_or(options.port);
         let shared = Arc::new(ServerShared {
-            deadlines: Deadlines::new(config.answer_timeout),
+            id: NEXT_SERVER_ID.fetch_add(1, Ordering::Relaxed),
             config,
             sink: EventSink::start(deliver),
             cancel: CancellationToken::new(),
@@ -191,7 +194,7 @@ impl CsServer {
             // A peer that ignores the close handshake must not hold up a redeploy;
             // the listener task ended first, so the port is already free.
         }
-        self.shared.deadlines.clear();
+        answers::forget_server(self.shared.id);
         self.shared.sink.close();
     }
 }
@@ -205,7 +208,7 @@ async fn sweep_deadlines(shared: Arc<ServerShared>) {
             _ = tick.tick() => {}
         }
         let secs = shared.config.answer_timeout.as_secs_f64();
-        for cb in shared.deadlines.sweep(tokio::time::Instant::now()) {
+        for cb in answers::sweep(shared.id, tokio::time::Instant::now(), secs) {
             shared.sink.emit(|out| {
                 msgs::warn(
                     out,
