@@ -8,6 +8,8 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     const node = this;
     const status = throttledStatus(node);
+    let lastCommand = null;
+    const showSent = () => ({ fill: 'green', shape: 'ring', text: `${lastCommand || 'answer'} sent` });
     if (!addon) {
       node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
       node.error(loadError.message);
@@ -15,10 +17,9 @@ module.exports = function register(RED) {
     node.on('input', (msg, send, done) => {
       if (!addon) return done(loadError);
       if (msg.msgId === undefined || msg.msgId === null || msg.msgId === '') {
-        node.status({ fill: 'red', shape: 'ring', text: 'message failed' });
+        status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
         return done(new Error('msg.msgId is missing: this node answers the msg a CS server sent, so keep its msgId'));
       }
-      const command = msg.ocpp && msg.ocpp.command;
       try {
         const body = msg.payload === undefined ? null : JSON.stringify(msg.payload);
         addon.respond(String(msg.msgId), body === undefined ? null : body);
@@ -26,7 +27,8 @@ module.exports = function register(RED) {
         status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
         return done(err);
       }
-      status.set({ fill: 'green', shape: 'ring', text: `${command || 'answer'} sent` });
+      lastCommand = msg.ocpp && msg.ocpp.command;
+      status.update(showSent);
       done();
     });
     node.on('close', (removed, done) => {

@@ -29,7 +29,11 @@ fn call_msg(out: &mut String, cb: Option<&str>, frame_id: &str, action: &str, ms
     push_json_str(out, action);
     out.push_str(r#","m":{"msgId":"#);
     push_json_str(out, msg_id);
-    out.push_str(r#","ocpp":{"ocppVersion":"1.6j","#);
+    // Node-RED's own `_msgid`, set here because generating it in JavaScript
+    // costs the flow's thread a few percent at full load. 64 bits of the UUID.
+    out.push_str(r#","_msgid":""#);
+    out.extend(msg_id.chars().filter(|c| c.is_ascii_hexdigit()).take(16));
+    out.push_str(r#"","ocpp":{"ocppVersion":"1.6j","#);
     if let Some(cb) = cb {
         out.push_str(r#""chargeBoxIdentity":"#);
         push_json_str(out, cb);
@@ -132,16 +136,16 @@ mod tests {
         let v = parsed(|o| call(o, "CP \"1\"", "f1", "Heartbeat", "m1", "{}"));
         assert_eq!(
             v["m"],
-            json!({"msgId":"m1","ocpp":{"ocppVersion":"1.6j","chargeBoxIdentity":"CP \"1\"","MessageId":"f1","msgType":2,"command":"Heartbeat"},"payload":{"command":"Heartbeat","data":{}}})
+            json!({"msgId":"m1","_msgid":"1","ocpp":{"ocppVersion":"1.6j","chargeBoxIdentity":"CP \"1\"","MessageId":"f1","msgType":2,"command":"Heartbeat"},"payload":{"command":"Heartbeat","data":{}}})
         );
     }
 
     #[test]
     fn charge_point_msgs_have_the_original_shape() {
-        let v = parsed(|o| cp_call(o, "f1", "Reset", "m1", r#"{"type":"Soft"}"#));
+        let v = parsed(|o| cp_call(o, "f1", "Reset", "7d0f3c2a-1111-4222-8333-444455556666", r#"{"type":"Soft"}"#));
         assert_eq!(
             v["m"],
-            json!({"msgId":"m1","ocpp":{"ocppVersion":"1.6j","MessageId":"f1","msgType":2,"command":"Reset"},"payload":{"command":"Reset","data":{"type":"Soft"}}})
+            json!({"msgId":"7d0f3c2a-1111-4222-8333-444455556666","_msgid":"7d0f3c2a11114222","ocpp":{"ocppVersion":"1.6j","MessageId":"f1","msgType":2,"command":"Reset"},"payload":{"command":"Reset","data":{"type":"Soft"}}})
         );
         assert_eq!(parsed(cp_online)["m"]["ocpp"]["websocket"], "ONLINE");
         assert_eq!(parsed(|o| cp_offline(o, 1006, "x"))["m"]["ocpp"]["websocket"], "OFFLINE");
