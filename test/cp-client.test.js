@@ -6,6 +6,7 @@ const http = require('http');
 const WebSocket = require('ws');
 const { RPCServer, createRPCError } = require('ocpp-rpc');
 const https = require('https');
+const net = require('net');
 const { helper, core, ours, freePort, collector, loadFlow, sleep } = require('./lib/harness');
 const { makeCertificates } = require('./lib/certs');
 
@@ -290,6 +291,28 @@ describe('CP client JSON in a Node-RED flow', function () {
     } finally {
       wss.close();
       server.close();
+    }
+  });
+
+  it('gives up a handshake that takes too long and tries again', async () => {
+    // A server that accepts TCP connections and never answers the upgrade.
+    const sockets = [];
+    const silent = net.createServer((sock) => sockets.push(sock));
+    await new Promise((r) => silent.listen(port, '127.0.0.1', r));
+    try {
+      const flow = cpFlow(port);
+      flow[2].handshakeTimeout = 0.3;
+      await loadFlow(NODES, flow);
+      const cp = helper.getNode('cp');
+      const warnings = [];
+      const warn = cp.warn.bind(cp);
+      cp.warn = (t) => warnings.push(String(t)) && warn(t);
+      await sleep(1500);
+      assert.ok(warnings.some((w) => /no WebSocket handshake within/.test(w)), JSON.stringify(warnings));
+      assert.ok(sockets.length >= 2, `it tried again (${sockets.length} attempts)`);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      silent.close();
     }
   });
 });
