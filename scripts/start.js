@@ -34,6 +34,8 @@ module.exports = {
   // interoperability tests): both register the same node types.
   externalModules: { palette: { denyList: ['node-red-contrib-ocpp'] } },
   editorTheme: { tours: false, projects: { enabled: false } },
+  // No update-check prompt: this sandbox is for developing the package.
+  telemetry: { enabled: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
 };
 `;
