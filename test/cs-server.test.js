@@ -383,16 +383,4 @@ describe('CS server (OCPP-J 1.6) in a Node-RED flow', function () {
       blocker.close();
     }
   });
-
-  it('warns that SOAP is not available yet and still serves OCPP-J', async () => {
-    const flow = csFlow(port);
-    Object.assign(flow[1], { enabled15: true, path15: '/ocpp15s', enabled16: true, path16: '/ocpp16s' });
-    await loadFlow(NODES, flow);
-    const warnings = helper.log().args.filter((a) => a[0].level === 30).map((a) => String(a[0].msg));
-    assert.ok(warnings.some((w) => /SOAP services are not available in this version yet/.test(w)), JSON.stringify(warnings));
-    const cp = station(port, 'SOAP-TOO');
-    clients.push(cp);
-    await cp.connect();
-    assert.ok((await cp.call('Heartbeat', {})).currentTime);
-  });
 });

@@ -11,10 +11,18 @@ function output2Wired(config) {
   return Array.isArray(wires[1]) && wires[1].length > 0;
 }
 
+function soapPath(path, version) {
+  const p = String(path || '').trim();
+  if (!p.startsWith('/') || p === '/') throw new Error(`OCPP ${version} SOAP is enabled but its path "${p}" is not a path like /ocpp16s`);
+  return p;
+}
+
 function engineOptions(RED, node, config) {
   return {
     port: options.port(RED, node, config),
     jsonPath: config.enabled16j === false ? null : config.path16j || '',
+    soap15Path: config.enabled15 === true ? soapPath(config.path15, '1.5') : null,
+    soap16Path: config.enabled16 === true ? soapPath(config.path16, '1.6') : null,
     answerTimeoutS: options.number(config.answerTimeout, 'Answer timeout', { min: 0.1, max: 86400, fallback: 60 }),
     pingIntervalS: options.number(config.pingInterval, 'Ping interval', { min: 0, max: 86400, fallback: 30 }),
     maxFrameKb: options.number(config.maxFrameKB, 'Max frame size', { min: 1, max: 65536, fallback: 1024 }),
@@ -34,10 +42,7 @@ module.exports = function register(RED) {
       node.error(loadError.message);
       return;
     }
-    if (config.enabled15 || config.enabled16) {
-      node.warn('OCPP 1.5/1.6 SOAP services are not available in this version yet; this node serves OCPP-J 1.6 only.');
-    }
-    if (config.enabled16j === false) {
+    if (!config.enabled15 && !config.enabled16 && config.enabled16j === false) {
       node.status({ fill: 'red', shape: 'dot', text: 'Disabled' });
       node.warn('No OCPP service is enabled in this CS server, so it does not listen.');
       return;
@@ -99,7 +104,7 @@ module.exports = function register(RED) {
       return;
     }
     node.status(idle());
-    if (logger) logger.log('info', `listening on port ${opts.port}, OCPP-J at ${opts.jsonPath || ''}/<chargeBoxId>`);
+    if (logger) logger.log('info', `listening on port ${opts.port}`);
 
     node.on('close', (removed, done) => {
       status.stop();

@@ -14,13 +14,49 @@ use tokio::time::Instant;
 
 use super::connection::{ConnCmd, ConnTx};
 use super::frame::{self, ErrorCode};
+use crate::soap::envelope::{self, Addressing};
+use crate::soap::schema::Operation;
+use crate::soap::Service;
 
 pub struct PendingAnswer {
-    pub tx: ConnTx,
-    pub frame_id: String,
+    pub waiter: Waiter,
     /// The server whose sweeper watches this entry.
     pub server: u64,
     pub deadline: Instant,
+}
+
+/// Who is waiting for the answer.
+pub enum Waiter {
+    /// An OCPP-J station: the answer is a frame on its connection.
+    Station { tx: ConnTx, frame_id: String },
+    /// A SOAP request: the answer is the HTTP response (status, body).
+    Soap(SoapWaiter),
+}
+
+pub struct SoapWaiter {
+    pub reply: tokio::sync::oneshot::Sender<(u16, String)>,
+    pub addressing: Addressing,
+    pub service: Service,
+    pub operation: &'static Operation,
+}
+
+impl SoapWaiter {
+    /// The envelope answering the request: the flow's payload encoded for
+    /// the operation, or the Fault the payload asks for.
+    fn document(&self, payload: &str) -> Result<(u16, String), AnswerError> {
+        let value: serde_json::Value =
+            serde_json::from_str(payload).map_err(|_| AnswerError::NotAnObject("invalid JSON"))?;
+        if !value.is_object() {
+            return Err(AnswerError::NotAnObject("not an object"));
+        }
+        if let Some(fault) = value.get("Fault") {
+            let (code, xml) = envelope::flow_fault(self.addressing.version, fault);
+            return Ok((code.http_status(), xml));
+        }
+        let xml = envelope::response(&self.addressing, self.service, self.operation, &value)
+            .map_err(|e| AnswerError::Soap(self.operation.name, e.to_string()))?;
+        Ok((200, xml))
+    }
 }
 
 static PENDING: LazyLock<Mutex<HashMap<String, PendingAnswer>>> = LazyLock::new(Default::default);
@@ -44,6 +80,8 @@ pub enum AnswerError {
     BadCallError(&'static str),
     #[error("station {0} disconnected before the answer could be sent")]
     StationGone(String),
+    #[error("msg.payload does not fit the SOAP {0} response: {1}")]
+    Soap(&'static str, String),
 }
 
 /// Remembers a CALL until the flow answers it.
@@ -54,13 +92,32 @@ pub fn wait_for_answer(msg_id: String, answer: PendingAnswer) {
 /// Sends the flow's answer: a CALLRESULT, or a CALLERROR when the payload
 /// says `msgType: 4` (the documented shape for answering with an error).
 pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
+    let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
+    let mut table = pending();
     // Check the payload before taking the entry, so a bad payload can be
     // corrected and sent again within the deadline.
-    let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
-    let answer = Answer::read(payload)?;
-    let entry = pending().remove(msg_id).ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
-    let text = answer.frame(&entry.frame_id, payload);
-    entry.tx.send(ConnCmd::Send(text)).map_err(|_| AnswerError::StationGone(entry.tx.cb_id().to_string()))
+    let entry = table.get(msg_id).ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
+    let prepared = match &entry.waiter {
+        Waiter::Station { frame_id, .. } => Prepared::Frame(Answer::read(payload)?.frame(frame_id, payload)),
+        Waiter::Soap(waiter) => Prepared::Document(waiter.document(payload)?),
+    };
+    let entry = table.remove(msg_id).expect("checked above, under the same lock");
+    drop(table);
+    match (entry.waiter, prepared) {
+        (Waiter::Station { tx, .. }, Prepared::Frame(text)) => {
+            tx.send(ConnCmd::Send(text)).map_err(|_| AnswerError::StationGone(tx.cb_id().to_string()))
+        }
+        (Waiter::Soap(waiter), Prepared::Document(doc)) => waiter
+            .reply
+            .send(doc)
+            .map_err(|_| AnswerError::StationGone(waiter.addressing.charge_box_identity.unwrap_or_default())),
+        _ => unreachable!("prepared for its own waiter"),
+    }
+}
+
+enum Prepared {
+    Frame(String),
+    Document((u16, String)),
 }
 
 /// A flow's answer to a CALL, checked: a CALLRESULT, or a CALLERROR when the
@@ -143,14 +200,20 @@ pub fn sweep(server: u64, now: Instant, timeout_s: f64) -> Vec<Arc<str>> {
         if entry.server != server || entry.deadline > now {
             return true;
         }
-        let text = frame::call_error(
-            &entry.frame_id,
-            ErrorCode::InternalError,
-            &format!("the Central System did not answer within {timeout_s} s"),
-            None,
-        );
-        let _ = entry.tx.send(ConnCmd::Send(text));
-        expired.push(entry.tx.cb_id());
+        let why = format!("the Central System did not answer within {timeout_s} s");
+        match &mut entry.waiter {
+            Waiter::Station { tx, frame_id } => {
+                let _ = tx.send(ConnCmd::Send(frame::call_error(frame_id, ErrorCode::InternalError, &why, None)));
+                expired.push(tx.cb_id());
+            }
+            Waiter::Soap(waiter) => {
+                let fault = envelope::fault(waiter.addressing.version, envelope::FaultCode::Receiver, &why);
+                // Taking the sender out of the entry about to be dropped.
+                let (dummy, _) = tokio::sync::oneshot::channel();
+                let _ = std::mem::replace(&mut waiter.reply, dummy).send((500, fault));
+                expired.push(Arc::from(waiter.addressing.charge_box_identity.clone().unwrap_or_default()));
+            }
+        }
         false
     });
     expired
@@ -167,11 +230,15 @@ mod tests {
     use crate::ocppj::connection::conn_channel;
     use std::time::Duration;
 
+    fn station(tx: &ConnTx, frame_id: &str, server: u64, deadline: Instant) -> PendingAnswer {
+        PendingAnswer { waiter: Waiter::Station { tx: tx.clone(), frame_id: frame_id.into() }, server, deadline }
+    }
+
     #[test]
     fn answers_become_callresults_or_callerrors() {
         let (tx, mut rx) = conn_channel("CP1".into());
         let later = Instant::now() + Duration::from_secs(60);
-        wait_for_answer("m1".into(), PendingAnswer { tx: tx.clone(), frame_id: "f1".into(), server: 1, deadline: later });
+        wait_for_answer("m1".into(), station(&tx, "f1", 1, later));
         answer("m1", Some(r#"{"currentTime":"2026-01-01T00:00:00Z"}"#)).unwrap();
         match rx.try_recv().unwrap() {
             ConnCmd::Send(t) => assert_eq!(t, r#"[3,"f1",{"currentTime":"2026-01-01T00:00:00Z"}]"#),
@@ -179,7 +246,7 @@ mod tests {
         }
         assert_eq!(answer("m1", Some("{}")), Err(AnswerError::UnknownMsgId("m1".into())));
 
-        wait_for_answer("m2".into(), PendingAnswer { tx, frame_id: "f2".into(), server: 1, deadline: later });
+        wait_for_answer("m2".into(), station(&tx, "f2", 1, later));
         let bad = answer("m2", Some(r#"{"msgType":4,"ErrorCode":"Nope"}"#)).unwrap_err();
         assert!(matches!(bad, AnswerError::BadErrorCode(..)));
         assert_eq!(answer("m2", Some("[1]")), Err(AnswerError::NotAnObject("an array")));
@@ -198,8 +265,8 @@ mod tests {
     async fn the_sweep_answers_late_calls_with_internal_error() {
         let (tx, mut rx) = conn_channel("CP-SWEEP".into());
         let deadline = Instant::now() + Duration::from_millis(10);
-        wait_for_answer("late".into(), PendingAnswer { tx: tx.clone(), frame_id: "f".into(), server: 77, deadline });
-        wait_for_answer("other".into(), PendingAnswer { tx, frame_id: "g".into(), server: 78, deadline });
+        wait_for_answer("late".into(), station(&tx, "f", 77, deadline));
+        wait_for_answer("other".into(), station(&tx, "g", 78, deadline));
         assert!(sweep(77, Instant::now(), 0.01).is_empty());
         let expired = sweep(77, Instant::now() + Duration::from_millis(20), 0.01);
         assert_eq!(expired.len(), 1, "only this server's entries");

@@ -11,7 +11,7 @@ use tokio::time::sleep_until;
 use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 
-use super::answers::{self, PendingAnswer};
+use super::answers::{self, PendingAnswer, Waiter};
 use super::calls::CallOutcome;
 use super::link::{ping_ticker, Call, Ending, Link, LinkHandler};
 use super::msgs;
@@ -121,7 +121,8 @@ impl LinkHandler for StationHandler {
         // Register before the flow can see the msg: its answer may come back
         // from another thread before `emit` returns.
         let deadline = tokio::time::Instant::now() + self.shared.config.answer_timeout;
-        let pending = PendingAnswer { tx: self.tx.clone(), frame_id: frame_id.clone(), server: self.shared.id, deadline };
+        let waiter = Waiter::Station { tx: self.tx.clone(), frame_id: frame_id.clone() };
+        let pending = PendingAnswer { waiter, server: self.shared.id, deadline };
         answers::wait_for_answer(msg_id.clone(), pending);
         let cb = &self.cb_id;
         self.shared.sink.emit(|out| msgs::call(out, cb, &frame_id, action, &msg_id, payload));

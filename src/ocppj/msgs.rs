@@ -77,6 +77,46 @@ pub fn cp_state(out: &mut String, state: &str, failures: u32, next_try_s: Option
     out.push('}');
 }
 
+/// A SOAP station's request, in the original's shape (behaviour notes §2.2):
+/// `ocppVersion` "1.5"/"1.6", `MessageID` (capital D, "Unknown" when absent)
+/// and `From` when the station sent one.
+pub struct SoapCall<'a> {
+    pub cb: &'a str,
+    pub version: &'a str,
+    pub action: &'a str,
+    pub msg_id: &'a str,
+    pub message_id: Option<&'a str>,
+    pub from: Option<&'a str>,
+    /// JSON object text.
+    pub payload: &'a str,
+}
+
+pub fn soap_call(out: &mut String, c: &SoapCall<'_>) {
+    out.push_str(r#"{"k":"call","o":0,"cb":"#);
+    push_json_str(out, c.cb);
+    out.push_str(r#","s":"#);
+    push_json_str(out, c.action);
+    out.push_str(r#","m":{"msgId":"#);
+    push_json_str(out, c.msg_id);
+    out.push_str(r#","ocpp":{"command":"#);
+    push_json_str(out, c.action);
+    out.push_str(r#","chargeBoxIdentity":"#);
+    push_json_str(out, c.cb);
+    out.push_str(r#","ocppVersion":"#);
+    push_json_str(out, c.version);
+    if let Some(from) = c.from {
+        out.push_str(r#","From":"#);
+        push_json_str(out, from);
+    }
+    out.push_str(r#","MessageID":"#);
+    push_json_str(out, c.message_id.unwrap_or("Unknown"));
+    out.push_str(r#"},"payload":{"command":"#);
+    push_json_str(out, c.action);
+    out.push_str(r#","data":"#);
+    out.push_str(c.payload);
+    out.push_str("}}}");
+}
+
 pub fn online(out: &mut String, cb: &str) {
     out.push_str(r#"{"k":"online","o":0,"cb":"#);
     push_json_str(out, cb);
@@ -150,6 +190,24 @@ mod tests {
         assert_eq!(parsed(cp_online)["m"]["ocpp"]["websocket"], "ONLINE");
         assert_eq!(parsed(|o| cp_offline(o, 1006, "x"))["m"]["ocpp"]["websocket"], "OFFLINE");
         assert_eq!(parsed(|o| cp_state(o, "reconnecting", 2, Some(5.25)))["nextTryS"], 5.2);
+    }
+
+    #[test]
+    fn soap_msgs_have_the_original_shape() {
+        let call = SoapCall {
+            cb: "CB1",
+            version: "1.6",
+            action: "Heartbeat",
+            msg_id: "m",
+            message_id: None,
+            from: Some("http://cp"),
+            payload: "{}",
+        };
+        let v = parsed(|o| soap_call(o, &call));
+        assert_eq!(
+            v["m"],
+            json!({"msgId":"m","ocpp":{"command":"Heartbeat","chargeBoxIdentity":"CB1","ocppVersion":"1.6","From":"http://cp","MessageID":"Unknown"},"payload":{"command":"Heartbeat","data":{}}})
+        );
     }
 
     #[test]

@@ -16,6 +16,19 @@ pub struct Station {
 
 static STATIONS: LazyLock<Mutex<HashMap<Arc<str>, Station>>> = LazyLock::new(Default::default);
 static PASSWORDS: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Default::default);
+/// Where each SOAP station said it can be reached (its WS-Addressing `From`).
+static SOAP_ADDRESSES: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Default::default);
+
+/// Remembers a SOAP station's own endpoint, for calling it back.
+pub fn remember_soap_address(cb_id: &str, address: &str) {
+    if address.starts_with("http") && !address.ends_with("/anonymous") {
+        lock(&SOAP_ADDRESSES).insert(cb_id.to_owned(), address.to_owned());
+    }
+}
+
+pub fn soap_address(cb_id: &str) -> Option<String> {
+    lock(&SOAP_ADDRESSES).get(cb_id).cloned()
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())

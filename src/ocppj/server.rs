@@ -23,6 +23,8 @@ use super::link::ws_config;
 use super::msgs;
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
+use crate::soap;
+use tokio::sync::oneshot;
 
 /// The only OCPP-J subprotocol this version speaks.
 pub const SUBPROTOCOL_16: &str = "ocpp1.6";
@@ -37,6 +39,9 @@ pub struct ServerOptions {
     pub host: Option<IpAddr>,
     /// Path prefix of the OCPP-J service; `None` disables it.
     pub json_path: Option<String>,
+    /// Paths of the SOAP 1.5 and 1.6 services on the same port; `None` disables each.
+    pub soap15_path: Option<String>,
+    pub soap16_path: Option<String>,
     pub answer_timeout_s: f64,
     /// 0 turns pings off.
     pub ping_interval_s: f64,
@@ -53,6 +58,8 @@ impl Default for ServerOptions {
             port: 0,
             host: None,
             json_path: Some("/ocpp".into()),
+            soap15_path: None,
+            soap16_path: None,
             answer_timeout_s: 60.0,
             ping_interval_s: 30.0,
             max_frame_kb: 1024,
@@ -67,6 +74,8 @@ impl Default for ServerOptions {
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub json_prefix: Option<String>,
+    pub soap15_path: Option<String>,
+    pub soap16_path: Option<String>,
     pub answer_timeout: Duration,
     pub ping_interval: Option<Duration>,
     pub max_frame_bytes: usize,
@@ -102,6 +111,8 @@ impl ServerOptions {
         }
         Ok(ServerConfig {
             json_prefix: self.json_path.as_deref().map(normalise_prefix),
+            soap15_path: self.soap15_path.as_deref().map(normalise_prefix),
+            soap16_path: self.soap16_path.as_deref().map(normalise_prefix),
             answer_timeout,
             ping_interval: (!ping.is_zero()).then_some(ping),
             max_frame_bytes: self.max_frame_kb * 1024,
@@ -224,6 +235,10 @@ async fn sweep_deadlines(shared: Arc<ServerShared>) {
 
 impl Handler for ServerShared {
     async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        if let Some(service) = self.soap_service(req.uri().path()) {
+            let max_body = self.config.max_frame_bytes;
+            return soap::server::serve(req, &[service], max_body, &*self).await;
+        }
         let cb_id = self.config.json_prefix.as_deref().and_then(|prefix| charge_box_id(prefix, req.uri().path()));
         match cb_id {
             Some(cb_id) => self.upgrade(req, cb_id),
@@ -232,7 +247,54 @@ impl Handler for ServerShared {
     }
 }
 
+impl soap::server::HandOver for ServerShared {
+    /// Registers the request for the flow's answer, then shows it to the flow.
+    fn hand_over(&self, request: soap::envelope::Request) -> oneshot::Receiver<(u16, String)> {
+        let (reply, answer) = oneshot::channel();
+        let msg_id = uuid::Uuid::new_v4().to_string();
+        let cb = request.addressing.charge_box_identity.clone().unwrap_or_default();
+        if let Some(from) = &request.addressing.from {
+            super::registry::remember_soap_address(&cb, from);
+        }
+        let payload = request.payload.to_string();
+        let call = msgs::SoapCall {
+            cb: &cb,
+            version: request.service.version(),
+            action: request.operation.name,
+            msg_id: &msg_id,
+            message_id: request.addressing.message_id.as_deref(),
+            from: request.addressing.from.as_deref(),
+            payload: &payload,
+        };
+        let mut event = String::new();
+        msgs::soap_call(&mut event, &call);
+        let waiter = answers::Waiter::Soap(answers::SoapWaiter {
+            reply,
+            addressing: request.addressing,
+            service: request.service,
+            operation: request.operation,
+        });
+        let deadline = tokio::time::Instant::now() + self.config.answer_timeout;
+        answers::wait_for_answer(msg_id, answers::PendingAnswer { waiter, server: self.id, deadline });
+        self.sink.emit(|out| out.push_str(&event));
+        answer
+    }
+}
+
 impl ServerShared {
+    /// The SOAP service whose path this is (case-insensitive, trailing slash tolerated).
+    fn soap_service(&self, path: &str) -> Option<soap::Service> {
+        let path = path.trim_end_matches('/');
+        let matches = |p: &Option<String>| p.as_deref().is_some_and(|p| !p.is_empty() && p.eq_ignore_ascii_case(path));
+        if matches(&self.config.soap16_path) {
+            Some(soap::Service::CentralSystem16)
+        } else if matches(&self.config.soap15_path) {
+            Some(soap::Service::CentralSystem15)
+        } else {
+            None
+        }
+    }
+
     fn not_found_text(&self) -> String {
         match &self.config.json_prefix {
             Some(prefix) => {

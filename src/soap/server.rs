@@ -1,1 +1,80 @@
-//! placeholder
+//! The SOAP side of a listener: `GET <path>?wsdl` serves the service
+//! description, `POST <path>` reads a request (size-limited, before parsing),
+//! hands it over, and answers with the envelope or a Fault.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response};
+use tokio::sync::oneshot;
+
+use super::envelope::{self, FaultCode, SoapVersion};
+use super::{Service, SoapError};
+use crate::listener::Body;
+
+/// Where a request goes once read: registers it for the flow's answer and
+/// returns the receiver of the HTTP response (status, envelope).
+pub trait HandOver {
+    fn hand_over(&self, request: envelope::Request) -> oneshot::Receiver<(u16, String)>;
+}
+
+/// Serves one HTTP request on a SOAP path.
+pub async fn serve(
+    req: Request<Incoming>,
+    services: &[Service],
+    max_body: usize,
+    hand_over: &impl HandOver,
+) -> Response<Body> {
+    let wants_wsdl = req.uri().query().is_some_and(|q| q.to_ascii_lowercase().starts_with("wsdl"));
+    match (req.method(), wants_wsdl) {
+        (&Method::GET, true) => return document(200, "application/xml; charset=utf-8", services[0].wsdl().to_owned()),
+        (&Method::POST, _) => {}
+        _ => {
+            return document(
+                405,
+                "text/plain; charset=utf-8",
+                "OCPP SOAP: POST a SOAP envelope, or GET ?wsdl\n".into(),
+            );
+        }
+    }
+    // Answer in the version the client speaks (1.1 clients send text/xml).
+    let version = match req.headers().get("content-type").and_then(|v| v.to_str().ok()) {
+        Some(ct) if ct.to_ascii_lowercase().starts_with("text/xml") => SoapVersion::V11,
+        _ => SoapVersion::V12,
+    };
+    let declared = req.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max_body) {
+        return fault(version, 413, FaultCode::Sender, &SoapError::TooLarge(max_body).to_string());
+    }
+    let body = match Limited::new(req.into_body(), max_body).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return fault(version, 413, FaultCode::Sender, &SoapError::TooLarge(max_body).to_string()),
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return fault(version, 400, FaultCode::Sender, "the request is not UTF-8");
+    };
+    let request = match envelope::parse_request(text, services) {
+        Ok(request) => request,
+        Err(e) => return fault(version, 400, FaultCode::Sender, &e.to_string()),
+    };
+    let version = request.addressing.version;
+    if request.addressing.charge_box_identity.is_none() {
+        return fault(version, 400, FaultCode::Sender, &SoapError::NoChargeBoxIdentity.to_string());
+    }
+    match hand_over.hand_over(request).await {
+        Ok((status, xml)) => document(status, version.content_type(), xml),
+        Err(_) => fault(version, 503, FaultCode::Receiver, "the Central System is restarting"),
+    }
+}
+
+fn fault(version: SoapVersion, status: u16, code: FaultCode, reason: &str) -> Response<Body> {
+    document(status, version.content_type(), envelope::fault(version, code, reason))
+}
+
+fn document(status: u16, content_type: &'static str, body: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_default()
+}
