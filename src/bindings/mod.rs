@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::events::Deliver;
 use crate::ocppj::{answers, calls, client, connection::ConnCmd, registry, server};
+use crate::soap;
 
 /// The engine's one tokio runtime, shared by every node in the process.
 static RUNTIME: OnceLock<tokio::runtime::Handle> = OnceLock::new();
@@ -126,6 +127,24 @@ fn outcome_promise(env: &Env, ticket: calls::Ticket) -> Result<PromiseRaw<'_, St
         let (id, outcome) = ticket.outcome().await;
         Ok(outcome.to_json(&id))
     })
+}
+
+/// Sends a SOAP request (`CS request SOAP`, `CP Request SOAP`); resolves with
+/// the outcome as JSON text, a SOAP Fault as `callError` with its code and reason.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn soap_call<'env>(env: &'env Env, request_json: String, payload_json: String) -> Result<PromiseRaw<'env, String>> {
+    let request: soap::client::SoapRequest =
+        serde_json::from_str(&request_json).map_err(|e| reason(format!("invalid SOAP request options: {e}")))?;
+    env.spawn_future(async move {
+        let (id, outcome) = soap::client::call(request, &payload_json).await;
+        Ok(outcome.to_json(&id))
+    })
+}
+
+/// The SOAP endpoint a station gave in its WS-Addressing `From`, if any.
+#[napi]
+pub fn soap_address(cb_id: String) -> Option<String> {
+    registry::soap_address(&cb_id)
 }
 
 #[napi]

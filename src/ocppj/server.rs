@@ -42,6 +42,8 @@ pub struct ServerOptions {
     /// Paths of the SOAP 1.5 and 1.6 services on the same port; `None` disables each.
     pub soap15_path: Option<String>,
     pub soap16_path: Option<String>,
+    /// Serve the charge point's SOAP services (`CP server SOAP`) instead of the Central System's.
+    pub charge_point: bool,
     pub answer_timeout_s: f64,
     /// 0 turns pings off.
     pub ping_interval_s: f64,
@@ -60,6 +62,7 @@ impl Default for ServerOptions {
             json_path: Some("/ocpp".into()),
             soap15_path: None,
             soap16_path: None,
+            charge_point: false,
             answer_timeout_s: 60.0,
             ping_interval_s: 30.0,
             max_frame_kb: 1024,
@@ -76,6 +79,7 @@ pub struct ServerConfig {
     pub json_prefix: Option<String>,
     pub soap15_path: Option<String>,
     pub soap16_path: Option<String>,
+    pub charge_point: bool,
     pub answer_timeout: Duration,
     pub ping_interval: Option<Duration>,
     pub max_frame_bytes: usize,
@@ -113,6 +117,7 @@ impl ServerOptions {
             json_prefix: self.json_path.as_deref().map(normalise_prefix),
             soap15_path: self.soap15_path.as_deref().map(normalise_prefix),
             soap16_path: self.soap16_path.as_deref().map(normalise_prefix),
+            charge_point: self.charge_point,
             answer_timeout,
             ping_interval: (!ping.is_zero()).then_some(ping),
             max_frame_bytes: self.max_frame_kb * 1024,
@@ -286,10 +291,12 @@ impl ServerShared {
     fn soap_service(&self, path: &str) -> Option<soap::Service> {
         let path = path.trim_end_matches('/');
         let matches = |p: &Option<String>| p.as_deref().is_some_and(|p| !p.is_empty() && p.eq_ignore_ascii_case(path));
+        use soap::Service::*;
+        let (v15, v16) = if self.config.charge_point { (ChargePoint15, ChargePoint16) } else { (CentralSystem15, CentralSystem16) };
         if matches(&self.config.soap16_path) {
-            Some(soap::Service::CentralSystem16)
+            Some(v16)
         } else if matches(&self.config.soap15_path) {
-            Some(soap::Service::CentralSystem15)
+            Some(v15)
         } else {
             None
         }

@@ -145,6 +145,92 @@ pub fn response(request: &Addressing, service: Service, op: &Operation, answer: 
     Ok(out)
 }
 
+/// What a client puts in a request's headers.
+pub struct Outgoing<'a> {
+    pub service: Service,
+    pub operation: &'a Operation,
+    pub charge_box_identity: &'a str,
+    pub message_id: &'a str,
+    pub to: &'a str,
+    /// This side's own SOAP endpoint, so the peer can call back (WS-Addressing `From`).
+    pub from: Option<&'a str>,
+}
+
+/// A SOAP 1.2 request: chargeBoxIdentity, Action `/<Op>`, MessageID, To,
+/// ReplyTo anonymous and, when known, From; the body encoded from JSON.
+pub fn request(o: &Outgoing<'_>, payload: &Value) -> Result<String, SoapError> {
+    let mut body = String::with_capacity(256);
+    body.push_str("<tns:");
+    body.push_str(o.operation.request);
+    body.push('>');
+    codec::encode(&mut body, "tns:", payload, o.operation.request_fields, o.operation.request)?;
+    body.push_str("</tns:");
+    body.push_str(o.operation.request);
+    body.push('>');
+    let must = r#" soap:mustUnderstand="true""#;
+    let mut out = String::with_capacity(body.len() + 700);
+    open_envelope(&mut out, SoapVersion::V12, o.service);
+    out.push_str("<soap:Header>");
+    element(&mut out, "tns:chargeBoxIdentity", must, o.charge_box_identity);
+    element(&mut out, "wsa:Action", must, &format!("/{}", o.operation.name));
+    element(&mut out, "wsa:MessageID", "", o.message_id);
+    if let Some(from) = o.from {
+        out.push_str("<wsa:From>");
+        element(&mut out, "wsa:Address", "", from);
+        out.push_str("</wsa:From>");
+    }
+    out.push_str("<wsa:ReplyTo>");
+    element(&mut out, "wsa:Address", "", ANONYMOUS);
+    out.push_str("</wsa:ReplyTo>");
+    element(&mut out, "wsa:To", must, o.to);
+    out.push_str("</soap:Header><soap:Body>");
+    out.push_str(&body);
+    out.push_str("</soap:Body></soap:Envelope>");
+    Ok(out)
+}
+
+/// How a peer answered a request.
+#[derive(Debug, PartialEq)]
+pub enum Reply {
+    Response(Value),
+    Fault { code: String, reason: String },
+}
+
+/// Reads the answer to a request for `op`: its response body as JSON, or its Fault.
+pub fn parse_reply(body: &str, service: Service, op: &Operation) -> Result<Reply, SoapError> {
+    let root = xml::parse(body)?;
+    if root.name != "Envelope" || (root.ns != SOAP12 && root.ns != SOAP11) {
+        return Err(SoapError::Malformed("the answer is not a SOAP Envelope".into()));
+    }
+    let body = root.child("Body").ok_or_else(|| SoapError::Malformed("the answer has no Body".into()))?;
+    let content = body.children.first().ok_or_else(|| SoapError::Malformed("the answer's Body is empty".into()))?;
+    if content.name == "Fault" {
+        let code = content
+            .child("Code")
+            .and_then(|c| c.child("Value"))
+            .or_else(|| content.child("faultcode"))
+            .map(|e| e.value().to_owned())
+            .unwrap_or_default();
+        let reason = content
+            .child("Reason")
+            .and_then(|r| r.child("Text"))
+            .or_else(|| content.child("faultstring"))
+            .map(|e| e.value().to_owned())
+            .unwrap_or_default();
+        return Ok(Reply::Fault { code, reason });
+    }
+    if content.name != op.response || content.ns != service.table().namespace {
+        return Err(SoapError::Invalid(format!(
+            "expected {{{}}}{}, the answer has {{{}}}{}",
+            service.table().namespace,
+            op.response,
+            content.ns,
+            content.name
+        )));
+    }
+    Ok(Reply::Response(Value::Object(codec::decode(content, op.response_fields, op.response)?)))
+}
+
 /// Who a Fault blames: the sender (bad request) or the receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultCode {
@@ -284,6 +370,32 @@ mod tests {
         assert!(matches!(parse_request(&unknown, &services), Err(SoapError::UnknownOperation(_))));
         let bad = BOOT16.replace("<cs:chargePointModel>M1</cs:chargePointModel>", "");
         assert!(matches!(parse_request(&bad, &services), Err(SoapError::Invalid(_))));
+    }
+
+    #[test]
+    fn requests_and_replies_round_trip() {
+        let op = Service::ChargePoint16.table().operation("Reset").unwrap();
+        let out = Outgoing {
+            service: Service::ChargePoint16,
+            operation: op,
+            charge_box_identity: "CB1",
+            message_id: "urn:uuid:9",
+            to: "http://cp/ocpp",
+            from: Some("http://cs/ocpp16s"),
+        };
+        let xml = request(&out, &json!({"type": "Soft"})).unwrap();
+        let parsed = parse_request(&xml, &[Service::ChargePoint16]).unwrap();
+        assert_eq!(parsed.operation.name, "Reset");
+        assert_eq!(parsed.payload, json!({"type": "Soft"}));
+        assert_eq!(parsed.addressing.action.as_deref(), Some("/Reset"));
+        assert_eq!(parsed.addressing.from.as_deref(), Some("http://cs/ocpp16s"));
+        let answer = response(&parsed.addressing, parsed.service, parsed.operation, &json!({"status": "Accepted"})).unwrap();
+        assert_eq!(parse_reply(&answer, Service::ChargePoint16, op).unwrap(), Reply::Response(json!({"status": "Accepted"})));
+        let f = fault(SoapVersion::V12, FaultCode::Sender, "nope");
+        assert_eq!(
+            parse_reply(&f, Service::ChargePoint16, op).unwrap(),
+            Reply::Fault { code: "soap:Sender".into(), reason: "nope".into() }
+        );
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! - [`xml`]: a small element tree that refuses DTDs and custom entities;
 //! - [`codec`]: XML <-> the JSON shape OCPP-J uses for the same action;
 //! - [`envelope`]: requests with their WS-Addressing headers, responses, Faults;
-//! - [`server`]: the SOAP paths of a `CS server`'s listener.
+//! - [`server`]: the SOAP paths of a listener (`CS server`, `CP server SOAP`);
+//! - [`client`]: requests to a peer (`CS request SOAP`, `CP Request SOAP`).
 
+pub mod client;
 pub mod codec;
 pub mod envelope;
 pub mod schema;

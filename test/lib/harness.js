@@ -24,6 +24,8 @@ const ours = {
   remoteCp: require('../../nodes/ocpp-remote-cp.js'),
   remoteCs: require('../../nodes/ocpp-remote-cs.js'),
   cpJson: require('../../nodes/ocpp-cp-json.js'),
+  csReqSoap: require('../../nodes/ocpp-req.js'),
+  cpReqSoap: require('../../nodes/ocpp-cp-req.js'),
 };
 
 function freePort() {

@@ -1,0 +1,95 @@
+'use strict';
+// `CS request SOAP` (Central System -> charge point) and `CP Request SOAP`
+// (charge point -> Central System): a msg in, a SOAP request out, the answer
+// on the same msg, or a catchable error with the msg kept.
+const { addon, loadError } = require('./engine');
+const { throttledStatus } = require('./status');
+const options = require('./options');
+
+const VERSIONS = { '1.5s': '1.5', '1.6s': '1.6', '1.5': '1.5', '1.6': '1.6' };
+
+function defaultData(cmddata) {
+  if (cmddata === undefined || cmddata === null || String(cmddata).trim() === '') return {};
+  try {
+    return JSON.parse(cmddata);
+  } catch (err) {
+    throw new Error(`the node's Command params are not valid JSON: ${err.message}`);
+  }
+}
+
+// `target`: whom the node calls ("cp" or "cs"); `resolve(msg.payload)` gives
+// {cbId, url, ocppver, from} for one msg from the node's config and the msg.
+function soapRequestNode(RED, type, target, resolve) {
+  function SoapRequestNode(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = throttledStatus(node);
+    if (!addon) {
+      node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
+      node.error(loadError.message);
+    }
+    let timeoutMs = 60000;
+    try {
+      timeoutMs = options.number(config.timeout, 'Timeout', { min: 0.1, max: 86400, fallback: 60 }) * 1000;
+    } catch (err) {
+      node.error(`${err.message}; using 60 s`);
+    }
+    node.on('input', async (msg, send, done) => {
+      if (!addon) return done(loadError);
+      const payload = msg.payload !== null && typeof msg.payload === 'object' ? msg.payload : {};
+      const command = payload.command || config.command;
+      if (!command) return done(new Error('no command: set msg.payload.command or choose a Command in the node'));
+      const where = resolve(config, payload);
+      const version = VERSIONS[where.ocppver];
+      if (!version) return done(new Error(`unknown OCPP SOAP version "${where.ocppver}": use 1.5s or 1.6s`));
+      if (!where.url) return done(new Error(`no SOAP URL for ${where.cbId || 'the target'}: set it in the config node or in msg.payload.url`));
+      let body;
+      try {
+        body = JSON.stringify(payload.data !== undefined ? payload.data : defaultData(config.cmddata));
+      } catch (err) {
+        return done(err);
+      }
+      const messageId = payload.MessageId || payload.MessageID;
+      const request = {
+        url: String(where.url),
+        version,
+        target,
+        action: String(command),
+        chargeBoxIdentity: String(where.cbId || ''),
+        messageId: messageId ? String(messageId) : null,
+        from: where.from || null,
+        timeoutMs: Math.round(timeoutMs),
+      };
+      status.set({ fill: 'green', shape: 'dot', text: `request out: ${command}` });
+      let outcome;
+      try {
+        outcome = JSON.parse(await addon.soapCall(JSON.stringify(request), body === undefined ? 'null' : body));
+      } catch (err) {
+        return done(err);
+      }
+      msg.ocpp = { command: request.action, MessageId: outcome.id, chargeBoxIdentity: request.chargeBoxIdentity, url: request.url, ocppVersion: version, ocppVer: `${version}s` };
+      if ('result' in outcome) {
+        if (msg.payload === null || typeof msg.payload !== 'object') msg.payload = {};
+        msg.payload.data = outcome.result;
+        status.set({ fill: 'green', shape: 'dot', text: `response in: ${command}` });
+        send(msg);
+        return done();
+      }
+      if (outcome.callError) {
+        msg.ocpp.Fault = { code: outcome.callError.code, reason: outcome.callError.description };
+        status.set({ fill: 'red', shape: 'dot', text: `${command}: SOAP Fault` });
+        return done(new Error(`${request.url} answered ${command} with a SOAP Fault (${outcome.callError.code}): ${outcome.callError.description}`));
+      }
+      msg.ocpp.failure = outcome.failure;
+      status.set({ fill: 'red', shape: 'ring', text: `${command}: ${outcome.failure}` });
+      return done(new Error(outcome.message));
+    });
+    node.on('close', (removed, done) => {
+      status.stop();
+      done();
+    });
+  }
+  RED.nodes.registerType(type, SoapRequestNode);
+}
+
+module.exports = { soapRequestNode };

@@ -1,0 +1,16 @@
+'use strict';
+// Node set "ocpp-cp-req": CP Request SOAP, a charge point calling its Central System over SOAP.
+const { soapRequestNode } = require('./lib/soap-request');
+
+module.exports = function (RED) {
+  soapRequestNode(RED, 'CP Request SOAP', 'cs', (config, payload) => {
+    const remote = config.remotecs ? RED.nodes.getNode(config.remotecs) : null;
+    return {
+      // The original used the node's name as the charge box id; an explicit cbId wins.
+      cbId: payload.cbId || config.cbId || config.name || '',
+      url: payload.url || (remote && remote.url) || '',
+      ocppver: config.ocppver || '1.5s',
+      from: payload.from || config.from || null,
+    };
+  });
+};

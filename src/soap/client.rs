@@ -1,0 +1,121 @@
+//! SOAP requests to a peer: `CS request SOAP` (Central System -> charge
+//! point) and `CP Request SOAP` (charge point -> Central System). One pooled
+//! HTTP/1.1 client for the process; every request has a deadline.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde::Deserialize;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use super::envelope::{self, Outgoing, Reply};
+use super::Service;
+use crate::ocppj::calls::{CallOutcome, Failure};
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+static CLIENT: LazyLock<HttpClient> = LazyLock::new(|| {
+    Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build_http()
+});
+
+/// Largest answer read from a peer.
+const MAX_REPLY: usize = 4 << 20;
+
+/// A request as the node asks for it (JSON, camelCase).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SoapRequest {
+    /// The peer's SOAP endpoint, `http://…`.
+    pub url: String,
+    /// "1.5" or "1.6".
+    pub version: String,
+    /// The peer's role: "cp" (a charge point's service) or "cs".
+    pub target: String,
+    pub action: String,
+    pub charge_box_identity: String,
+    pub message_id: Option<String>,
+    pub from: Option<String>,
+    pub timeout_ms: u64,
+}
+
+impl SoapRequest {
+    fn service(&self) -> Result<Service, String> {
+        match (self.target.as_str(), self.version.as_str()) {
+            ("cp", "1.5") => Ok(Service::ChargePoint15),
+            ("cp", "1.6") => Ok(Service::ChargePoint16),
+            ("cs", "1.5") => Ok(Service::CentralSystem15),
+            ("cs", "1.6") => Ok(Service::CentralSystem16),
+            (t, v) => Err(format!("no OCPP SOAP service for version {v:?} and role {t:?}")),
+        }
+    }
+}
+
+/// Sends the request; returns the MessageID used and the outcome.
+pub async fn call(req: SoapRequest, payload_json: &str) -> (String, CallOutcome) {
+    let id = req.message_id.clone().unwrap_or_else(|| format!("urn:uuid:{}", uuid::Uuid::new_v4()));
+    let outcome = match prepare(&req, payload_json, &id) {
+        Ok((service, envelope)) => send(&req, service, envelope).await,
+        Err(message) => CallOutcome::invalid(message),
+    };
+    (id, outcome)
+}
+
+fn prepare(req: &SoapRequest, payload_json: &str, id: &str) -> Result<(Service, String), String> {
+    let service = req.service()?;
+    let operation = service.table().operation(&req.action).ok_or_else(|| {
+        let names: Vec<&str> = service.table().operations.iter().map(|o| o.name).collect();
+        format!("{} is not an operation of OCPP {} SOAP here; use one of {}", req.action, req.version, names.join(", "))
+    })?;
+    if !req.url.starts_with("http://") {
+        return Err(format!("the SOAP URL must start with http://, got {:?}", req.url));
+    }
+    if req.charge_box_identity.is_empty() {
+        return Err("no charge box identity: set it in the node or in msg.payload.cbId".into());
+    }
+    let payload: serde_json::Value =
+        serde_json::from_str(payload_json).map_err(|_| "the request's data must be a JSON object".to_owned())?;
+    let outgoing = Outgoing {
+        service,
+        operation,
+        charge_box_identity: &req.charge_box_identity,
+        message_id: id,
+        to: &req.url,
+        from: req.from.as_deref().filter(|f| !f.is_empty()),
+    };
+    let envelope = envelope::request(&outgoing, &payload).map_err(|e| e.to_string())?;
+    Ok((service, envelope))
+}
+
+async fn send(req: &SoapRequest, service: Service, envelope: String) -> CallOutcome {
+    let operation = service.table().operation(&req.action).expect("checked in prepare");
+    let content_type = format!("application/soap+xml; charset=utf-8; action=\"/{}\"", req.action);
+    let http = match hyper::Request::post(&req.url).header("content-type", content_type).body(Full::new(Bytes::from(envelope))) {
+        Ok(r) => r,
+        Err(e) => return CallOutcome::invalid(format!("bad SOAP URL {:?}: {e}", req.url)),
+    };
+    let timeout = Duration::from_millis(req.timeout_ms.max(1));
+    let exchange = async {
+        let response = CLIENT.request(http).await.map_err(|e| {
+            CallOutcome::Failed { failure: Failure::NotConnected, message: format!("cannot reach {}: {e}", req.url) }
+        })?;
+        let body = Limited::new(response.into_body(), MAX_REPLY).collect().await.map_err(|e| {
+            CallOutcome::Failed { failure: Failure::Disconnected, message: format!("reading the answer failed: {e}") }
+        })?;
+        Ok::<_, CallOutcome>(body.to_bytes())
+    };
+    let bytes = match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => return CallOutcome::timeout(&req.url, &req.action),
+        Ok(Err(outcome)) => return outcome,
+        Ok(Ok(bytes)) => bytes,
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    match envelope::parse_reply(&text, service, operation) {
+        Ok(Reply::Response(value)) => CallOutcome::Result(value.to_string()),
+        Ok(Reply::Fault { code, reason }) => {
+            CallOutcome::CallError { code, description: reason, details: "{}".into() }
+        }
+        Err(e) => CallOutcome::invalid(format!("the peer's answer is not a valid {} response: {e}", req.action)),
+    }
+}
