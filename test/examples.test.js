@@ -6,7 +6,7 @@ const path = require('path');
 const { helper, core, ours, freePort, collector, loadFlow } = require('./lib/harness');
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
-const ALL_NODES = [ours.server, ours.remoteCp, ours.remoteCs, ours.cpJson, ...Object.values(core)];
+const ALL_NODES = [ours.server, ours.remoteCp, ours.remoteCs, ours.cpJson, ours.csReqSoap, ours.cpReqSoap, ...Object.values(core)];
 
 // Examples use fixed ports; tests take free ones ({8834: 40123, ...}).
 function loadExample(file, ports) {
@@ -21,7 +21,8 @@ describe('example flows', function () {
 
   it('every example uses only known node types', () => {
     const known = new Set(['tab', 'comment', 'inject', 'debug', 'function', 'switch', 'change', 'catch', 'link in', 'link out', 'group',
-      'CS server', 'server response', 'CS request JSON', 'CP client JSON', 'ocpp-remote-cp', 'ocpp-remotej-cp', 'ocpp-remote-cs']);
+      'CS server', 'server response', 'CS request JSON', 'CP client JSON', 'CS request SOAP', 'CP Request SOAP', 'CP server SOAP',
+      'ocpp-remote-cp', 'ocpp-remotej-cp', 'ocpp-remote-cs']);
     for (const file of fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'))) {
       for (const node of JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'))) {
         assert.ok(known.has(node.type), `${file}: unknown node type ${node.type}`);
@@ -31,12 +32,14 @@ describe('example flows', function () {
 
   it('demo: simulated stations boot and run a transaction against the Central System', async () => {
     const port = await freePort();
-    const flow = loadExample('demo-central-system-and-stations.json', { 8834: port });
+    const soapPort = await freePort();
+    const flow = loadExample('demo-central-system-and-stations.json', { 8834: port, 8835: soapPort });
     const tick = flow.find((n) => n.id === 'demo.tick');
     tick.repeat = '0.1';
     tick.onceDelay = '0.1';
     flow.find((n) => n.id === 'demo.cs').wires[0].push('probe');
     flow.find((n) => n.id === 'demo.req').wires[0].push('answers');
+    flow.find((n) => n.id === 'demo.cssoapreq').wires[0].push('answers');
     flow.push({ id: 'probe', z: 'demo.tab', type: 'helper' }, { id: 'answers', z: 'demo.tab', type: 'helper' });
     await loadFlow(ALL_NODES, flow);
     const probe = collector(helper.getNode('probe'));
@@ -54,6 +57,12 @@ describe('example flows', function () {
     helper.getNode('demo.inj4').receive({});
     const online = await answers.next((m) => m.payload && m.payload.online);
     assert.ok(online.payload.online.includes('DEMO-CP-3'));
+
+    // The SOAP station booted over SOAP, and the Central System reaches it at the From it gave.
+    await probe.next((m) => m.ocpp && m.ocpp.chargeBoxIdentity === 'DEMO-SOAP-1' && m.ocpp.ocppVersion === '1.6', 10000);
+    helper.getNode('demo.injsoap').receive({});
+    const soap = await answers.next((m) => m.ocpp && m.ocpp.command === 'RemoteStartTransaction' && m.ocpp.chargeBoxIdentity === 'DEMO-SOAP-1');
+    assert.deepStrictEqual(soap.payload.data, { status: 'Accepted' });
   });
 
   it("the original's example1, rebuilt: EVSEs boot and answer GetConfiguration", async () => {

@@ -15,8 +15,8 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const NODE_TYPES = ['CS server', 'server response', 'CS request JSON', 'CP client JSON'];
-const CONFIG_TYPES = ['ocpp-remotej-cp', 'ocpp-remote-cs'];
+const NODE_TYPES = ['CS server', 'server response', 'CS request JSON', 'CP client JSON', 'CS request SOAP', 'CP Request SOAP', 'CP server SOAP'];
+const CONFIG_TYPES = ['ocpp-remotej-cp', 'ocpp-remote-cs', 'ocpp-remote-cp'];
 
 function freePort() {
   return new Promise((resolve) => {
@@ -30,7 +30,7 @@ function freePort() {
 async function startEditor() {
   const port = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-editor-'));
-  const flow = fs.readFileSync(path.join(root, 'examples', 'demo-central-system-and-stations.json'), 'utf8').replace(/\b8834\b/g, String(await freePort()));
+  const flow = fs.readFileSync(path.join(root, 'examples', 'demo-central-system-and-stations.json'), 'utf8').replace(/\b8834\b/g, String(await freePort())).replace(/\b8835\b/g, String(await freePort()));
   fs.writeFileSync(path.join(userDir, 'flows.json'), flow);
   fs.writeFileSync(
     path.join(userDir, 'settings.js'),
