@@ -28,15 +28,6 @@ function clientOptions(node, config, url) {
   };
 }
 
-function defaultData(cmddata) {
-  if (cmddata === undefined || cmddata === null || String(cmddata).trim() === '') return {};
-  try {
-    return JSON.parse(cmddata);
-  } catch (err) {
-    throw new Error(`the node's Command params are not valid JSON: ${err.message}`);
-  }
-}
-
 const STATES = {
   connecting: () => ({ fill: 'yellow', shape: 'ring', text: 'Connecting...' }),
   connected: () => ({ fill: 'green', shape: 'dot', text: 'Connected...' }),
@@ -89,11 +80,10 @@ module.exports = function register(RED) {
       if (!command) return done(new Error('no command: set msg.payload.command or choose a Command in the node'));
       let body;
       try {
-        body = JSON.stringify(payload.data !== undefined ? payload.data : defaultData(config.cmddata));
+        body = options.requestBody(payload, config.cmddata);
       } catch (err) {
         return done(err);
       }
-      if (body === undefined) return done(new Error('msg.payload.data cannot be turned into JSON'));
       status.set({ fill: 'green', shape: 'dot', text: `request out: ${command}` });
       const messageId = payload.MessageId !== undefined ? String(payload.MessageId) : null;
       const outcome = JSON.parse(await client.call(String(command), body, Math.round(callTimeoutMs), messageId));

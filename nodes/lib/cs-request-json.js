@@ -7,15 +7,6 @@ const options = require('./options');
 
 const OCPP_VERSION = '1.6j';
 
-function parseDefaultData(cmddata) {
-  if (cmddata === undefined || cmddata === null || String(cmddata).trim() === '') return {};
-  try {
-    return JSON.parse(cmddata);
-  } catch (err) {
-    throw new Error(`the node's Command params are not valid JSON: ${err.message}`);
-  }
-}
-
 // The original's local commands: handled here, never sent to a station.
 function localCommand(command, payload, defaultCbId) {
   switch (command) {
@@ -85,15 +76,12 @@ module.exports = function register(RED) {
       }
       const cbId = payload.cbId !== undefined && payload.cbId !== '' ? String(payload.cbId) : defaultCbId;
       if (!cbId) return done(new Error('no target station: set msg.payload.cbId or choose a station (ocpp-remotej-cp) in the node'));
-      let data;
       let body;
       try {
-        data = payload.data !== undefined ? payload.data : parseDefaultData(config.cmddata);
-        body = JSON.stringify(data);
+        body = options.requestBody(payload, config.cmddata);
       } catch (err) {
         return done(err);
       }
-      if (body === undefined) return done(new Error('msg.payload.data cannot be turned into JSON'));
       const userId = payload.MessageId || payload.MessageID;
       status.set({ fill: 'green', shape: 'dot', text: `${cbId}:${command}` });
       let outcome;

@@ -23,4 +23,21 @@ function port(RED, node, config) {
   return n;
 }
 
-module.exports = { number, port };
+// The request body as JSON text: msg.payload.data, else the node's Command
+// params (JSON text), else {}.
+function requestBody(payload, cmddata) {
+  let data = payload.data;
+  if (data === undefined) {
+    if (cmddata === undefined || cmddata === null || String(cmddata).trim() === '') return '{}';
+    try {
+      data = JSON.parse(cmddata);
+    } catch (err) {
+      throw new Error(`the node's Command params are not valid JSON: ${err.message}`);
+    }
+  }
+  const body = JSON.stringify(data);
+  if (body === undefined) throw new Error('msg.payload.data cannot be turned into JSON');
+  return body;
+}
+
+module.exports = { number, port, requestBody };

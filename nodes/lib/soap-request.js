@@ -8,15 +8,6 @@ const options = require('./options');
 
 const VERSIONS = { '1.5s': '1.5', '1.6s': '1.6', '1.5': '1.5', '1.6': '1.6' };
 
-function defaultData(cmddata) {
-  if (cmddata === undefined || cmddata === null || String(cmddata).trim() === '') return {};
-  try {
-    return JSON.parse(cmddata);
-  } catch (err) {
-    throw new Error(`the node's Command params are not valid JSON: ${err.message}`);
-  }
-}
-
 // `target`: whom the node calls ("cp" or "cs"); `resolve(msg.payload)` gives
 // {cbId, url, ocppver, from} for one msg from the node's config and the msg.
 function soapRequestNode(RED, type, target, resolve) {
@@ -45,7 +36,7 @@ function soapRequestNode(RED, type, target, resolve) {
       if (!where.url) return done(new Error(`no SOAP URL for ${where.cbId || 'the target'}: set it in the config node or in msg.payload.url`));
       let body;
       try {
-        body = JSON.stringify(payload.data !== undefined ? payload.data : defaultData(config.cmddata));
+        body = options.requestBody(payload, config.cmddata);
       } catch (err) {
         return done(err);
       }
@@ -63,7 +54,7 @@ function soapRequestNode(RED, type, target, resolve) {
       status.set({ fill: 'green', shape: 'dot', text: `request out: ${command}` });
       let outcome;
       try {
-        outcome = JSON.parse(await addon.soapCall(JSON.stringify(request), body === undefined ? 'null' : body));
+        outcome = JSON.parse(await addon.soapCall(JSON.stringify(request), body));
       } catch (err) {
         return done(err);
       }
