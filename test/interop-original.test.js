@@ -2,7 +2,7 @@
 // Cross-implementation: our nodes against the original node-red-contrib-ocpp,
 // run in a second Node-RED process.
 const assert = require('assert');
-const { helper, core, ours, freePort, collector, loadFlow } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, sleep } = require('./lib/harness');
 const { startOriginalRed } = require('./lib/second-red');
 
 // The original's CS server with a flow answering every station request.
@@ -102,5 +102,62 @@ return msg;`;
       const call = await seen.next((m) => m.payload && m.payload.command === command, 15000);
       assert.strictEqual(call.ocpp.chargeBoxIdentity, 'ORIG-1');
     }
+  });
+
+  it("our CP Request SOAP boots at the original's CS server over SOAP 1.6", async () => {
+    const csPort = await freePort();
+    const flow = originalCentralSystem(csPort);
+    Object.assign(flow[1], { enabled16: true, path16: '/ocpp16s', enabled16j: false });
+    original = await startOriginalRed(flow, { editorPort: await freePort() });
+    await loadFlow([ours.cpReqSoap, ours.remoteCs], [
+      { id: 'tab', type: 'tab', label: 'ours' },
+      { id: 'rcs', type: 'ocpp-remote-cs', url: `http://127.0.0.1:${csPort}/ocpp16s` },
+      { id: 'req', z: 'tab', type: 'CP Request SOAP', name: 'OURS-SOAP', remotecs: 'rcs', ocppver: '1.6s', from: 'http://127.0.0.1:9/ours', command: 'BootNotification', wires: [['out']] },
+      { id: 'out', z: 'tab', type: 'helper' },
+    ]);
+    const out = collector(helper.getNode('out'));
+    helper.getNode('req').receive({ payload: { data: { chargePointVendor: 'ocpp-rs', chargePointModel: 'interop' } } });
+    const boot = await out.next(() => true, 10000);
+    assert.strictEqual(boot.payload.data.status, 'Accepted');
+    assert.strictEqual(Number(boot.payload.data.interval), 300);
+  });
+
+  it("the original's CS request SOAP calls our CP server SOAP and gets well-formed answers, twice", async () => {
+    const cpPort = await freePort();
+    const answer = `if (!msg.payload || !msg.payload.command) return null;
+msg.payload = { status: 'Accepted' };
+return msg;`;
+    await loadFlow([ours.server, core.fn], [
+      { id: 'tab', type: 'tab', label: 'ours' },
+      { id: 'cp', z: 'tab', type: 'CP server SOAP', port: String(cpPort), enabled16: true, path16: '/ocpp', wires: [['fn', 'seen']] },
+      { id: 'fn', z: 'tab', type: 'function', func: answer, outputs: 1, wires: [['resp']] },
+      { id: 'resp', z: 'tab', type: 'server response' },
+      { id: 'seen', z: 'tab', type: 'helper' },
+    ]);
+    const seen = collector(helper.getNode('seen'));
+    const inject = (id, delay) => ({
+      id, z: 't', type: 'inject', props: [{ p: 'payload' }], repeat: '', once: true, onceDelay: delay, topic: '',
+      payload: '{"data":{"type":"Soft"}}', payloadType: 'json', wires: [['req']],
+    });
+    original = await startOriginalRed(
+      [
+        { id: 't', type: 'tab', label: 'original CS' },
+        { id: 'rcp', type: 'ocpp-remote-cp', name: '', cbId: 'OURS-CP', url: `http://127.0.0.1:${cpPort}/ocpp`, ocppver: '1.6s' },
+        inject('i1', '1'),
+        inject('i2', '2'),
+        { id: 'req', z: 't', type: 'CS request SOAP', name: '', remotecb: 'rcp', command: 'Reset', cmddata: '', log: false, pathlog: '', wires: [['dbg']] },
+        { id: 'dbg', z: 't', type: 'debug', active: true, tosidebar: false, console: true, complete: 'payload' },
+      ],
+      { editorPort: await freePort() }
+    );
+    const first = await seen.next((m) => m.ocpp && m.ocpp.command === 'Reset', 15000);
+    assert.strictEqual(first.ocpp.chargeBoxIdentity, 'OURS-CP');
+    assert.deepStrictEqual(first.payload.data, { type: 'Soft' });
+    await seen.next((m, i) => seen.msgs.filter((x) => x.ocpp && x.ocpp.command === 'Reset').length >= 2, 15000);
+    await sleep(1000);
+    const log = original.output();
+    const answers = log.match(/status[^\n]*Accepted/g) || [];
+    assert.ok(answers.length >= 2, `the original logged both answers:\n${log.slice(-3000)}`);
+    assert.ok(!/\[error\]/.test(log), `the original logged an error:\n${log.slice(-3000)}`);
   });
 });
