@@ -156,6 +156,7 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         id: id.clone(),
         action: req.action,
         payload: req.payload,
+        timeout: req.timeout,
         deadline: Instant::now() + req.timeout,
         reply,
     };

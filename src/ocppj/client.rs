@@ -167,6 +167,7 @@ impl PendingCall {
             id: self.id,
             action: self.action,
             payload: self.payload,
+            timeout: self.timeout,
             deadline: Instant::now() + self.timeout,
             reply: self.reply,
         }
@@ -666,12 +667,12 @@ impl ClientTask {
         let mut kept = Vec::new();
         for call in calls {
             if self.queueable(&call.action) {
-                let timeout = Duration::from_secs(60).max(call.deadline.saturating_duration_since(Instant::now()));
+                // The full timeout again: it restarts when the CALL goes out on the new link.
                 kept.push(PendingCall {
                     id: call.id,
                     action: call.action,
                     payload: call.payload,
-                    timeout,
+                    timeout: call.timeout,
                     reply: call.reply,
                 });
             } else {

@@ -17,6 +17,8 @@ pub struct OutgoingCall<R> {
     pub action: String,
     /// Raw JSON object text.
     pub payload: String,
+    /// How long the peer has to answer once the CALL goes out.
+    pub timeout: std::time::Duration,
     pub deadline: Instant,
     pub reply: R,
 }
@@ -128,6 +130,7 @@ mod tests {
             id: id.into(),
             action: "Reset".into(),
             payload: r#"{"type":"Soft"}"#.into(),
+            timeout: Duration::from_secs(60),
             deadline,
             reply: id.len() as u32,
         }
