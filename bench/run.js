@@ -1,218 +1,840 @@
 #!/usr/bin/env node
-// Runs the OCPP-J benchmarks: this package and the original node-red-contrib-ocpp,
-// each in its own Node-RED process with the same flow (CS server -> function ->
-// server response), driven by bench/loadgen on the same machine.
+// OCPP-J 1.6 benchmark: @ocpp-rs/node-red-ocpp (ours) against the JS original
+// node-red-contrib-ocpp, each in its own Node-RED process with the same flow
+// (CS server -> function -> server response), driven by bench/loadgen (Rust)
+// on the same machine over 127.0.0.1. Node built-ins only.
 //
-//   node bench/run.js                      the issue's set: b2b 100 and 5,000, idle 5,000
-//   node bench/run.js --full               adds 10,000 stations, paced MeterValues, a connect storm
-//   node bench/run.js --only ours          one package
-//   node bench/run.js --duration 10        seconds measured per scenario (after a 5 s warm-up)
+//   node bench/run.js                         the full set, both packages
+//   node bench/run.js --only original         one package (original | ours)
+//   node bench/run.js --smoke                 small station counts, short windows
+//   node bench/run.js --scenarios b2b-100,paced-5000
+//   node bench/run.js --report bench/results/A.json [B.json ...]   table only, no run
+//   node bench/run.js --help
 //
-// Writes bench/results/<timestamp>.json and prints a markdown table.
+// Prints progress on stderr, a markdown table on stdout, and writes
+// bench/results/<date>.json.
 'use strict';
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
+const http = require('http');
 const net = require('net');
 const os = require('os');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(name);
-const option = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
-const duration = Number(option('--duration', 15));
-const warmup = Number(option('--warmup', 5));
-const only = option('--only', null);
+const loadgenDir = path.join(__dirname, 'loadgen');
+const loadgenBin = path.join(loadgenDir, 'target', 'release', 'ocpp-loadgen');
 
-const PACKAGES = [
-  { key: 'ours', label: '@ocpp-rs/node-red-ocpp', deny: 'node-red-contrib-ocpp', nodesDir: root },
-  { key: 'original', label: 'node-red-contrib-ocpp 1.3.10', deny: '@ocpp-rs/node-red-ocpp', nodesDir: null },
-].filter((p) => !only || p.key === only);
+const USAGE = `node bench/run.js [options]
+  --only original|ours     run one package (default: both, scenario by scenario)
+  --scenarios LIST         comma-separated <kind>-<stations>; kinds:
+                             b2b        back-to-back Heartbeat
+                             b2bmv      back-to-back MeterValues
+                             paced      one MeterValues every --interval s per station
+                             connected  stations connected and booted, idle (memory)
+                             storm      all connect at once; time until all booted
+                           default: ${defaultScenarios().join(',')}
+  --smoke                  small set: ${smokeScenarios().join(',')} (--duration 5 unless given)
+  --repeat N               runs per scenario on the same Node-RED, the median (by calls/s)
+                           is reported (default: 3 for back-to-back with up to 1,000
+                           stations, short and noisy on a shared machine; else 1)
+  --full                   accepted for compatibility: the full set is the default
+  --duration S             measured window per scenario (20); when the warm-up had to
+                           wait for a slow server's first answers, the window stretches
+                           to 4 warm-ups (4 rounds of answers), at most --max-duration
+  --max-duration S         (120)
+  --warmup S               minimum warm-up before the window (5); it also waits until
+                           every station has had one answer, at most 60 s
+  --interval S             paced: seconds between two MeterValues of a station (5)
+  --ramp R                 connections per second outside storms (1000)
+  --timeout S              CALL timeout in the load generator (60)
+  --connect-timeout S      connect phase budget beyond the ramp (60)
+  --threads N              load generator tokio worker threads (1)
+  --quiet-wait S           before each scenario, wait up to S s for other processes to
+                           go quiet (30; 0 = don't wait)
+  --out FILE               results file (default bench/results/<date>.json)
+  --no-build               don't run cargo build for the load generator
+  --no-deny                diagnostic: no denyList, so both packages load in one process
+                           (the module check must then fail the run)
+  --report FILE...         print the table of earlier results files (merged) and exit`;
 
-// Each scenario: loadgen arguments and a label. `idle` measures memory with all stations connected.
-const SCENARIOS = [
-  // Short and noisy on a shared 2-core machine: the median of three runs.
-  { name: 'b2b-100', stations: 100, mode: 'b2b', repeat: 3 },
-  { name: 'b2b-5000', stations: 5000, mode: 'b2b', ramp: 2500 },
-  { name: 'idle-5000', stations: 5000, mode: 'idle', ramp: 2500 },
-  ...(flag('--full')
-    ? [
-        { name: 'b2b-10000', stations: 10000, mode: 'b2b', ramp: 2500 },
-        { name: 'paced-5000', stations: 5000, mode: 'paced', interval: 5, action: 'MeterValues', ramp: 2500 },
-        { name: 'paced-10000', stations: 10000, mode: 'paced', interval: 5, action: 'MeterValues', ramp: 2500 },
-        { name: 'idle-10000', stations: 10000, mode: 'idle', ramp: 2500 },
-        { name: 'storm-10000', stations: 10000, mode: 'storm' },
-      ]
-    : []),
-];
-
-const ANSWER = `if (!msg.payload || !msg.payload.command) return null;
-switch (msg.payload.command) {
-  case 'BootNotification': msg.payload = { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }; break;
-  case 'Heartbeat': msg.payload = { currentTime: new Date().toISOString() }; break;
-  case 'Authorize': msg.payload = { idTagInfo: { status: 'Accepted' } }; break;
-  default: msg.payload = {};
+function defaultScenarios() {
+  return ['b2b-100', 'b2b-5000', 'b2b-10000', 'paced-5000', 'paced-10000', 'storm-10000', 'connected-5000', 'connected-10000'];
 }
+function smokeScenarios() {
+  return ['b2b-10', 'b2b-200', 'paced-300', 'storm-300', 'connected-300'];
+}
+
+// ---------------------------------------------------------------- options
+const argv = process.argv.slice(2);
+const opts = {
+  only: null,
+  scenarios: null,
+  smoke: false,
+  duration: null,
+  maxDuration: 120,
+  warmup: 5,
+  interval: 5,
+  ramp: 1000,
+  timeout: 60,
+  connectTimeout: 60,
+  threads: 1,
+  quietWait: 30,
+  out: null,
+  build: true,
+  deny: true,
+  repeat: null,
+  report: null,
+};
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const val = () => {
+    if (argv[i + 1] === undefined) die(`${a} needs a value`);
+    return argv[++i];
+  };
+  const num = () => {
+    const v = Number(val());
+    if (!Number.isFinite(v) || v < 0) die(`${a}: not a number`);
+    return v;
+  };
+  switch (a) {
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      process.exit(0);
+      break;
+    case '--only':
+      opts.only = val();
+      if (!['original', 'ours'].includes(opts.only)) die('--only original|ours');
+      break;
+    case '--scenarios':
+      opts.scenarios = val().split(',').map((s) => s.trim()).filter(Boolean);
+      break;
+    case '--full':
+      break;
+    case '--repeat':
+      opts.repeat = Math.max(1, Math.round(num()));
+      break;
+    case '--smoke':
+      opts.smoke = true;
+      break;
+    case '--duration':
+      opts.duration = num();
+      break;
+    case '--max-duration':
+      opts.maxDuration = num();
+      break;
+    case '--warmup':
+      opts.warmup = num();
+      break;
+    case '--interval':
+      opts.interval = num();
+      break;
+    case '--ramp':
+      opts.ramp = num();
+      break;
+    case '--timeout':
+      opts.timeout = num();
+      break;
+    case '--connect-timeout':
+      opts.connectTimeout = num();
+      break;
+    case '--threads':
+      opts.threads = num();
+      break;
+    case '--quiet-wait':
+      opts.quietWait = num();
+      break;
+    case '--out':
+      opts.out = path.resolve(val());
+      break;
+    case '--no-deny':
+      opts.deny = false;
+      break;
+    case '--no-build':
+      opts.build = false;
+      break;
+    case '--report':
+      opts.report = argv.slice(i + 1);
+      i = argv.length;
+      break;
+    default:
+      die(`unknown option ${a}`);
+  }
+}
+if (opts.duration === null) opts.duration = opts.smoke ? 5 : 20;
+
+function die(msg) {
+  console.error(`bench/run.js: ${msg}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const progress = (line) => process.stderr.write(`${line}\n`);
+
+// ---------------------------------------------------------------- scenarios
+const KINDS = {
+  b2b: { mode: 'b2b', action: 'Heartbeat', what: 'back-to-back Heartbeat' },
+  b2bmv: { mode: 'b2b', action: 'MeterValues', what: 'back-to-back MeterValues' },
+  paced: { mode: 'paced', action: 'MeterValues', what: 'paced MeterValues' },
+  connected: { mode: 'idle', what: 'all connected, idle' },
+  storm: { mode: 'storm', what: 'connect storm' },
+};
+
+function parseScenario(name) {
+  const m = /^([a-z0-9]+)-(\d+)$/.exec(name);
+  if (!m || !KINDS[m[1]] || Number(m[2]) < 1) die(`bad scenario "${name}": <kind>-<stations>, kinds ${Object.keys(KINDS).join(', ')}`);
+  return { name, kind: m[1], stations: Number(m[2]), ...KINDS[m[1]] };
+}
+
+// ---------------------------------------------------------------- packages
+const PACKAGES = {
+  ours: {
+    key: 'ours',
+    module: '@ocpp-rs/node-red-ocpp',
+    deny: ['node-red-contrib-ocpp'],
+    nodesDir: [root],
+    available() {
+      const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+      const nodes = (pkg['node-red'] && pkg['node-red'].nodes) || {};
+      const addon = path.join(root, 'native', `ocpp-rs.${process.platform}-${process.arch}.node`);
+      if (!fs.existsSync(addon)) return `pending: no ${path.relative(root, addon)} (run npm run build)`;
+      if (!Object.values(nodes).some((f) => /ocpp-server/.test(f))) return 'pending: package.json lists no CS server node';
+      return null;
+    },
+    version() {
+      const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+      const addon = path.join(root, 'native', `ocpp-rs.${process.platform}-${process.arch}.node`);
+      const git = (args) => (spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout || '').trim();
+      return {
+        name: pkg.name,
+        version: pkg.version,
+        commit: git(['rev-parse', '--short', 'HEAD']),
+        dirty: git(['status', '--porcelain', '--', 'src', 'nodes', 'Cargo.toml', 'Cargo.lock', 'package.json']) !== '',
+        addon_built: fs.existsSync(addon) ? fs.statSync(addon).mtime.toISOString() : null,
+      };
+    },
+  },
+  original: {
+    key: 'original',
+    module: 'node-red-contrib-ocpp',
+    deny: ['@ocpp-rs/node-red-ocpp'],
+    nodesDir: null,
+    available() {
+      try {
+        require.resolve('node-red-contrib-ocpp/package.json', { paths: [root] });
+        return null;
+      } catch (_) {
+        return 'not installed (npm install)';
+      }
+    },
+    version() {
+      const pkg = require(require.resolve('node-red-contrib-ocpp/package.json', { paths: [root] }));
+      return { name: pkg.name, version: pkg.version };
+    },
+  },
+};
+
+// ---------------------------------------------------------------- the flow
+// The same flow file for both packages: answer every CALL by its command.
+const ANSWER = `const cmd = msg.payload && msg.payload.command;
+if (!cmd) return null; // ONLINE / OFFLINE events
+let answer;
+switch (cmd) {
+  case 'BootNotification': answer = { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }; break;
+  case 'Heartbeat': answer = { currentTime: new Date().toISOString() }; break;
+  case 'MeterValues': case 'StatusNotification': answer = {}; break;
+  case 'Authorize': answer = { idTagInfo: { status: 'Accepted' } }; break;
+  default: answer = {};
+}
+msg.payload = answer; // msg.msgId is kept: server response needs it
 return msg;`;
 
 function benchFlow(port) {
   return [
-    { id: 'bench.tab', type: 'tab', label: 'bench' },
-    { id: 'bench.cs', z: 'bench.tab', type: 'CS server', name: 'bench CS', port: String(port), portType: 'num', enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp', log: false, pathlog: '', wires: [['bench.fn'], []] },
-    { id: 'bench.fn', z: 'bench.tab', type: 'function', name: 'answer', func: ANSWER, outputs: 1, wires: [['bench.resp']] },
-    { id: 'bench.resp', z: 'bench.tab', type: 'server response', name: '' },
+    { id: 'bench.tab', type: 'tab', label: 'OCPP bench', disabled: false, info: '' },
+    {
+      id: 'bench.cs', z: 'bench.tab', type: 'CS server', name: 'bench CS',
+      port: String(port), portType: 'num',
+      enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp',
+      log: false, pathlog: '',
+      x: 140, y: 100, wires: [['bench.fn'], []],
+    },
+    { id: 'bench.fn', z: 'bench.tab', type: 'function', name: 'answer', func: ANSWER, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 330, y: 100, wires: [['bench.resp']] },
+    { id: 'bench.resp', z: 'bench.tab', type: 'server response', name: '', x: 520, y: 100, wires: [] },
   ];
 }
 
+function settingsJs(pkg) {
+  // Node-RED scans every node_modules folder above its own install, so both
+  // packages would load in one process and register the same type names. Each
+  // process denies the other package (the denyList applies to loading, see
+  // @node-red/registry/lib/localfilesystem.js), and ours comes from the repo
+  // root through nodesDir. The bench logger forwards the registry's start-up
+  // messages, so the log shows what was skipped.
+  return `'use strict';
+let startup = true;
+module.exports = {
+  uiHost: '127.0.0.1',
+  flowFile: 'flows.json',
+  credentialSecret: false,
+  ${pkg.nodesDir ? `nodesDir: ${JSON.stringify(pkg.nodesDir)},` : ''}
+  externalModules: { palette: { allowInstall: false, denyList: ${JSON.stringify(opts.deny ? pkg.deny : [])} }, modules: { allowInstall: false } },
+  diagnostics: { enabled: false, ui: false },
+  runtimeState: { enabled: false, ui: false },
+  telemetry: { enabled: false, updateNotification: false },
+  editorTheme: { projects: { enabled: false }, tours: false },
+  logging: {
+    console: { level: 'warn', metrics: false, audit: false },
+    bench: {
+      level: 'debug', metrics: false, audit: false,
+      handler: () => (msg) => {
+        if (!startup && msg.level > 30 && msg.level !== 40) return;
+        const text = String(msg.msg && msg.msg.stack ? msg.msg.stack : msg.msg);
+        if (!startup && msg.level === 40 && !/Stopping flows|Stopped flows/.test(text)) return;
+        if (/Started flows/.test(text)) startup = false;
+        if (msg.level <= 40 || /denyList|Module:/.test(text)) {
+          console.log('[bench-log] ' + text.split('\\n')[0]);
+        }
+      },
+    },
+  },
+};
+`;
+}
+
+// ---------------------------------------------------------------- /proc helpers
+const CLK_TCK = Number((spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout || '100').trim()) || 100;
+
+function rssKb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch (_) {
+    return null;
+  }
+}
+function procCpuS(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime
+  } catch (_) {
+    return null;
+  }
+}
+function systemBusyS() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0)) / CLK_TCK;
+}
+function nofileLimit(pid) {
+  try {
+    const m = /Max open files\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch (_) {
+    return null;
+  }
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the machine is quiet (other processes under 20 % of a core), at most `seconds`. */
+async function waitQuiet(seconds) {
+  if (!seconds) return null;
+  const until = Date.now() + seconds * 1000;
+  let busy;
+  for (;;) {
+    const b0 = systemBusyS();
+    await sleep(1000);
+    busy = Math.round((systemBusyS() - b0) * 100);
+    if (busy < 20 || Date.now() >= until) break;
+    progress(`    machine busy (${busy}% of a core used by other processes), waiting...`);
+  }
+  return busy;
+}
+
+// ---------------------------------------------------------------- network helpers
 function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
       const { port } = s.address();
       s.close(() => resolve(port));
     });
   });
 }
 
-function waitForPort(port, ms) {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const sock = net.connect(port, '127.0.0.1', () => {
-        sock.destroy();
-        resolve();
-      });
-      sock.on('error', () => (Date.now() > until ? reject(new Error(`port ${port} never opened`)) : setTimeout(attempt, 200)));
-    };
-    attempt();
-  });
-}
-
-const rssKb = (pid) => {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch (_) {
-    return 0;
-  }
-};
-
-async function startRed(pkg, port) {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `ocpp-bench-${pkg.key}-`));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(benchFlow(port)));
-  const settings = {
-    uiHost: '127.0.0.1',
-    uiPort: await freePort(),
-    flowFile: 'flows.json',
-    externalModules: { palette: { denyList: [pkg.deny] } },
-    logging: { console: { level: 'warn' } },
-    ...(pkg.nodesDir ? { nodesDir: [pkg.nodesDir] } : {}),
-  };
-  fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
-  const red = require.resolve('node-red/red.js', { paths: [root] });
-  const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout.on('data', (d) => (log = (log + d).slice(-20000)));
-  child.stderr.on('data', (d) => (log = (log + d).slice(-20000)));
-  await waitForPort(port, 30000);
-  await new Promise((r) => setTimeout(r, 1000));
-  return {
-    pid: child.pid,
-    log: () => log,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      fs.rmSync(userDir, { recursive: true, force: true });
-    },
-  };
-}
-
-function runLoadgen(scenario, port, pid) {
-  const bin = path.join(__dirname, 'loadgen', 'target', 'release', 'ocpp-loadgen');
-  const args = ['--url', `ws://127.0.0.1:${port}/ocpp`, '--stations', String(scenario.stations), '--mode', scenario.mode,
-    '--warmup', String(scenario.mode === 'idle' ? 3 : warmup), '--duration', String(scenario.mode === 'idle' ? 3 : duration),
-    '--timeout', '60', '--prefix', `${scenario.name}-`];
-  if (scenario.ramp) args.push('--ramp', String(scenario.ramp));
-  if (scenario.interval) args.push('--interval', String(scenario.interval));
-  if (scenario.action) args.push('--action', scenario.action);
+function portOpen(port) {
   return new Promise((resolve) => {
-    let peak = rssKb(pid);
-    const sampler = setInterval(() => (peak = Math.max(peak, rssKb(pid))), 200);
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    // A scenario never hangs the run: the connect budget, the windows, and a margin.
-    const limit = setTimeout(() => child.kill('SIGKILL'), (90 + warmup + duration + scenario.stations / 500) * 1000);
-    child.on('exit', () => {
-      clearInterval(sampler);
-      clearTimeout(limit);
-      let result;
-      try {
-        result = JSON.parse(out.trim().split('\n').pop());
-      } catch (_) {
-        result = { failed: true, stations: scenario.stations, mode: scenario.mode };
-      }
-      resolve({ ...result, scenario: scenario.name, peak_rss_mb: Math.round(peak / 1024) });
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setTimeout(1000);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
     });
   });
 }
 
-function machine() {
-  const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1] || os.cpus()[0].model;
-  const rustc = spawnSync('rustc', ['--version'], { encoding: 'utf8' }).stdout.trim();
-  const redVersion = require(require.resolve('node-red/package.json', { paths: [root] })).version;
-  return { cpu, cores: os.cpus().length, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, rustc, node_red: redVersion };
+function getJson(port, urlPath) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers: { Accept: 'application/json' }, timeout: 10000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (e) {
+          reject(new Error(`GET ${urlPath}: ${res.statusCode} ${body.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${urlPath}: timeout`)));
+    req.on('error', reject);
+  });
 }
 
-function table(results) {
-  const rows = ['| package | scenario | stations | calls/s | offered/s | p50 ms | p99 ms | errors | booted | peak RSS MB |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
-  for (const r of results) {
-    const errors = r.failed ? 'run failed' : r.call_errors + r.timeouts + r.connect_failures + r.disconnects;
-    const num = (v, d = 0) => (r.failed || v === undefined ? '–' : Number(v).toFixed(d));
-    rows.push(`| ${r.package} | ${r.scenario} | ${r.stations} | ${r.mode === 'idle' || r.mode === 'storm' ? '–' : num(r.calls_per_s)} | ${r.offered_per_s ? num(r.offered_per_s) : '–'} | ${r.mode === 'b2b' || r.mode === 'paced' ? num(r.p50_ms, 2) : '–'} | ${r.mode === 'b2b' || r.mode === 'paced' ? num(r.p99_ms, 2) : '–'} | ${errors} | ${r.failed ? '–' : r.booted}${r.mode === 'storm' || r.mode === 'idle' ? ` in ${num(r.connect_ms)} ms` : ''} | ${r.peak_rss_mb} |`);
+// ---------------------------------------------------------------- Node-RED
+const children = new Set();
+const userDirs = new Set();
+
+async function startRed(pkg) {
+  const ocppPort = await freePort();
+  const uiPort = await freePort();
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `ocpp-bench-${pkg.key}-`));
+  userDirs.add(userDir);
+  const flowsFile = path.join(userDir, 'flows.json');
+  const settingsFile = path.join(userDir, 'settings.js');
+  fs.writeFileSync(flowsFile, JSON.stringify(benchFlow(ocppPort), null, 2));
+  fs.writeFileSync(settingsFile, settingsJs(pkg));
+  const red = require.resolve('node-red/red.js', { paths: [root] });
+  // `exec` keeps one pid: the one we sample is Node-RED itself.
+  const script = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"';
+  // --title: a broad \`pkill node-red\` elsewhere on the machine must not stop a run.
+  const child = spawn('bash', ['-c', script, process.execPath, red, '--title', `ocpp-bench-${pkg.key}`, '--userDir', userDir, '--port', String(uiPort), '--settings', settingsFile, flowsFile], {
+    cwd: userDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  children.add(child);
+  let log = '';
+  const keep = (d) => {
+    log += d;
+    if (log.length > 200000) log = log.slice(-100000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exit = null;
+  const exited = new Promise((r) =>
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      children.delete(child);
+      r();
+    }),
+  );
+  const handle = {
+    pid: child.pid,
+    ocppPort,
+    uiPort,
+    userDir,
+    log: () => log,
+    exit: () => exit,
+    async stop() {
+      if (!exit) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, sleep(15000)]);
+        if (!exit) {
+          child.kill('SIGKILL');
+          await Promise.race([exited, sleep(5000)]);
+        }
+      }
+      fs.rmSync(userDir, { recursive: true, force: true });
+      userDirs.delete(userDir);
+    },
+  };
+  const t0 = Date.now();
+  const until = t0 + 60000;
+  for (;;) {
+    if (exit) throw Object.assign(new Error(`Node-RED exited during start-up (${JSON.stringify(exit)})`), { handle });
+    if (await portOpen(ocppPort)) break;
+    if (Date.now() > until) throw Object.assign(new Error(`the OCPP port ${ocppPort} did not open within 60 s`), { handle });
+    await sleep(200);
   }
-  return rows.join('\n');
+  handle.startMs = Date.now() - t0;
+  return handle;
 }
 
-async function main() {
-  const build = spawnSync('cargo', ['build', '--release', '--manifest-path', path.join(__dirname, 'loadgen', 'Cargo.toml')], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('building bench/loadgen failed');
-  const results = [];
-  for (const pkg of PACKAGES) {
-    for (const scenario of SCENARIOS) {
-      // A fresh Node-RED per scenario: each starts from the same state.
-      const port = await freePort();
-      process.stderr.write(`${pkg.key} ${scenario.name}: starting Node-RED... `);
-      const red = await startRed(pkg, port);
-      const idleRss = Math.round(rssKb(red.pid) / 1024);
-      process.stderr.write(`RSS ${idleRss} MB, running... `);
-      const runs = [];
-      for (let i = 0; i < (scenario.repeat || 1); i++) runs.push(await runLoadgen(scenario, port, red.pid));
-      runs.sort((a, b) => (a.calls_per_s || 0) - (b.calls_per_s || 0));
-      const result = { ...runs[Math.floor(runs.length / 2)], runs: runs.length > 1 ? runs.map((r) => Math.round(r.calls_per_s || 0)) : undefined };
-      result.peak_rss_mb = Math.max(...runs.map((r) => r.peak_rss_mb));
-      result.package = pkg.key;
-      result.rss_before_mb = idleRss;
-      results.push(result);
-      process.stderr.write(`${result.failed ? 'FAILED' : `${Math.round(result.calls_per_s || 0)} calls/s, peak ${result.peak_rss_mb} MB`}\n`);
-      await red.stop();
+/** Which modules Node-RED loaded, from its admin API and its log. Throws when the wrong one is there. */
+async function verifyModules(pkg, red) {
+  const other = pkg.key === 'ours' ? PACKAGES.original.module : PACKAGES.ours.module;
+  const sets = await getJson(red.uiPort, '/nodes');
+  const modules = [...new Set(sets.map((s) => s.module))].filter((m) => m !== 'node-red');
+  const csServer = sets.filter((s) => (s.types || []).includes('CS server'));
+  const log = red.log();
+  const problems = [];
+  if (!modules.includes(pkg.module)) problems.push(`${pkg.module} not loaded`);
+  if (modules.includes(other)) problems.push(`${other} loaded as well`);
+  if (csServer.length !== 1 || csServer[0].module !== pkg.module) problems.push(`"CS server" comes from ${csServer.map((s) => s.module).join(', ') || 'nowhere'}`);
+  if (csServer[0] && csServer[0].err) problems.push(`${pkg.module}: ${csServer[0].err}`);
+  if (/type.already.registered|already registered/i.test(log)) problems.push('type registered twice (see log)');
+  if (/Waiting for missing types/i.test(log)) problems.push('flow waits for missing types');
+  const denied = (log.match(/\[bench-log\] ! Module: (\S+) \S+ \*ignored due to denyList\*/g) || []).map((l) => l.split(' ')[3]);
+  const logged = (log.match(/\[bench-log\] Module: (\S+) \S+/g) || []).map((l) => l.split(' ')[2]);
+  if (!logged.includes(pkg.module)) problems.push(`the log does not show ${pkg.module} loading`);
+  if (logged.includes(other)) problems.push(`the log shows ${other} loading`);
+  if (problems.length) throw new Error(`module check failed: ${problems.join('; ')}\n${log.slice(-3000)}`);
+  return { modules, denied, logged };
+}
+
+// ---------------------------------------------------------------- the load generator
+function buildLoadgen() {
+  progress('building bench/loadgen (cargo build --release)...');
+  const r = spawnSync('cargo', ['build', '--release', '--manifest-path', path.join(loadgenDir, 'Cargo.toml')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error('building bench/loadgen failed');
+}
+
+function loadgenArgs(sc, port, run) {
+  const args = [
+    '--url', `ws://127.0.0.1:${port}/ocpp`,
+    '--stations', String(sc.stations),
+    '--mode', sc.mode,
+    '--warmup', String(opts.warmup),
+    '--duration', String(opts.duration),
+    '--max-duration', String(opts.maxDuration),
+    '--timeout', String(opts.timeout),
+    '--connect-timeout', String(opts.connectTimeout),
+    '--threads', String(opts.threads),
+    '--prefix', `${sc.kind}${sc.stations}r${run}-`,
+    '--progress', '2',
+  ];
+  if (sc.action) args.push('--action', sc.action);
+  if (sc.mode !== 'storm') args.push('--ramp', String(opts.ramp));
+  if (sc.mode === 'paced') args.push('--interval', String(opts.interval));
+  if (sc.mode === 'idle') args.push('--hold', String(Math.min(10, opts.warmup + opts.duration)));
+  return args;
+}
+
+/** Runs one scenario against a started Node-RED: loadgen result plus RSS and CPU samples. */
+function runLoadgen(sc, red, run = 1) {
+  const args = loadgenArgs(sc, red.ocppPort, run);
+  const rampS = sc.mode === 'storm' ? 0 : sc.stations / opts.ramp;
+  const hardLimitS = rampS + opts.connectTimeout + Math.max(opts.warmup, 60) + Math.max(opts.duration, opts.maxDuration) + 10 + 45;
+  return new Promise((resolve) => {
+    const rss = { idle: rssKb(red.pid), connected: null, peak: rssKb(red.pid) || 0, end: null };
+    const cpu = {};
+    const sampler = setInterval(() => {
+      const kb = rssKb(red.pid);
+      if (kb) rss.peak = Math.max(rss.peak, kb);
+    }, 200);
+    const child = spawn(loadgenBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    const mark = () => ({ server: procCpuS(red.pid), loadgen: procCpuS(child.pid), system: systemBusyS(), t: Date.now() });
+    let out = '';
+    let errTail = '';
+    child.stdout.on('data', (d) => (out += d));
+    let partial = '';
+    child.stderr.on('data', (d) => {
+      partial += d;
+      const lines = partial.split('\n');
+      partial = lines.pop();
+      for (const line of lines) {
+        errTail = (errTail + line + '\n').slice(-2000);
+        progress(`    ${line}`);
+        if (/phase connected/.test(line)) rss.connected = rssKb(red.pid);
+        if (/phase window/.test(line)) cpu.start = mark();
+        if (/phase done/.test(line)) cpu.end = mark();
+      }
+    });
+    let killed = false;
+    const limit = setTimeout(() => {
+      killed = true;
+      progress(`    load generator still running after ${Math.round(hardLimitS)} s: killed`);
+      child.kill('SIGKILL');
+    }, hardLimitS * 1000);
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      clearInterval(sampler);
+      clearTimeout(limit);
+      rss.end = rssKb(red.pid);
+      let result = null;
+      try {
+        result = JSON.parse(out.trim().split('\n').pop());
+      } catch (_) {
+        /* no result line */
+      }
+      const row = result || { stations: sc.stations, mode: sc.mode };
+      if (!result) row.failure = killed ? `load generator killed after ${Math.round(hardLimitS)} s` : `load generator exited (${signal || code}) without a result: ${errTail.slice(-300)}`;
+      const mb = (kb) => (kb ? Math.round(kb / 1024) : null);
+      row.rss_idle_mb = mb(rss.idle);
+      row.rss_connected_mb = mb(rss.connected);
+      row.peak_rss_mb = mb(rss.peak);
+      if (cpu.start && cpu.end) {
+        const dt = cpu.end.t - cpu.start.t;
+        const pct = (a, b) => (a !== null && b !== null ? Math.round(((b - a) * 100000) / dt) : null);
+        row.server_cpu_pct = pct(cpu.start.server, cpu.end.server);
+        row.loadgen_cpu_pct = pct(cpu.start.loadgen, cpu.end.loadgen);
+        const system = pct(cpu.start.system, cpu.end.system);
+        if (system !== null && row.server_cpu_pct !== null && row.loadgen_cpu_pct !== null) row.other_cpu_pct = Math.max(0, system - row.server_cpu_pct - row.loadgen_cpu_pct);
+      }
+      resolve(row);
+    });
+  });
+}
+
+function judge(row) {
+  const notes = [];
+  let status = 'ok';
+  if (row.failure) return { status: 'failed', notes: [row.failure] };
+  if (row.server_exit) {
+    status = 'failed';
+    const outside = /Stopping flows/.test(row.log_tail || '');
+    notes.push(`Node-RED exited (${row.server_exit})${outside ? ' after a stop signal from outside the harness' : ''}`);
+  }
+  if (!row.booted) {
+    status = 'failed';
+    notes.push('no station booted');
+  } else if (row.booted < row.stations) {
+    status = status === 'ok' ? 'degraded' : status;
+    notes.push(`${row.stations - row.booted} of ${row.stations} never booted`);
+  }
+  for (const [k, label] of [
+    ['connect_failures', 'connect failures'],
+    ['boot_failures', 'boot failures'],
+    ['timeouts', 'CALL timeouts'],
+    ['call_errors', 'CALLERRORs'],
+    ['disconnects', 'unexpected closes'],
+  ]) {
+    if (row[k] && !(k === 'connect_failures' || k === 'boot_failures')) {
+      status = status === 'ok' ? 'degraded' : status;
+      notes.push(`${row[k]} ${label}`);
     }
   }
-  const report = { date: new Date().toISOString(), command: `node bench/run.js ${argv.join(' ')}`.trim(), machine: machine(), duration_s: duration, warmup_s: warmup, results };
-  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  const file = path.join(__dirname, 'results', `${report.date.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-  console.log(table(results));
-  console.log(`\n${path.relative(root, file)}`);
+  if ((row.mode === 'b2b' || row.mode === 'paced') && row.booted && !row.calls) {
+    status = 'failed';
+    notes.push('no CALL answered in the window');
+  }
+  if (row.mode === 'paced' && row.offered_per_s && row.calls_per_s < 0.95 * row.offered_per_s) {
+    status = status === 'ok' ? 'degraded' : status;
+    notes.push(`served ${Math.round((100 * row.calls_per_s) / row.offered_per_s)}% of the offered rate`);
+  }
+  if (row.rate_method === 'per-station' && row.counted_per_s && Math.abs(row.counted_per_s - row.calls_per_s) > 0.1 * row.calls_per_s) {
+    notes.push(`answers come in rounds (plain count ${fmt(row.counted_per_s)}/s over ${fmt(row.duration, 0)} s)`);
+  }
+  if (row.runs) notes.push(`median of ${row.runs.length} runs: ${row.runs.map((v) => fmt(v)).join(', ')} calls/s`);
+  if (row.loadgen_cpu_pct > 90) notes.push(`load generator used ${row.loadgen_cpu_pct}% of a core: the rate is a lower bound`);
+  if (row.other_cpu_pct > 20) notes.push(`other processes used ${row.other_cpu_pct}% CPU`);
+  return { status, notes };
 }
+
+// ---------------------------------------------------------------- report
+function fmt(v, digits = 0) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  return Number(v).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+function ms(v) {
+  if (v === null || v === undefined) return '–';
+  return v >= 100 ? fmt(v, 0) : v >= 10 ? fmt(v, 1) : fmt(v, 2);
+}
+function secs(msValue) {
+  if (msValue === null || msValue === undefined) return '–';
+  return `${fmt(msValue / 1000, msValue < 10000 ? 2 : 1)} s`;
+}
+
+function table(rows) {
+  const out = [
+    '| scenario | package | booted | all booted in | calls/s (offered) | p50 ms | p90 ms | p99 ms | max ms | errors | peak RSS MB | CPU server / loadgen | status / notes |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r0 of rows) {
+    const r = { ...r0, notes: r0.notes || [], status: r0.status || (r0.failed ? 'failed' : 'ok') }; // older results files
+    if (r.status === 'pending' || r.status === 'skipped') {
+      out.push(`| ${r.scenario} | ${r.package} | pending | | | | | | | | | | ${r.notes.join('; ')} |`);
+      continue;
+    }
+    const load = r.mode === 'b2b' || r.mode === 'paced';
+    const calls = load ? `${fmt(r.calls_per_s)}${r.mode === 'paced' ? ` (${fmt(r.offered_per_s)})` : ''}` : '–';
+    const lat = (v) => (load && r.calls ? ms(v) : '–');
+    const booted = r.booted === undefined ? '–' : `${fmt(r.booted)}/${fmt(r.stations)}`;
+    const connect = r.connect_ms === undefined || r.booted !== r.stations ? '–' : secs(r.connect_ms);
+    const status = r.status === 'ok' ? (r.notes.length ? `ok; ${r.notes.join('; ')}` : 'ok') : `**${r.status}**: ${r.notes.join('; ')}`;
+    out.push(
+      `| ${r.scenario} | ${r.package} | ${booted} | ${connect} | ${calls} | ${lat(r.p50_ms)} | ${lat(r.p90_ms)} | ${lat(r.p99_ms)} | ${lat(r.max_ms)} | ${fmt(r.errors)} | ${fmt(r.peak_rss_mb)} | ${r.server_cpu_pct == null ? '–' : `${r.server_cpu_pct}% / ${r.loadgen_cpu_pct == null ? '–' : r.loadgen_cpu_pct + '%'}`} | ${status} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+/** Connections and memory: the connect phase of every scenario that ran. */
+function memoryTable(rows) {
+  const out = [
+    '| scenario | package | ramp | all booted in | boot p50 ms | boot p99 ms | RSS before MB | RSS all booted MB | peak RSS MB |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    if (!(r.kind === 'connected' || r.kind === 'storm') || r.booted === undefined) continue;
+    const ramp = r.mode === 'storm' || !r.ramp_per_s ? 'all at once' : `${fmt(r.ramp_per_s)}/s`;
+    const booted = r.booted === r.stations ? secs(r.connect_ms) : `${fmt(r.booted)}/${fmt(r.stations)} booted`;
+    out.push(`| ${r.scenario} | ${r.package} | ${ramp} | ${booted} | ${ms(r.boot_p50_ms)} | ${ms(r.boot_p99_ms)} | ${fmt(r.rss_idle_mb)} | ${fmt(r.rss_connected_mb)} | ${fmt(r.peak_rss_mb)} |`);
+  }
+  return out.length > 2 ? out.join('\n') : '';
+}
+
+function machine() {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  const meminfo = fs.readFileSync('/proc/meminfo', 'utf8');
+  const first = (re, text) => ((re.exec(text) || [])[1] || '').trim();
+  const cmd = (c, a) => (spawnSync(c, a, { encoding: 'utf8' }).stdout || '').trim();
+  return {
+    nproc: Number(cmd('nproc', [])) || os.cpus().length,
+    cpu_model: first(/model name\s*:\s*(.*)/, cpuinfo) || os.cpus()[0].model,
+    cpu_mhz: Number(first(/cpu MHz\s*:\s*(.*)/, cpuinfo)) || null,
+    memory_gb: Math.round(Number(first(/MemTotal:\s*(\d+)/, meminfo)) / 1024 / 1024),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    node_red: require(require.resolve('node-red/package.json', { paths: [root] })).version,
+    rustc: cmd('rustc', ['--version']),
+    nofile_hard: Number(cmd('bash', ['-c', 'ulimit -Hn'])) || null,
+  };
+}
+
+// ---------------------------------------------------------------- main
+async function main() {
+  if (opts.report) {
+    const rows = [];
+    for (const f of opts.report) {
+      const r = JSON.parse(fs.readFileSync(f, 'utf8'));
+      rows.push(...r.results);
+    }
+    const order = [...new Set(rows.map((r) => r.scenario))];
+    rows.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario) || (a.package === 'ours' ? -1 : 1));
+    console.log(table(rows));
+    const mem = memoryTable(rows);
+    if (mem) console.log(`\n${mem}`);
+    return;
+  }
+  const scenarios = (opts.scenarios || (opts.smoke ? smokeScenarios() : defaultScenarios())).map(parseScenario);
+  const packages = (opts.only ? [opts.only] : ['ours', 'original']).map((k) => PACKAGES[k]);
+  if (opts.build) buildLoadgen();
+  if (!fs.existsSync(loadgenBin)) throw new Error(`${loadgenBin} missing: cargo build --release --manifest-path bench/loadgen/Cargo.toml`);
+
+  const started = new Date();
+  const report = {
+    date: started.toISOString(),
+    command: `node bench/run.js ${argv.join(' ')}`.trim(),
+    machine: machine(),
+    options: { duration_s: opts.duration, min_warmup_s: opts.warmup, max_warmup_s: Math.max(opts.warmup, 60), interval_s: opts.interval, ramp_per_s: opts.ramp, call_timeout_s: opts.timeout, connect_timeout_s: opts.connectTimeout, loadgen_threads: opts.threads },
+    packages: {},
+    results: [],
+  };
+  const file = opts.out || path.join(__dirname, 'results', `${started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  const save = () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  };
+  const unavailable = {};
+  for (const pkg of packages) {
+    unavailable[pkg.key] = pkg.available();
+    report.packages[pkg.key] = unavailable[pkg.key] ? { module: pkg.module, unavailable: unavailable[pkg.key] } : { module: pkg.module, ...pkg.version() };
+    if (unavailable[pkg.key]) progress(`${pkg.key}: ${unavailable[pkg.key]} -- its rows are marked pending`);
+  }
+  const broken = {}; // a package whose Node-RED loads the wrong modules is not run further
+  const total = scenarios.length * packages.length;
+  let n = 0;
+  for (const sc of scenarios) {
+    for (const pkg of packages) {
+      n++;
+      const head = `[${n}/${total}] ${sc.name} (${sc.what}, ${sc.stations} stations) on ${pkg.key}`;
+      const base = { scenario: sc.name, kind: sc.kind, package: pkg.key, stations: sc.stations, mode: sc.mode };
+      if (unavailable[pkg.key] || broken[pkg.key]) {
+        report.results.push({ ...base, status: 'pending', notes: [unavailable[pkg.key] || broken[pkg.key]] });
+        continue;
+      }
+      progress(`${head}`);
+      const busyBefore = await waitQuiet(opts.quietWait);
+      let red;
+      try {
+        red = await startRed(pkg);
+      } catch (err) {
+        if (err.handle) await err.handle.stop();
+        progress(`    Node-RED did not start: ${err.message}`);
+        report.results.push({ ...base, status: 'failed', notes: [`Node-RED did not start: ${err.message.split('\n')[0]}`], log_tail: err.handle ? err.handle.log().slice(-3000) : undefined });
+        save();
+        continue;
+      }
+      let row;
+      try {
+        const loaded = await verifyModules(pkg, red);
+        progress(`    Node-RED pid ${red.pid} up in ${red.startMs} ms, OCPP on ${red.ocppPort}, modules (admin API): ${loaded.modules.join(', ')}; log: loaded ${loaded.logged.join(', ')}${loaded.denied.length ? `; denied: ${loaded.denied.join(', ')}` : ''}; RSS ${Math.round(rssKb(red.pid) / 1024)} MB; open-file limit ${nofileLimit(red.pid)}`);
+        const repeat = opts.repeat || (sc.mode === 'b2b' && sc.stations <= 1000 ? 3 : 1);
+        const runs = [];
+        for (let r = 1; r <= repeat && !red.exit(); r++) {
+          if (repeat > 1) progress(`    run ${r} of ${repeat}`);
+          runs.push(await runLoadgen(sc, red, r));
+        }
+        const ranked = [...runs].sort((a, b) => (a.calls_per_s || 0) - (b.calls_per_s || 0));
+        const median = { ...ranked[Math.floor((ranked.length - 1) / 2)] };
+        if (runs.length > 1) {
+          median.runs = runs.map((x) => Math.round(x.calls_per_s || 0));
+          median.peak_rss_mb = Math.max(...runs.map((x) => x.peak_rss_mb || 0));
+        }
+        row = { ...base, ...median, scenario: sc.name, kind: sc.kind, package: pkg.key, modules_loaded: loaded.modules, modules_loaded_log: loaded.logged, modules_denied: loaded.denied };
+      } catch (err) {
+        progress(`    ${err.message.split('\n')[0]}`);
+        if (/module check failed/.test(err.message)) broken[pkg.key] = err.message.split('\n')[0];
+        row = { ...base, failure: err.message.split('\n')[0], log_tail: red.log().slice(-3000) };
+      }
+      const exit = red.exit();
+      if (exit) {
+        row.server_exit = exit.signal || `code ${exit.code}`;
+        row.log_tail = red.log().slice(-3000);
+      }
+      row.machine_busy_before_pct = busyBefore;
+      Object.assign(row, judge(row));
+      await red.stop();
+      report.results.push(row);
+      save();
+      const load = row.mode === 'b2b' || row.mode === 'paced';
+      progress(
+        `    => ${row.status}: ${row.booted ?? '?'}/${row.stations} booted in ${secs(row.connect_ms)}` +
+          (load ? `, ${fmt(row.calls_per_s)} calls/s${row.mode === 'paced' ? ` of ${fmt(row.offered_per_s)} offered` : ''}, p50 ${ms(row.p50_ms)} ms, p99 ${ms(row.p99_ms)} ms` : '') +
+          `, peak RSS ${row.peak_rss_mb} MB${row.notes.length ? ` (${row.notes.join('; ')})` : ''}`,
+      );
+    }
+  }
+  report.finished = new Date().toISOString();
+  save();
+  console.log(table(report.results));
+  const mem = memoryTable(report.results);
+  if (mem) console.log(`\n${mem}`);
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
+}
+
+function cleanup() {
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL');
+    } catch (_) {
+      /* gone */
+    }
+  }
+  for (const d of userDirs) fs.rmSync(d, { recursive: true, force: true });
+}
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+process.on('SIGTERM', () => {
+  cleanup();
+  process.exit(143);
+});
 
 main().catch((err) => {
   console.error(err);
+  cleanup();
   process.exit(1);
 });
