@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 // Builds the Rust engine (release) and puts the addon where nodes/lib/engine.js
-// loads it from: native/ocpp-rs.<platform>-<arch>.node.
+// loads it from first: native/ocpp-rs.<platform>-<arch>.node.
 //
-//   node scripts/build-addon.js            build; fail loudly if cargo is missing
-//   node scripts/build-addon.js --install  npm's install hook: without a Rust
-//                                          toolchain, explain and carry on, so the
-//                                          package still installs and its nodes
-//                                          show the reason in the editor.
+//   node scripts/build-addon.js            build from source; fail loudly if cargo is missing
+//   node scripts/build-addon.js --install  npm's install hook: if this platform's prebuilt
+//                                          package (@ocpp-rs/node-red-ocpp-<suffix>, an
+//                                          optional dependency) is installed and loads, do
+//                                          nothing; else build from source, and without a
+//                                          Rust toolchain explain and carry on, so the
+//                                          package still installs and its nodes show the
+//                                          reason in the editor.
+//
+// OCPP_RS_BUILD_FROM_SOURCE=1 makes --install build from source even when a prebuilt is there.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -14,7 +19,25 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const asInstallHook = process.argv.includes('--install');
-const { addonPath } = require('../nodes/lib/addon-path');
+const { addonPath, resolveAddon, TARGETS, PACKAGE } = require('../nodes/lib/addon-path');
+
+const forced = () => ['1', 'true', 'yes'].includes(String(process.env.OCPP_RS_BUILD_FROM_SOURCE || '').toLowerCase());
+
+// This platform's prebuilt package, if it is installed and loads in a fresh Node
+// (a child process: loading starts the engine's runtime, which this script does
+// not need). Returns {prebuilt: {name, path} or null, why: the reason when null, key}.
+function usablePrebuilt() {
+  const resolved = resolveAddon();
+  const pkg = resolved.tried.find((c) => c.kind === 'package');
+  if (!resolved.prebuilt) return { prebuilt: null, why: resolved.reason, key: resolved.key };
+  if (!pkg || !pkg.found) return { prebuilt: null, why: `${resolved.prebuilt} is not installed`, key: resolved.key };
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(pkg.path)})`], { encoding: 'utf8', timeout: 30000 });
+  if (probe.status !== 0) {
+    const reason = (probe.stderr || '').split('\n').find((l) => /Error/.test(l)) || `exit ${probe.status}`;
+    return { prebuilt: null, why: `${resolved.prebuilt} does not load here (${reason.trim()})`, key: resolved.key };
+  }
+  return { prebuilt: { name: pkg.name, path: pkg.path }, key: resolved.key };
+}
 
 function libraryName() {
   const base = 'ocpp_rs_node_red';
@@ -24,13 +47,23 @@ function libraryName() {
 }
 
 function main() {
+  let found = null;
+  if (asInstallHook) {
+    found = usablePrebuilt();
+    if (found.prebuilt && !forced()) {
+      console.log(`${PACKAGE}: using the prebuilt engine ${found.prebuilt.name}; no build needed.`);
+      return 0;
+    }
+  }
   const cargo = process.env.CARGO || 'cargo';
   const probe = spawnSync(cargo, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     const msg = [
-      '@ocpp-rs/node-red-ocpp: no Rust toolchain found, so the OCPP engine was not built.',
-      'Install Rust (https://rustup.rs, then `cargo --version` must work) and run',
-      '`npm rebuild @ocpp-rs/node-red-ocpp` in your Node-RED user directory.',
+      `${PACKAGE}: no Rust toolchain found, so the OCPP engine was not built from source` +
+        (found && found.why ? ` (no prebuilt binary: ${found.why}).` : '.'),
+      `Prebuilt binaries exist for: ${TARGETS.map((t) => t.suffix).join(', ')} (this platform: ${found ? found.key : resolveAddon().key}).`,
+      'To build from source, install Rust (https://rustup.rs; then `cargo --version` must work) and run',
+      `\`npm rebuild ${PACKAGE}\` in your Node-RED user directory.`,
     ].join('\n');
     if (asInstallHook) {
       console.warn(msg);

@@ -1,18 +1,12 @@
 'use strict';
 // Loads the Rust engine once per process. A missing or broken addon must not
 // stop Node-RED: every node still registers and shows `loadError` instead.
-const { addonPath } = require('./addon-path');
+const { loadAddon } = require('./addon-path');
 
-let addon = null;
-let loadError = null;
-try {
-  addon = require(addonPath());
-} catch (err) {
-  loadError = new Error(
-    `the OCPP engine could not be loaded (${err.message}). ` +
-      'Run `npm rebuild @ocpp-rs/node-red-ocpp` in your Node-RED user directory (it needs a Rust toolchain), then restart Node-RED.'
-  );
-}
+// A build from source in native/ first, then this platform's prebuilt package
+// (see addon-path.js); loadError names the platform key, what was tried, and
+// how to build from source.
+const { addon, error: loadError } = loadAddon();
 
 // Nodes that follow one station's connection state (CS request JSON's status).
 const watchers = new Map();
