@@ -11,6 +11,7 @@ module.exports = function (RED) {
       url: payload.url || (remote && remote.url) || '',
       ocppver: config.ocppver || '1.5s',
       from: payload.from || config.from || null,
+      tls: remote && remote.tls,
     };
   });
 };

@@ -8,6 +8,7 @@ module.exports = function (RED) {
     this.url = config.url;
     this.name = config.name || config.cbId;
     this.ocppver = config.ocppver;
+    this.tls = config.tls;
   }
   RED.nodes.registerType('ocpp-remote-cp', RemoteCp);
 

@@ -6,6 +6,8 @@ module.exports = function (RED) {
     RED.nodes.createNode(this, config);
     this.url = config.url;
     this.name = config.name;
+    // A `tls-config` node for wss:// and https:// (CA, client certificate).
+    this.tls = config.tls;
   }
   RED.nodes.registerType('ocpp-remote-cs', RemoteCs);
 };

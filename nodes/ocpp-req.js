@@ -9,6 +9,7 @@ module.exports = function (RED) {
     const cbId = payload.cbId || (remote && remote.cbId) || '';
     // The station's URL: the msg's, the config node's, or the one it gave in its own From.
     const url = payload.url || (remote && remote.url) || (addon && cbId ? addon.soapAddress(String(cbId)) : null);
-    return { cbId, url, ocppver: payload.ocppver || (remote && remote.ocppver) || '1.6s' };
+    const tls = remote && remote.tls;
+    return { cbId, url, ocppver: payload.ocppver || (remote && remote.ocppver) || '1.6s', tls };
   });
 };

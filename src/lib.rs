@@ -7,6 +7,7 @@ pub mod events;
 pub mod listener;
 pub mod ocppj;
 pub mod soap;
+pub mod tls;
 
 #[cfg(feature = "node")]
 mod bindings;

@@ -46,12 +46,15 @@ pub trait Handler: Send + Sync + 'static {
 }
 
 /// Accepts connections until `cancel`; every task it starts is in `tracker`.
+/// With `tls`, every connection is TLS (`wss://`, `https://`).
 pub async fn serve<H: Handler>(
     listener: std::net::TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
     handler: Arc<H>,
     cancel: CancellationToken,
     tracker: TaskTracker,
 ) {
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
         Err(_) => return,
@@ -64,7 +67,10 @@ pub async fn serve<H: Handler>(
         match accepted {
             Ok((stream, _)) => {
                 let _ = stream.set_nodelay(true);
-                tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone()));
+                match &acceptor {
+                    None => tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone())),
+                    Some(acceptor) => tracker.spawn(serve_tls(acceptor.clone(), stream, handler.clone(), cancel.clone())),
+                };
             }
             // Out of file descriptors or similar: wait instead of spinning.
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
@@ -73,7 +79,31 @@ pub async fn serve<H: Handler>(
     // Dropping the listener here frees the port before `close` resolves.
 }
 
-async fn serve_connection<H: Handler>(stream: tokio::net::TcpStream, handler: Arc<H>, cancel: CancellationToken) {
+/// The TLS handshake shares the request head's deadline: a client that
+/// opens a socket and stays silent is dropped either way.
+async fn serve_tls<H: Handler>(
+    acceptor: tokio_rustls::TlsAcceptor,
+    stream: tokio::net::TcpStream,
+    handler: Arc<H>,
+    cancel: CancellationToken,
+) {
+    let handshake = tokio::select! {
+        _ = cancel.cancelled() => return,
+        r = tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)) => r,
+    };
+    if let Ok(Ok(stream)) = handshake {
+        serve_connection(stream, handler, cancel).await;
+    }
+}
+
+/// A server-side TLS connection, as upgraded connections are downcast to.
+pub type TlsStream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+
+async fn serve_connection<H, S>(stream: S, handler: Arc<H>, cancel: CancellationToken)
+where
+    H: Handler,
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = hyper::service::service_fn(move |req| {
         let handler = handler.clone();
         async move { Ok::<_, std::convert::Infallible>(handler.handle(req).await) }

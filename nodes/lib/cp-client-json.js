@@ -8,13 +8,14 @@ const { fileLogger } = require('./file-log');
 
 const OCPP_VERSION = '1.6j';
 
-function clientOptions(node, config, url) {
+function clientOptions(RED, node, config, remote) {
   const seconds = (value, name, fallback, min = 0) => options.number(value, name, { min, max: 86400, fallback });
   return {
-    url: url || '',
+    url: (remote && remote.url) || '',
     cbId: config.cbId ? String(config.cbId) : '',
     password: (node.credentials && node.credentials.password) || null,
     caFile: config.caFile || null,
+    tls: options.tls(RED, remote && remote.tls),
     delayConnect: config.wsdelayconnect === true,
     reconnectMinS: seconds(config.wstomin, 'Reconnect min', 5, 0.1),
     reconnectIncS: seconds(config.wstoinc, 'Reconnect increment', 5),
@@ -52,7 +53,7 @@ module.exports = function register(RED) {
     const logger = fileLogger(node, config, config.name || config.cbId || 'CP client JSON');
     try {
       callTimeoutMs = options.number(config.callTimeout, 'Call timeout', { min: 0.1, max: 86400, fallback: 60 }) * 1000;
-      client = new addon.CpClient(JSON.stringify(clientOptions(node, config, remote && remote.url)), onEvents);
+      client = new addon.CpClient(JSON.stringify(clientOptions(RED, node, config, remote)), onEvents);
     } catch (err) {
       node.status({ fill: 'red', shape: 'ring', text: err.message });
       node.error(`CP client not started: ${err.message}`);

@@ -36,6 +36,9 @@ function csServerOptions(RED, node, config) {
     maxQueued: options.number(config.maxQueued, 'Max queued requests', { min: 1, max: 100000, fallback: 100 }),
     requireSubprotocol: config.requireSubprotocol === true,
     rawLog: output2Wired(config) || (config.log === true && !!config.pathlog),
+    tls: options.tls(RED, config.tls, { requireClientCert: config.tlsClientAuth === true }),
+    passwords: options.passwords(node.credentials && node.credentials.passwords),
+    requireAuth: config.requireAuth === true,
   };
 }
 
@@ -49,6 +52,7 @@ function cpServerOptions(RED, node, config) {
     soap16Path: config.enabled16 !== false ? soapPath(config.path16, '1.6') : null,
     chargePoint: true,
     ...limits(config),
+    tls: options.tls(RED, config.tls, { requireClientCert: config.tlsClientAuth === true }),
   };
 }
 
@@ -58,7 +62,8 @@ function serve(node, config, opts, label) {
   const logger = fileLogger(node, config, config.name || `${label} Port ${opts.port}`);
   const logToOutput2 = output2Wired(config);
   let connected = 0;
-  const idle = () => ({ fill: 'blue', shape: 'ring', text: `listening on ${opts.port}${opts.jsonPath !== null ? `, ${connected} connected` : ''}` });
+  const scheme = opts.tls ? 'TLS ' : '';
+  const idle = () => ({ fill: 'blue', shape: 'ring', text: `listening on ${scheme}${opts.port}${opts.jsonPath !== null ? `, ${connected} connected` : ''}` });
   // One node.send per msg: Node-RED deep-clones every msg after the first
   // of a single send() call, and these msgs are fresh objects already.
   const sendTo = [(m) => node.send([m]), (m) => node.send([null, m])];
@@ -146,7 +151,7 @@ module.exports = function register(RED) {
     const opts = prepare(this, 'CS server', anyEnabled, () => csServerOptions(RED, this, config));
     if (opts) serve(this, config, opts, 'OCPP Server');
   }
-  RED.nodes.registerType('CS server', CsServerNode);
+  RED.nodes.registerType('CS server', CsServerNode, { credentials: { passwords: { type: 'password' } } });
 
   function CpServerSoapNode(config) {
     RED.nodes.createNode(this, config);

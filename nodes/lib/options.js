@@ -40,4 +40,53 @@ function requestBody(payload, cmddata) {
   return body;
 }
 
-module.exports = { number, port, requestBody };
+// The engine's TLS options from a Node-RED `tls-config` node (its files or
+// uploaded certificates), as PEM text. An encrypted key is decrypted here
+// with the node's passphrase, since the engine takes plain keys only.
+function tls(RED, id, { requireClientCert = false } = {}) {
+  if (!id) return undefined;
+  const config = RED.nodes.getNode(id);
+  if (!config || typeof config.addTLSOptions !== 'function') {
+    throw new Error('the TLS configuration node is missing: deploy it, or choose another');
+  }
+  if (config.valid === false) throw new Error('the TLS configuration could not read its certificate files (see the log)');
+  const o = config.addTLSOptions({});
+  const pem = (v) => (v === undefined || v === null || v === '' ? null : Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
+  let key = pem(o.key);
+  if (key && o.passphrase) {
+    try {
+      key = require('crypto').createPrivateKey({ key, passphrase: o.passphrase }).export({ type: 'pkcs8', format: 'pem' });
+    } catch (err) {
+      throw new Error(`the TLS private key cannot be decrypted with the given passphrase (${err.message})`);
+    }
+  }
+  return { cert: pem(o.cert), key, ca: pem(o.ca), requireClientCert, verifyServer: o.rejectUnauthorized !== false };
+}
+
+// Station passwords from the CS server's credential: one `chargeBoxId:password`
+// per line (the first colon splits), or a JSON object. Errors name the line,
+// never its content, which holds a secret.
+function passwords(text) {
+  const out = {};
+  const source = String(text || '').trim();
+  if (!source) return out;
+  if (source.startsWith('{')) {
+    let parsed;
+    try {
+      parsed = JSON.parse(source);
+    } catch (err) {
+      throw new Error('Station passwords: the JSON object is not valid JSON');
+    }
+    for (const [id, pw] of Object.entries(parsed)) out[id] = String(pw);
+    return out;
+  }
+  source.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim()) return;
+    const at = line.indexOf(':');
+    if (at < 1) throw new Error(`Station passwords, line ${i + 1}: write chargeBoxId:password`);
+    out[line.slice(0, at).trim()] = line.slice(at + 1);
+  });
+  return out;
+}
+
+module.exports = { number, port, requestBody, tls, passwords };

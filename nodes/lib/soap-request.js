@@ -35,8 +35,10 @@ function soapRequestNode(RED, type, target, resolve) {
       if (!version) return done(new Error(`unknown OCPP SOAP version "${where.ocppver}": use 1.5s or 1.6s`));
       if (!where.url) return done(new Error(`no SOAP URL for ${where.cbId || 'the target'}: set it in the config node or in msg.payload.url`));
       let body;
+      let tls;
       try {
         body = options.requestBody(payload, config.cmddata);
+        tls = options.tls(RED, where.tls);
       } catch (err) {
         return done(err);
       }
@@ -50,6 +52,7 @@ function soapRequestNode(RED, type, target, resolve) {
         messageId: messageId ? String(messageId) : null,
         from: where.from || null,
         timeoutMs: Math.round(timeoutMs),
+        tls,
       };
       status.set({ fill: 'green', shape: 'dot', text: `request out: ${command}` });
       let outcome;

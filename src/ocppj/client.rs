@@ -42,6 +42,8 @@ pub struct ClientOptions {
     pub password: Option<String>,
     /// PEM file of extra CA certificates for `wss://`.
     pub ca_file: Option<String>,
+    /// CA, client certificate and verification for `wss://` (from a `tls-config` node).
+    pub tls: crate::tls::TlsOptions,
     pub delay_connect: bool,
     pub reconnect_min_s: f64,
     pub reconnect_inc_s: f64,
@@ -62,6 +64,7 @@ impl Default for ClientOptions {
             cb_id: String::new(),
             password: None,
             ca_file: None,
+            tls: Default::default(),
             delay_connect: false,
             reconnect_min_s: 5.0,
             reconnect_inc_s: 5.0,
@@ -89,6 +92,8 @@ pub enum ClientError {
     UnknownCall(String),
     #[error(transparent)]
     Answer(#[from] AnswerError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     #[error("the CP client has stopped")]
     Stopped,
 }
@@ -233,7 +238,7 @@ impl ClientOptions {
         if !(1..=65_536).contains(&self.max_frame_kb) {
             return Err(ClientError::Option(format!("maxFrameKB must be from 1 to 65536, got {}", self.max_frame_kb)));
         }
-        let tls = if self.url.trim().starts_with("wss:") { Some(tls_config(self.ca_file.as_deref())?) } else { None };
+        let tls = if self.url.trim().starts_with("wss:") { Some(self.tls_config()?) } else { None };
         Ok(Settings {
             reconnect_min,
             reconnect_inc: secs("wstoinc", self.reconnect_inc_s, 0.0)?,
@@ -251,33 +256,15 @@ impl ClientOptions {
     }
 }
 
-/// System roots plus the node's CA file, if any.
-fn tls_config(ca_file: Option<&str>) -> Result<Arc<rustls::ClientConfig>, ClientError> {
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(cert);
-    }
-    if let Some(path) = ca_file.filter(|p| !p.trim().is_empty()) {
-        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .map_err(|e| ClientError::Option(format!("cannot read the CA file {path}: {e}")))?;
-        let mut added = 0;
-        for cert in certs {
-            let cert = cert.map_err(|e| ClientError::Option(format!("the CA file {path} is not valid PEM: {e}")))?;
-            roots.add(cert).map_err(|e| ClientError::Option(format!("a certificate in {path} is unusable: {e}")))?;
-            added += 1;
+impl ClientOptions {
+    /// System roots plus the node's CA file and `tls-config`, if any.
+    fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, ClientError> {
+        let mut tls = self.tls.clone();
+        if tls.ca_file.is_none() {
+            tls.ca_file = self.ca_file.clone();
         }
-        if added == 0 {
-            return Err(ClientError::Option(format!("the CA file {path} holds no certificate")));
-        }
+        Ok(tls.client_config()?)
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ClientError::Option(format!("TLS set-up failed: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
 }
 
 impl CpClient {

@@ -21,6 +21,7 @@ use super::answers;
 use super::connection::{serve_station, Admitted};
 use super::link::ws_config;
 use super::msgs;
+use super::registry::{self, Passwords};
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
 use crate::soap;
@@ -52,6 +53,12 @@ pub struct ServerOptions {
     pub require_subprotocol: bool,
     /// Emit every frame for the node's second output.
     pub raw_log: bool,
+    /// `wss://` and `https://` with this certificate (profiles 2 and 3).
+    pub tls: Option<crate::tls::TlsOptions>,
+    /// Basic-auth passwords per charge box id (the node's credentials).
+    pub passwords: Passwords,
+    /// Refuse stations that have no password (a closed list).
+    pub require_auth: bool,
 }
 
 impl Default for ServerOptions {
@@ -69,6 +76,9 @@ impl Default for ServerOptions {
             max_queued: 100,
             require_subprotocol: false,
             raw_log: false,
+            tls: None,
+            passwords: Passwords::default(),
+            require_auth: false,
         }
     }
 }
@@ -86,6 +96,9 @@ pub struct ServerConfig {
     pub max_queued: usize,
     pub require_subprotocol: bool,
     pub raw_log: bool,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub passwords: Passwords,
+    pub require_auth: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +107,8 @@ pub enum ServerError {
     Listen(#[from] ListenError),
     #[error("invalid option: {0}")]
     Option(String),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 impl ServerOptions {
@@ -124,6 +139,9 @@ impl ServerOptions {
             max_queued: self.max_queued,
             require_subprotocol: self.require_subprotocol,
             raw_log: self.raw_log,
+            tls: self.tls.as_ref().map(|t| t.server_config()).transpose()?,
+            passwords: self.passwords.clone(),
+            require_auth: self.require_auth,
         })
     }
 }
@@ -192,7 +210,7 @@ impl CsServer {
             next_conn_id: AtomicU64::new(1),
         });
         let tracker = shared.tracker.clone();
-        tracker.spawn(listener::serve(std_listener, shared.clone(), shared.cancel.clone(), tracker.clone()));
+        tracker.spawn(listener::serve(std_listener, shared.config.tls.clone(), shared.clone(), shared.cancel.clone(), tracker.clone()));
         tracker.spawn(sweep_deadlines(shared.clone()));
         Ok(Self { shared, port })
     }
@@ -259,7 +277,7 @@ impl soap::server::HandOver for ServerShared {
         let msg_id = uuid::Uuid::new_v4().to_string();
         let cb = request.addressing.charge_box_identity.clone().unwrap_or_default();
         if let Some(from) = &request.addressing.from {
-            super::registry::remember_soap_address(&cb, from);
+            registry::remember_soap_address(&cb, from);
         }
         let payload = request.payload.to_string();
         let call = msgs::SoapCall {
@@ -283,6 +301,12 @@ impl soap::server::HandOver for ServerShared {
         answers::wait_for_answer(msg_id, answers::PendingAnswer { waiter, server: self.id, deadline });
         self.sink.emit(|out| out.push_str(&event));
         answer
+    }
+
+    /// A charge point's own SOAP service has no station passwords to check.
+    fn authorised(&self, cb: &str, authorization: Option<&[u8]>) -> bool {
+        self.config.charge_point
+            || registry::authorised(cb, authorization, &self.config.passwords, self.config.require_auth)
     }
 }
 
@@ -332,7 +356,7 @@ impl ServerShared {
             Err(text) => return text_response(400, &text),
         };
         let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
-        if !super::registry::authorised(&cb_id, authorization) {
+        if !registry::authorised(&cb_id, authorization, &self.config.passwords, self.config.require_auth) {
             let mut resp = text_response(401, "this charge box id needs HTTP Basic auth (user = charge box id)\n");
             resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\""));
             return resp;
@@ -343,20 +367,15 @@ impl ServerShared {
         let shared = self.clone();
         self.tracker.spawn(async move {
             let Ok(upgraded) = on_upgrade.await else { return };
-            // Take the TCP stream back from hyper: its `Upgraded` wrapper would
+            // Take the stream back from hyper: its `Upgraded` wrapper would
             // keep hyper's 8 KiB read buffer alive for the connection's life.
-            let Ok(parts) = upgraded.downcast::<TokioIo<tokio::net::TcpStream>>() else { return };
-            let (stream, read_buf) = (parts.io.into_inner(), parts.read_buf);
-            let config = Some(ws_config(shared.config.max_frame_bytes));
-            let ws = if read_buf.is_empty() {
-                // An empty `Bytes` still holds the whole buffer: drop it now.
-                drop(read_buf);
-                WebSocketStream::from_raw_socket(stream, Role::Server, config).await
-            } else {
-                WebSocketStream::from_partially_read(stream, Vec::from(read_buf), Role::Server, config).await
+            let upgraded = match upgraded.downcast::<TokioIo<tokio::net::TcpStream>>() {
+                Ok(parts) => return shared.serve_upgraded(parts.io.into_inner(), parts.read_buf, admitted).await,
+                Err(upgraded) => upgraded,
             };
-            let cancel = shared.cancel.clone();
-            serve_station(ws, admitted, shared, cancel).await;
+            if let Ok(parts) = upgraded.downcast::<TokioIo<listener::TlsStream>>() {
+                shared.serve_upgraded(parts.io.into_inner(), parts.read_buf, admitted).await;
+            }
         });
         let mut resp = Response::builder()
             .status(101)
@@ -367,6 +386,24 @@ impl ServerShared {
             resp = resp.header("sec-websocket-protocol", protocol);
         }
         resp.body(Body::default()).unwrap_or_default()
+    }
+}
+
+impl ServerShared {
+    async fn serve_upgraded<S>(self: Arc<Self>, stream: S, read_buf: bytes::Bytes, admitted: Admitted)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let config = Some(ws_config(self.config.max_frame_bytes));
+        let ws = if read_buf.is_empty() {
+            // An empty `Bytes` still holds the whole buffer: drop it now.
+            drop(read_buf);
+            WebSocketStream::from_raw_socket(stream, Role::Server, config).await
+        } else {
+            WebSocketStream::from_partially_read(stream, Vec::from(read_buf), Role::Server, config).await
+        };
+        let cancel = self.cancel.clone();
+        serve_station(ws, admitted, self, cancel).await;
     }
 }
 

@@ -7,18 +7,40 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use super::envelope::{self, Outgoing, Reply};
 use super::Service;
 use crate::ocppj::calls::{CallOutcome, Failure};
+use crate::tls::{TlsError, TlsOptions};
 
-type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+type HttpClient = Client<Connector, Full<Bytes>>;
 
-static CLIENT: LazyLock<HttpClient> = LazyLock::new(|| {
-    Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build_http()
-});
+/// One pooled client per TLS configuration in use (most flows have one or
+/// two); bounded so a flow that changes certificates per msg cannot grow it.
+static CLIENTS: LazyLock<Mutex<HashMap<TlsOptions, HttpClient>>> = LazyLock::new(Default::default);
+const MAX_CLIENTS: usize = 32;
+
+fn client_for(tls: &TlsOptions) -> Result<HttpClient, TlsError> {
+    let mut clients = CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(client) = clients.get(tls) {
+        return Ok(client.clone());
+    }
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(Arc::unwrap_or_clone(tls.client_config()?))
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
+    if clients.len() >= MAX_CLIENTS {
+        clients.clear();
+    }
+    clients.insert(tls.clone(), client.clone());
+    Ok(client)
+}
 
 /// Largest answer read from a peer.
 const MAX_REPLY: usize = 4 << 20;
@@ -27,8 +49,11 @@ const MAX_REPLY: usize = 4 << 20;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SoapRequest {
-    /// The peer's SOAP endpoint, `http://…`.
+    /// The peer's SOAP endpoint, `http://…` or `https://…`.
     pub url: String,
+    /// CA, client certificate and verification for `https://`.
+    #[serde(default)]
+    pub tls: TlsOptions,
     /// "1.5" or "1.6".
     pub version: String,
     /// The peer's role: "cp" (a charge point's service) or "cs".
@@ -68,8 +93,8 @@ fn prepare(req: &SoapRequest, payload_json: &str, id: &str) -> Result<(Service, 
         let names: Vec<&str> = service.table().operations.iter().map(|o| o.name).collect();
         format!("{} is not an operation of OCPP {} SOAP here; use one of {}", req.action, req.version, names.join(", "))
     })?;
-    if !req.url.starts_with("http://") {
-        return Err(format!("the SOAP URL must start with http://, got {:?}", req.url));
+    if !(req.url.starts_with("http://") || req.url.starts_with("https://")) {
+        return Err(format!("the SOAP URL must start with http:// or https://, got {:?}", req.url));
     }
     if req.charge_box_identity.is_empty() {
         return Err("no charge box identity: set it in the node or in msg.payload.cbId".into());
@@ -95,9 +120,13 @@ async fn send(req: &SoapRequest, service: Service, envelope: String) -> CallOutc
         Ok(r) => r,
         Err(e) => return CallOutcome::invalid(format!("bad SOAP URL {:?}: {e}", req.url)),
     };
+    let client = match client_for(&req.tls) {
+        Ok(client) => client,
+        Err(e) => return CallOutcome::invalid(e.to_string()),
+    };
     let timeout = Duration::from_millis(req.timeout_ms.max(1));
     let exchange = async {
-        let response = CLIENT.request(http).await.map_err(|e| {
+        let response = client.request(http).await.map_err(|e| {
             CallOutcome::Failed { failure: Failure::NotConnected, message: format!("cannot reach {}: {e}", req.url) }
         })?;
         let body = Limited::new(response.into_body(), MAX_REPLY).collect().await.map_err(|e| {

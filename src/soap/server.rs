@@ -16,6 +16,12 @@ use crate::listener::Body;
 /// returns the receiver of the HTTP response (status, envelope).
 pub trait HandOver {
     fn hand_over(&self, request: envelope::Request) -> oneshot::Receiver<(u16, String)>;
+
+    /// HTTP Basic auth for the station named in `chargeBoxIdentity`, checked
+    /// before the flow hears of the request.
+    fn authorised(&self, _charge_box_identity: &str, _authorization: Option<&[u8]>) -> bool {
+        true
+    }
 }
 
 /// Serves one HTTP request on a SOAP path.
@@ -46,6 +52,7 @@ pub async fn serve(
     if declared.is_some_and(|n| n > max_body) {
         return fault(version, 413, FaultCode::Sender, &SoapError::TooLarge(max_body).to_string());
     }
+    let authorization = req.headers().get("authorization").map(|v| v.as_bytes().to_vec());
     let body = match Limited::new(req.into_body(), max_body).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return fault(version, 413, FaultCode::Sender, &SoapError::TooLarge(max_body).to_string()),
@@ -58,8 +65,13 @@ pub async fn serve(
         Err(e) => return fault(version, 400, FaultCode::Sender, &e.to_string()),
     };
     let version = request.addressing.version;
-    if request.addressing.charge_box_identity.is_none() {
+    let Some(cb) = request.addressing.charge_box_identity.as_deref() else {
         return fault(version, 400, FaultCode::Sender, &SoapError::NoChargeBoxIdentity.to_string());
+    };
+    if !hand_over.authorised(cb, authorization.as_deref()) {
+        let mut resp = fault(version, 401, FaultCode::Sender, "this chargeBoxIdentity needs HTTP Basic auth (user = chargeBoxIdentity)");
+        resp.headers_mut().insert("www-authenticate", hyper::header::HeaderValue::from_static("Basic realm=\"OCPP\""));
+        return resp;
     }
     match hand_over.hand_over(request).await {
         Ok((status, xml)) => document(status, version.content_type(), xml),

@@ -17,6 +17,7 @@ const core = {
   change: require(path.join(coreNodes, 'core/function/15-change.js')),
   link: require(path.join(coreNodes, 'core/common/60-link.js')),
   comment: require(path.join(coreNodes, 'core/common/90-comment.js')),
+  tls: require(path.join(coreNodes, 'core/network/05-tls.js')),
 };
 
 const ours = {
