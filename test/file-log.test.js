@@ -1,0 +1,45 @@
+'use strict';
+// The optional log file stays bounded: rotated at logMaxMB, one old file kept.
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { fileLogger } = require('../nodes/lib/file-log');
+
+const fakeNode = () => ({ errors: [], warnings: [], error(t) { this.errors.push(t); }, warn(t) { this.warnings.push(t); } });
+const ended = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('log file', () => {
+  let dir;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-log-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('rotates at logMaxMB and keeps one old file', async () => {
+    const file = path.join(dir, 'cs.log');
+    const node = fakeNode();
+    const log = fileLogger(node, { log: true, pathlog: file, logMaxMB: 0.01 }, 'CS');
+    const entry = { command: 'Heartbeat', data: 'x'.repeat(200) };
+    for (let i = 0; i < 300; i++) log.log('received', entry);
+    log.close();
+    await ended(100);
+    const limit = 0.01 * 1048576;
+    assert.ok(fs.existsSync(`${file}.1`), 'rotated file');
+    assert.ok(fs.statSync(file).size < limit + 400, `current file ${fs.statSync(file).size} bytes`);
+    assert.ok(fs.statSync(`${file}.1`).size < limit + 400);
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['cs.log', 'cs.log.1']);
+    assert.deepStrictEqual(node.errors, []);
+  });
+
+  it('is off without a path, and reports an unwritable one as a node error', async () => {
+    assert.strictEqual(fileLogger(fakeNode(), { log: true, pathlog: '' }, 'CS'), null);
+    const node = fakeNode();
+    const log = fileLogger(node, { log: true, pathlog: path.join(dir, 'missing-dir', 'x.log') }, 'CS');
+    log.log('info', 'x');
+    await ended(100);
+    assert.match(node.errors[0], /cannot write the log file/);
+    log.log('info', 'after the error');
+    log.close();
+  });
+});

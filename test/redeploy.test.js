@@ -1,0 +1,89 @@
+'use strict';
+// Redeploys under load: 50 deploys of a CS server on one port while 50
+// stations keep reconnecting and calling. No socket and no memory may stay
+// behind: file descriptors return to where they started, RSS stays flat.
+const assert = require('assert');
+const fs = require('fs');
+const WebSocket = require('ws');
+const { helper, core, ours, freePort, loadFlow, sleep } = require('./lib/harness');
+
+const STATIONS = 50;
+const DEPLOYS = 50;
+
+const ANSWER = `
+if (!msg.payload || !msg.payload.command) return null;
+msg.payload = msg.payload.command === 'BootNotification'
+  ? { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }
+  : { currentTime: new Date().toISOString() };
+return msg;`;
+
+function flow(port) {
+  return [
+    { id: 'tab', type: 'tab', label: 'redeploy' },
+    { id: 'cs', z: 'tab', type: 'CS server', port: String(port), portType: 'num', enabled16j: true, path16j: '/ocpp', wires: [['answer'], []] },
+    { id: 'answer', z: 'tab', type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
+    { id: 'resp', z: 'tab', type: 'server response' },
+  ];
+}
+
+const openFds = () => fs.readdirSync('/proc/self/fd').length;
+
+// A station that reconnects 20 ms after every close and calls Heartbeat back to back.
+function station(port, id, counters) {
+  let ws = null;
+  let stopped = false;
+  let n = 0;
+  function connect() {
+    if (stopped) return;
+    ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/${id}`, ['ocpp1.6']);
+    const call = () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify([2, `${id}-${n++}`, 'Heartbeat', {}]));
+    ws.on('open', call);
+    ws.on('message', () => {
+      counters.answers++;
+      call();
+    });
+    ws.on('error', () => {});
+    ws.on('close', () => setTimeout(connect, 20));
+  }
+  connect();
+  return {
+    stop() {
+      stopped = true;
+      if (ws) ws.terminate();
+    },
+  };
+}
+
+describe('redeploys under load', function () {
+  this.timeout(120000);
+  afterEach(() => helper.unload());
+
+  it(`leaks neither sockets nor memory over ${DEPLOYS} redeploys with ${STATIONS} stations reconnecting`, async () => {
+    assert.strictEqual(typeof global.gc, 'function', 'run mocha with --expose-gc (.mocharc.json sets it)');
+    const port = await freePort();
+    const fdsBefore = openFds();
+    const counters = { answers: 0 };
+    const stations = Array.from({ length: STATIONS }, (_, i) => station(port, `RD-${i}`, counters));
+    const rss = [];
+    for (let deploy = 0; deploy < DEPLOYS; deploy++) {
+      await loadFlow([ours.server, core.fn], flow(port));
+      const before = counters.answers;
+      // Stations are back and calling through the new node before the next deploy.
+      for (let waited = 0; counters.answers - before < STATIONS * 5 && waited < 5000; waited += 20) await sleep(20);
+      assert.ok(counters.answers - before >= STATIONS * 5, `deploy ${deploy}: only ${counters.answers - before} answers`);
+      await helper.unload();
+      global.gc();
+      rss.push(process.memoryUsage().rss);
+    }
+    for (const s of stations) s.stop();
+    await sleep(500);
+    const fdsAfter = openFds();
+    assert.ok(fdsAfter <= fdsBefore + 5, `file descriptors: ${fdsBefore} before, ${fdsAfter} after`);
+    // Flat: the last ten deploys use no more than the 10th to 20th did, give or take 30 MB.
+    const mb = (b) => Math.round(b / 1048576);
+    const early = Math.max(...rss.slice(10, 20));
+    const late = Math.max(...rss.slice(DEPLOYS - 10));
+    assert.ok(late - early < 30 * 1048576, `RSS grew from ${mb(early)} MB to ${mb(late)} MB: ${rss.map(mb).join(' ')}`);
+    console.log(`      RSS after each redeploy (MB): ${rss.map(mb).join(' ')}; fds ${fdsBefore} -> ${fdsAfter}`);
+  });
+});
