@@ -3,9 +3,32 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
+const { RPCServer } = require('ocpp-rpc');
 const { helper, core, ours, freePort, collector, loadFlow } = require('./lib/harness');
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
+// OCPP 1.6 JSON schemas (ocpp-rpc's, as its strict mode uses them).
+const OCPP16 = require('ocpp-rpc/lib/standard-validators').find((v) => v.subprotocol === 'ocpp1.6');
+
+// Every CALL and CALLRESULT in a raw log (the CS server's second output) is valid OCPP 1.6.
+function assertValidOcpp16(frames) {
+  const actions = new Map();
+  let checked = 0;
+  for (const frame of frames) {
+    const [type, id] = frame;
+    const action = type === 2 ? frame[2] : actions.get(id);
+    if (type === 2) actions.set(id, action);
+    if (type === 4 || !action) continue;
+    const schema = `urn:${action}.${type === 2 ? 'req' : 'conf'}`;
+    try {
+      OCPP16.validate(schema, type === 2 ? frame[3] : frame[2]);
+    } catch (err) {
+      assert.fail(`${schema} is not valid OCPP 1.6: ${err.message}\n${JSON.stringify(frame)}`);
+    }
+    checked++;
+  }
+  return checked;
+}
 const ALL_NODES = [ours.server, ours.remoteCp, ours.remoteCs, ours.cpJson, ours.csReqSoap, ours.cpReqSoap, ...Object.values(core)];
 
 // Examples use fixed ports; tests take free ones ({8834: 40123, ...}).
@@ -111,5 +134,185 @@ describe('example flows', function () {
     assert.strictEqual(state.ocpp.csmsUrl, `ws://localhost:${p2}/ocpp/NR4`);
     helper.getNode('vev.i2').receive({});
     await cs2.next((m) => m.ocpp.websocket === 'OFFLINE' && m.ocpp.chargeBoxIdentity === 'NR4');
+  });
+
+  it('smart charging: the station keeps the profiles the Central System sets and answers GetCompositeSchedule from them', async () => {
+    const port = await freePort();
+    const flow = loadExample('smart-charging.json', { 8836: port });
+    flow.find((n) => n.id === 'sc.tick').onceDelay = '0.1';
+    const cs = flow.find((n) => n.id === 'sc.cs');
+    cs.wires[0].push('probe');
+    cs.wires[1].push('log');
+    flow.find((n) => n.id === 'sc.req').wires[0].push('answers');
+    flow.find((n) => n.id === 'sc.catch').wires[0].push('errors');
+    for (const id of ['probe', 'log', 'answers', 'errors']) flow.push({ id, z: 'sc.tab', type: 'helper' });
+    await loadFlow(ALL_NODES, flow);
+    const probe = collector(helper.getNode('probe'));
+    const log = collector(helper.getNode('log'));
+    const answers = collector(helper.getNode('answers'));
+    const errors = collector(helper.getNode('errors'));
+    await probe.next((m) => m.payload && m.payload.command === 'StatusNotification' && m.ocpp.chargeBoxIdentity === 'SC-CP-1', 10000);
+
+    const ask = async (inject, command, pred = () => true) => {
+      const seen = answers.msgs.length;
+      helper.getNode(inject).receive({});
+      return answers.next((m) => answers.msgs.indexOf(m) >= seen && m.ocpp.command === command && pred(m));
+    };
+    // Where a 24 h composite schedule changes, in UTC "HH:MM" -> limit.
+    const changesOf = (answer) => {
+      const { scheduleStart, chargingSchedule } = answer.payload.data;
+      return chargingSchedule.chargingSchedulePeriod.map((p) => [new Date(Date.parse(scheduleStart) + p.startPeriod * 1000).toISOString().slice(11, 16), p.limit]);
+    };
+    // The profile's limit at a time (10 A from 17:00 to 21:00 UTC, else 32 A).
+    const profileAmps = (ms) => (new Date(ms).getUTCHours() >= 17 && new Date(ms).getUTCHours() < 21 ? 10 : 32);
+
+    const set = await ask('sc.injset', 'SetChargingProfile');
+    assert.deepStrictEqual(set.payload.data, { status: 'Accepted' });
+
+    const amps = await ask('sc.injcomp', 'GetCompositeSchedule');
+    const data = amps.payload.data;
+    assert.strictEqual(data.status, 'Accepted');
+    assert.strictEqual(data.connectorId, 1);
+    assert.strictEqual(data.chargingSchedule.chargingRateUnit, 'A');
+    assert.strictEqual(data.chargingSchedule.duration, 86400);
+    const periods = data.chargingSchedule.chargingSchedulePeriod;
+    assert.strictEqual(periods[0].startPeriod, 0);
+    assert.strictEqual(periods[0].limit, profileAmps(Date.parse(data.scheduleStart)));
+    // Over any 24 h the evening limit starts at 17:00 and ends at 21:00 UTC.
+    const changes = changesOf(amps);
+    assert.ok(changes.some(([t, limit]) => t === '17:00' && limit === 10), JSON.stringify(changes));
+    assert.ok(changes.some(([t, limit]) => t === '21:00' && limit === 32), JSON.stringify(changes));
+    assert.ok(periods.every((p) => p.numberPhases === 3 && [10, 32].includes(p.limit)));
+
+    const watts = await ask('sc.injcompw', 'GetCompositeSchedule', (m) => m.payload.data.chargingSchedule.chargingRateUnit === 'W');
+    assert.deepStrictEqual(
+      watts.payload.data.chargingSchedule.chargingSchedulePeriod.map((p) => p.limit),
+      periods.map((p) => p.limit * 230 * 3)
+    );
+
+    const conf = await ask('sc.injconf', 'GetConfiguration');
+    assert.deepStrictEqual(conf.payload.data.configurationKey.map((k) => k.key), [
+      'ChargeProfileMaxStackLevel', 'ChargingScheduleAllowedChargingRateUnit', 'ChargingScheduleMaxPeriods', 'MaxChargingProfilesInstalled',
+    ]);
+
+    // A TxProfile needs a transaction: 6 A for the first half hour of this one.
+    helper.getNode('sc.injstart').receive({ topic: 'start' });
+    await probe.next((m) => m.payload && m.payload.command === 'StatusNotification' && m.payload.data.status === 'Charging');
+    const tx = await ask('sc.injtxp', 'SetChargingProfile', (m) => m.payload.data.status);
+    assert.deepStrictEqual(tx.payload.data, { status: 'Accepted' });
+    const during = await ask('sc.injcomp', 'GetCompositeSchedule', (m) => m.payload.data.chargingSchedule.chargingSchedulePeriod[0].limit === 6);
+    assert.strictEqual(during.payload.data.chargingSchedule.chargingSchedulePeriod[1].startPeriod, 1800);
+
+    const cleared = await ask('sc.injclear', 'ClearChargingProfile');
+    assert.deepStrictEqual(cleared.payload.data, { status: 'Accepted' });
+    const again = await ask('sc.injclear', 'ClearChargingProfile', (m) => m !== cleared);
+    assert.deepStrictEqual(again.payload.data, { status: 'Unknown' });
+    helper.getNode('sc.injstop').receive({ topic: 'stop' });
+    await probe.next((m) => m.payload && m.payload.command === 'StopTransaction');
+    const none = await ask('sc.injcomp', 'GetCompositeSchedule', (m) => m.payload.data.chargingSchedule.chargingSchedulePeriod.length === 1);
+    assert.deepStrictEqual(none.payload.data.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 32, numberPhases: 3 }]);
+
+    assert.deepStrictEqual(errors.msgs, []);
+    assert.ok(assertValidOcpp16(log.msgs.map((m) => m.payload)) >= 20);
+  });
+
+  it('CP simulator: boots, heartbeats, runs a transaction and answers a strict OCPP 1.6 Central System', async function () {
+    const port = await freePort();
+    // A Central System nobody here wrote, validating everything against the 1.6 schemas.
+    const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true });
+    const received = [];
+    const clients = [];
+    let nextTx = 500;
+    server.on('client', (client) => {
+      clients.push(client);
+      const on = (action, reply) =>
+        client.handle(action, ({ params }) => {
+          received.push({ action, params });
+          return reply(params);
+        });
+      const now = () => new Date().toISOString();
+      on('BootNotification', () => ({ status: 'Accepted', currentTime: now(), interval: 1 }));
+      on('Heartbeat', () => ({ currentTime: now() }));
+      on('StatusNotification', () => ({}));
+      on('Authorize', () => ({ idTagInfo: { status: 'Accepted' } }));
+      on('StartTransaction', () => ({ transactionId: nextTx++, idTagInfo: { status: 'Accepted' } }));
+      on('MeterValues', () => ({}));
+      on('StopTransaction', () => ({ idTagInfo: { status: 'Accepted' } }));
+    });
+    await server.listen(port);
+    try {
+      const flow = loadExample('cp-simulator-for-external-cs.json', { 9000: port });
+      assert.strictEqual(flow.find((n) => n.id === 'sim.rcs').url, `ws://127.0.0.1:${port}/ocpp`);
+      flow.find((n) => n.id === 'sim.tick').onceDelay = '0.1';
+      flow.find((n) => n.id === 'sim.catch').wires[0].push('errors');
+      flow.push({ id: 'errors', z: 'sim.tab', type: 'helper' });
+      await loadFlow(ALL_NODES, flow);
+      const errors = collector(helper.getNode('errors'));
+      // What the Central System received, in order: each wait takes the first match after the last one found.
+      let cursor = 0;
+      const seen = (action, pred = () => true, ms = 5000) =>
+        new Promise((resolve, reject) => {
+          const t0 = Date.now();
+          (function poll() {
+            const i = received.findIndex((r, j) => j >= cursor && r.action === action && pred(r.params));
+            if (i >= 0) {
+              cursor = i + 1;
+              return resolve(received[i].params);
+            }
+            if (Date.now() - t0 > ms) return reject(new Error(`no ${action}; got ${received.slice(cursor).map((r) => r.action).join(', ')}`));
+            setTimeout(poll, 20);
+          })();
+        });
+
+      // Boots, reports its connectors, heartbeats at the interval the Central System gave (1 s).
+      const boot = await seen('BootNotification', () => true, 10000);
+      assert.strictEqual(boot.chargePointModel, 'Simulator');
+      assert.strictEqual(clients[0].identity, 'SIM-CP-001');
+      await seen('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available');
+      await seen('Heartbeat');
+
+      // A transaction on the injects.
+      helper.getNode('sim.injstart').receive({});
+      assert.strictEqual((await seen('Authorize')).idTag, 'SIM-TAG-001');
+      const start = await seen('StartTransaction');
+      assert.deepStrictEqual([start.connectorId, start.idTag], [1, 'SIM-TAG-001']);
+      await seen('StatusNotification', (p) => p.status === 'Charging');
+      helper.getNode('sim.injmeter').receive({});
+      const mv = await seen('MeterValues');
+      assert.strictEqual(mv.transactionId, 500);
+      assert.deepStrictEqual(mv.meterValue[0].sampledValue.map((v) => v.measurand), ['Energy.Active.Import.Register', 'Power.Active.Import']);
+      helper.getNode('sim.injstop').receive({});
+      const stop = await seen('StopTransaction');
+      assert.deepStrictEqual([stop.transactionId, stop.reason, stop.idTag], [500, 'Local', 'SIM-TAG-001']);
+      assert.ok(stop.meterStop >= start.meterStart);
+
+      // The Central System's calls, answered by the flow (strict mode checks every answer).
+      const cs = clients[0];
+      const conf = await cs.call('GetConfiguration', { key: ['HeartbeatInterval', 'NoSuchKey'] });
+      assert.deepStrictEqual(conf, { configurationKey: [{ key: 'HeartbeatInterval', readonly: false, value: '1' }], unknownKey: ['NoSuchKey'] });
+      assert.deepStrictEqual(await cs.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '30' }), { status: 'Accepted' });
+      assert.deepStrictEqual(await cs.call('ChangeConfiguration', { key: 'NumberOfConnectors', value: '2' }), { status: 'Rejected' });
+      assert.deepStrictEqual(await cs.call('ChangeConfiguration', { key: 'NoSuchKey', value: '1' }), { status: 'NotSupported' });
+
+      assert.deepStrictEqual(await cs.call('RemoteStartTransaction', { connectorId: 1, idTag: 'REMOTE-1' }), { status: 'Accepted' });
+      const remote = await seen('StartTransaction');
+      assert.strictEqual(remote.idTag, 'REMOTE-1');
+      await seen('StatusNotification', (p) => p.status === 'Charging');
+      assert.deepStrictEqual(await cs.call('RemoteStartTransaction', { idTag: 'REMOTE-2' }), { status: 'Rejected' });
+      assert.deepStrictEqual(await cs.call('RemoteStopTransaction', { transactionId: 999 }), { status: 'Rejected' });
+      assert.deepStrictEqual(await cs.call('RemoteStopTransaction', { transactionId: 501 }), { status: 'Accepted' });
+      assert.strictEqual((await seen('StopTransaction')).reason, 'Remote');
+
+      assert.deepStrictEqual(await cs.call('TriggerMessage', { requestedMessage: 'MeterValues', connectorId: 1 }), { status: 'Accepted' });
+      assert.strictEqual((await seen('MeterValues')).meterValue[0].sampledValue[0].context, 'Trigger');
+      cursor = received.length;
+      assert.deepStrictEqual(await cs.call('Reset', { type: 'Soft' }), { status: 'Accepted' });
+      await seen('BootNotification');
+
+      assert.deepStrictEqual(errors.msgs, []);
+    } finally {
+      await helper.unload();
+      await server.close({ force: true, awaitPending: false });
+    }
   });
 });
