@@ -109,10 +109,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     pub async fn on_incoming(&mut self, incoming: Option<Result<Message, WsError>>) -> Option<Ending> {
         let message = match incoming {
             None => return Some(Ending::lost("connection lost")),
-            Some(Err(WsError::Capacity(e))) => {
-                let reason = format!("frame too large: {e}");
-                return Some(self.close(1009, &reason).await);
-            }
+            Some(Err(WsError::Capacity(e))) => return Some(self.refuse(1009, &format!("frame too large: {e}")).await),
+            Some(Err(WsError::Utf8(_))) => return Some(self.refuse(1007, "a text frame that is not valid UTF-8").await),
+            Some(Err(WsError::Protocol(e))) => return Some(self.refuse(1002, &format!("WebSocket protocol error: {e}")).await),
             Some(Err(e)) => return Some(Ending::lost(e.to_string())),
             Some(Ok(message)) => message,
         };
@@ -195,6 +194,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
             Ok(()) => None,
             Err(_) => Some(Ending::lost("connection lost")),
         }
+    }
+
+    /// Closes after a frame the link cannot read on: sends the close code, then
+    /// reads and discards what the peer still sends (the rest of an oversized
+    /// frame) for a moment. Closing a socket with unread bytes makes the kernel
+    /// reset it, and the peer would see 1006 instead of the code.
+    async fn refuse(&mut self, code: u16, reason: &str) -> Ending {
+        const DRAIN_LIMIT: u64 = 64 << 20;
+        let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_owned().into() };
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            if self.ws.close(Some(frame)).await.is_ok() {
+                let mut rest = tokio::io::AsyncReadExt::take(self.ws.get_mut(), DRAIN_LIMIT);
+                let _ = tokio::io::copy(&mut rest, &mut tokio::io::sink()).await;
+            }
+        })
+        .await;
+        Ending { code, reason: reason.to_owned() }
     }
 
     /// Sends a close frame, waiting briefly for the peer's reply.
