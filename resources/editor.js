@@ -41,5 +41,40 @@ window.OcppEditor = window.OcppEditor || (function () {
       'MeterValues', 'StartTransaction', 'StatusNotification', 'StopTransaction'],
   };
   COMMANDS.csToCp16 = COMMANDS.csToCp15.concat(COMMANDS.csToCp16Only).sort();
-  return { range, json, fillCommands, COMMANDS };
+  // OCPP 2.0.1 (the action names of OCA's JSON schemas, by who starts them).
+  COMMANDS.cpToCs201 = ['Authorize', 'BootNotification', 'ClearedChargingLimit', 'DataTransfer', 'FirmwareStatusNotification',
+    'Get15118EVCertificate', 'GetCertificateStatus', 'Heartbeat', 'LogStatusNotification', 'MeterValues', 'NotifyChargingLimit',
+    'NotifyCustomerInformation', 'NotifyDisplayMessages', 'NotifyEVChargingNeeds', 'NotifyEVChargingSchedule', 'NotifyEvent',
+    'NotifyMonitoringReport', 'NotifyReport', 'PublishFirmwareStatusNotification', 'ReportChargingProfiles', 'ReservationStatusUpdate',
+    'SecurityEventNotification', 'SignCertificate', 'StatusNotification', 'TransactionEvent'];
+  COMMANDS.csToCp201 = ['CancelReservation', 'CertificateSigned', 'ChangeAvailability', 'ClearCache', 'ClearChargingProfile',
+    'ClearDisplayMessage', 'ClearVariableMonitoring', 'CostUpdated', 'CustomerInformation', 'DataTransfer', 'DeleteCertificate',
+    'GetBaseReport', 'GetChargingProfiles', 'GetCompositeSchedule', 'GetDisplayMessages', 'GetInstalledCertificateIds',
+    'GetLocalListVersion', 'GetLog', 'GetMonitoringReport', 'GetReport', 'GetTransactionStatus', 'GetVariables', 'InstallCertificate',
+    'PublishFirmware', 'RequestStartTransaction', 'RequestStopTransaction', 'ReserveNow', 'Reset', 'SendLocalList', 'SetChargingProfile',
+    'SetDisplayMessage', 'SetMonitoringBase', 'SetMonitoringLevel', 'SetNetworkProfile', 'SetVariableMonitoring', 'SetVariables',
+    'TriggerMessage', 'UnlockConnector', 'UnpublishFirmware', 'UpdateFirmware'];
+  // OCPP 2.1 adds these to 2.0.1's.
+  COMMANDS.cpToCs21Only = ['BatterySwap', 'ClosePeriodicEventStream', 'GetCertificateChainStatus', 'NotifyDERAlarm', 'NotifyDERStartStop',
+    'NotifyPriorityCharging', 'NotifySettlement', 'OpenPeriodicEventStream', 'PullDynamicScheduleUpdate', 'ReportDERControl',
+    'VatNumberValidation'];
+  COMMANDS.csToCp21Only = ['AFRRSignal', 'AdjustPeriodicEventStream', 'ChangeTransactionTariff', 'ClearDERControl', 'ClearTariffs',
+    'GetDERControl', 'GetPeriodicEventStream', 'GetTariffs', 'NotifyAllowedEnergyTransfer', 'NotifyWebPaymentStarted', 'RequestBatterySwap',
+    'SetDERControl', 'SetDefaultTariff', 'UpdateDynamicSchedule', 'UsePriorityCharging'];
+  COMMANDS.cpToCs21 = COMMANDS.cpToCs201.concat(COMMANDS.cpToCs21Only).sort();
+  COMMANDS.csToCp21 = COMMANDS.csToCp201.concat(COMMANDS.csToCp21Only).sort();
+  // 2.1's one-way SEND messages (msgType 6).
+  COMMANDS.send21 = ['NotifyPeriodicEventStream'];
+
+  // The command groups for a node, by OCPP-J version and direction ("cp" = the charge point starts it).
+  function jsonCommands(version, from) {
+    if (version === '2.0.1') return { ['OCPP 2.0.1']: from === 'cp' ? COMMANDS.cpToCs201 : COMMANDS.csToCp201 };
+    if (version === '2.1') {
+      const groups = { ['OCPP 2.1']: from === 'cp' ? COMMANDS.cpToCs21 : COMMANDS.csToCp21 };
+      if (from === 'cp') groups['OCPP 2.1 SEND (msgType 6)'] = COMMANDS.send21;
+      return groups;
+    }
+    return { ['OCPP 1.6']: from === 'cp' ? COMMANDS.cpToCs : COMMANDS.csToCp16 };
+  }
+  return { range, json, fillCommands, jsonCommands, COMMANDS };
 })();

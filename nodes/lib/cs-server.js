@@ -18,6 +18,17 @@ function soapPath(path, version) {
   return p;
 }
 
+// The OCPP-J versions served on the JSON path; flows of the original have
+// none of these keys and get 1.6 alone.
+function jsonVersions(config) {
+  const versions = [];
+  if (config.json16 !== false) versions.push('1.6j');
+  if (config.json201 === true) versions.push('2.0.1');
+  if (config.json21 === true) versions.push('2.1');
+  if (config.enabled16j !== false && versions.length === 0) throw new Error('OCPP-J is enabled but none of its versions (1.6, 2.0.1, 2.1) is checked');
+  return versions;
+}
+
 function limits(config) {
   return {
     answerTimeoutS: options.number(config.answerTimeout, 'Answer timeout', { min: 0.1, max: 86400, fallback: 60 }),
@@ -29,6 +40,7 @@ function csServerOptions(RED, node, config) {
   return {
     port: options.port(RED, node, config),
     jsonPath: config.enabled16j === false ? null : config.path16j || '',
+    versions: jsonVersions(config),
     soap15Path: config.enabled15 === true ? soapPath(config.path15, '1.5') : null,
     soap16Path: config.enabled16 === true ? soapPath(config.path16, '1.6') : null,
     ...limits(config),

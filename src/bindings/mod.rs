@@ -157,6 +157,12 @@ pub fn is_online(cb_id: String) -> bool {
     registry::is_online(&cb_id)
 }
 
+/// The OCPP version a connected station speaks ("1.6j", "2.0.1", "2.1").
+#[napi]
+pub fn station_version(cb_id: String) -> Option<String> {
+    registry::lookup(&cb_id).map(|tx| tx.version().label().to_owned())
+}
+
 /// Merges Basic-auth passwords: JSON object `{"<cbId>": "<password>"}`.
 #[napi]
 pub fn set_passwords(entries_json: String) -> Result<()> {
@@ -208,6 +214,12 @@ impl CpClient {
     ) -> Result<PromiseRaw<'env, String>> {
         let _guard = runtime()?.enter();
         outcome_promise(env, self.inner.call(action, payload_json, millis(timeout_ms), message_id))
+    }
+
+    /// Sends an OCPP 2.1 SEND (one way); returns its message id.
+    #[napi]
+    pub fn send_one_way(&self, action: String, payload_json: String, message_id: Option<String>) -> Result<String> {
+        self.inner.send_one_way(&action, &payload_json, message_id).map_err(reason)
     }
 
     /// Answers a CALL from the Central System; throws with a readable reason.

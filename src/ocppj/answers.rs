@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use super::connection::{ConnCmd, ConnTx};
 use super::frame::{self, ErrorCode};
+use super::version::OcppVersion;
 use crate::soap::envelope::{self, Addressing};
 use crate::soap::schema::Operation;
 use crate::soap::Service;
@@ -72,9 +73,7 @@ pub enum AnswerError {
     UnknownMsgId(String),
     #[error("msg.payload must be an object (the body of the answer), got {0}")]
     NotAnObject(&'static str),
-    #[error(
-        "msg.payload is a CALLERROR (msgType 4) but ErrorCode {0:?} is not an OCPP 1.6 error code; use one of: {1}"
-    )]
+    #[error("msg.payload is a CALLERROR (msgType 4) but ErrorCode {0:?} is not an OCPP error code; use one of: {1}")]
     BadErrorCode(String, String),
     #[error("msg.payload is a CALLERROR (msgType 4) but {0}")]
     BadCallError(&'static str),
@@ -98,7 +97,10 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
     // corrected and sent again within the deadline.
     let entry = table.get(msg_id).ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
     let prepared = match &entry.waiter {
-        Waiter::Station { frame_id, .. } => Prepared::Frame(Answer::read(payload)?.frame(frame_id, payload)),
+        Waiter::Station { frame_id, tx } => {
+            let version = tx.version();
+            Prepared::Frame(Answer::read(payload, version)?.frame(version, frame_id, payload))
+        }
         Waiter::Soap(waiter) => Prepared::Document(waiter.document(payload)?),
     };
     let entry = table.remove(msg_id).expect("checked above, under the same lock");
@@ -128,16 +130,16 @@ pub enum Answer {
 }
 
 impl Answer {
-    pub fn read(payload: &str) -> Result<Self, AnswerError> {
-        classify(payload)
+    pub fn read(payload: &str, version: OcppVersion) -> Result<Self, AnswerError> {
+        classify(payload, version)
     }
 
     /// The frame answering CALL `frame_id`; `payload` is the text `read` checked.
-    pub fn frame(&self, frame_id: &str, payload: &str) -> String {
+    pub fn frame(&self, version: OcppVersion, frame_id: &str, payload: &str) -> String {
         match self {
             Answer::Result => frame::call_result(frame_id, payload.trim()),
             Answer::Error { code, description, details } => {
-                frame::call_error(frame_id, *code, description, details.as_deref())
+                frame::call_error(version, frame_id, *code, description, details.as_deref())
             }
         }
     }
@@ -155,7 +157,7 @@ struct Peek<'a> {
     error_details: Option<&'a RawValue>,
 }
 
-fn classify(payload: &str) -> Result<Answer, AnswerError> {
+fn classify(payload: &str, version: OcppVersion) -> Result<Answer, AnswerError> {
     let trimmed = payload.trim_start();
     let kind = match trimmed.as_bytes().first() {
         Some(b'{') => None,
@@ -178,7 +180,7 @@ fn classify(payload: &str) -> Result<Answer, AnswerError> {
         Some(_) => return Err(AnswerError::BadCallError("ErrorCode is not a string")),
         None => return Err(AnswerError::BadCallError("ErrorCode is missing")),
     };
-    let code = ErrorCode::parse(&code_text).ok_or_else(|| AnswerError::BadErrorCode(code_text, ErrorCode::names()))?;
+    let code = ErrorCode::parse(&code_text).ok_or_else(|| AnswerError::BadErrorCode(code_text, ErrorCode::names(version)))?;
     let description = match peek.error_description {
         None | Some(serde_json::Value::Null) => String::new(),
         Some(serde_json::Value::String(s)) => s,
@@ -203,7 +205,8 @@ pub fn sweep(server: u64, now: Instant, timeout_s: f64) -> Vec<Arc<str>> {
         let why = format!("the Central System did not answer within {timeout_s} s");
         match &mut entry.waiter {
             Waiter::Station { tx, frame_id } => {
-                let _ = tx.send(ConnCmd::Send(frame::call_error(frame_id, ErrorCode::InternalError, &why, None)));
+                let text = frame::call_error(tx.version(), frame_id, ErrorCode::InternalError, &why, None);
+                let _ = tx.send(ConnCmd::Send(text));
                 expired.push(tx.cb_id());
             }
             Waiter::Soap(waiter) => {
@@ -236,7 +239,7 @@ mod tests {
 
     #[test]
     fn answers_become_callresults_or_callerrors() {
-        let (tx, mut rx) = conn_channel("CP1".into());
+        let (tx, mut rx) = conn_channel("CP1".into(), OcppVersion::V16);
         let later = Instant::now() + Duration::from_secs(60);
         wait_for_answer("m1".into(), station(&tx, "f1", 1, later));
         answer("m1", Some(r#"{"currentTime":"2026-01-01T00:00:00Z"}"#)).unwrap();
@@ -261,9 +264,21 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_flow_written_for_one_version_answers_in_the_station_s_spelling() {
+        let (tx, mut rx) = conn_channel("CP201".into(), OcppVersion::V201);
+        let later = Instant::now() + Duration::from_secs(60);
+        wait_for_answer("v1".into(), station(&tx, "f1", 1, later));
+        answer("v1", Some(r#"{"msgType":4,"ErrorCode":"FormationViolation"}"#)).unwrap();
+        match rx.try_recv().unwrap() {
+            ConnCmd::Send(t) => assert_eq!(t, r#"[4,"f1","FormatViolation","",{}]"#),
+            _ => panic!(),
+        }
+    }
+
     #[tokio::test]
     async fn the_sweep_answers_late_calls_with_internal_error() {
-        let (tx, mut rx) = conn_channel("CP-SWEEP".into());
+        let (tx, mut rx) = conn_channel("CP-SWEEP".into(), OcppVersion::V201);
         let deadline = Instant::now() + Duration::from_millis(10);
         wait_for_answer("late".into(), station(&tx, "f", 77, deadline));
         wait_for_answer("other".into(), station(&tx, "g", 78, deadline));

@@ -23,6 +23,8 @@ use super::calls::{CallOutcome, Failure, Ticket};
 use super::link::{ping_ticker, Ending, Link, LinkHandler};
 use super::msgs;
 use super::session::OutgoingCall;
+use super::version::OcppVersion;
+use super::frame;
 use crate::events::{Deliver, EventSink};
 
 /// Actions kept while offline and sent once the link is back: the messages a
@@ -44,6 +46,8 @@ pub struct ClientOptions {
     pub ca_file: Option<String>,
     /// CA, client certificate and verification for `wss://` (from a `tls-config` node).
     pub tls: crate::tls::TlsOptions,
+    /// The version to offer as subprotocol ("1.6j", "2.0.1", "2.1").
+    pub ocpp_version: OcppVersion,
     pub delay_connect: bool,
     pub reconnect_min_s: f64,
     pub reconnect_inc_s: f64,
@@ -65,6 +69,7 @@ impl Default for ClientOptions {
             password: None,
             ca_file: None,
             tls: Default::default(),
+            ocpp_version: OcppVersion::V16,
             delay_connect: false,
             reconnect_min_s: 5.0,
             reconnect_inc_s: 5.0,
@@ -188,6 +193,7 @@ enum ClientCmd {
 
 /// What the node reads without asking the task.
 struct ClientShared {
+    version: OcppVersion,
     online: AtomicBool,
     target: Mutex<Target>,
     awaited: Mutex<VecDeque<String>>,
@@ -277,6 +283,7 @@ impl CpClient {
             target.endpoint()?;
         }
         let shared = Arc::new(ClientShared {
+            version: options.ocpp_version,
             online: AtomicBool::new(false),
             target: Mutex::new(target),
             awaited: Mutex::new(VecDeque::new()),
@@ -316,7 +323,8 @@ impl CpClient {
     /// Answers a CALL from the Central System (CALLRESULT, or CALLERROR for `msgType: 4`).
     pub fn reply(&self, message_id: &str, payload: Option<&str>) -> Result<(), ClientError> {
         let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
-        let answer = Answer::read(payload)?;
+        let version = self.shared.version;
+        let answer = Answer::read(payload, version)?;
         if !self.shared.online.load(Ordering::Acquire) {
             return Err(ClientError::Offline(message_id.to_owned()));
         }
@@ -326,7 +334,25 @@ impl CpClient {
             let Some(pos) = pos else { return Err(ClientError::UnknownCall(message_id.to_owned())) };
             awaited.remove(pos);
         }
-        self.tx.send(ClientCmd::Send(answer.frame(message_id, payload))).map_err(|_| ClientError::Stopped)
+        self.tx.send(ClientCmd::Send(answer.frame(version, message_id, payload))).map_err(|_| ClientError::Stopped)
+    }
+
+    /// Sends an OCPP 2.1 SEND (message type 6): one way, nothing answers it,
+    /// so it is sent only while online. Returns the message id used.
+    pub fn send_one_way(&self, action: &str, payload: &str, message_id: Option<String>) -> Result<String, ClientError> {
+        if self.shared.version != OcppVersion::V21 {
+            return Err(ClientError::Option(format!(
+                "SEND (msgType 6) exists in OCPP 2.1 only; this station speaks {}",
+                self.shared.version.label()
+            )));
+        }
+        let id = message_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        super::calls::check_request(action, payload, &id).map_err(ClientError::Option)?;
+        if !self.shared.online.load(Ordering::Acquire) {
+            return Err(ClientError::Offline(action.to_owned()));
+        }
+        self.tx.send(ClientCmd::Send(frame::send(&id, action, payload))).map_err(|_| ClientError::Stopped)?;
+        Ok(id)
     }
 
     /// (Re)connects, optionally to another id or Central System.
@@ -397,7 +423,13 @@ impl LinkHandler for CentralSystemHandler {
             }
             awaited.push_back(id.clone());
         }
-        self.sink.emit(|out| msgs::cp_call(out, &id, action, &msg_id, payload));
+        let version = self.shared.version;
+        self.sink.emit(|out| msgs::cp_call(out, version, &id, action, &msg_id, payload));
+    }
+
+    fn send(&mut self, id: String, action: &str, payload: &str) {
+        let version = self.shared.version;
+        self.sink.emit(|out| msgs::send(out, None, version, &id, action, payload));
     }
 
     fn warn(&self, text: String) {
@@ -563,7 +595,8 @@ impl ClientTask {
         let (uri, userinfo) = target.endpoint().map_err(|e| e.to_string())?;
         let mut request = uri.into_client_request().map_err(|e| e.to_string())?;
         let headers = request.headers_mut();
-        headers.insert("sec-websocket-protocol", HeaderValue::from_static(super::server::SUBPROTOCOL_16));
+        let version = self.shared.version;
+        headers.insert("sec-websocket-protocol", HeaderValue::from_static(version.subprotocol()));
         let credentials = match (&userinfo, &self.settings.password) {
             (Some(info), _) => Some(percent_encoding::percent_decode_str(info).decode_utf8_lossy().into_owned()),
             (None, Some(password)) => Some(format!("{}:{password}", target.cb_id)),
@@ -589,7 +622,12 @@ impl ClientTask {
                         Ok(Err(e)) => return Err(e.to_string()),
                         Ok(Ok(pair)) => pair,
                     };
-                    if response.headers().get("sec-websocket-protocol").map(|v| v.as_bytes()) != Some(b"ocpp1.6") {
+                    let confirmed = response.headers().get("sec-websocket-protocol").map(|v| v.as_bytes());
+                    if confirmed != Some(version.subprotocol().as_bytes()) {
+                        if version.is_2x() {
+                            // OCPP 2.x requires the CSMS to confirm the subprotocol.
+                            return Err(format!("the Central System did not accept the {} subprotocol", version.subprotocol()));
+                        }
                         self.sink.emit(|out| msgs::warn(out, "", "the Central System did not confirm the ocpp1.6 subprotocol; continuing"));
                     }
                     return Ok(Some(self.new_link(ws, &target)));
@@ -613,14 +651,15 @@ impl ClientTask {
             raw_log: self.settings.raw_log,
         };
         let room = self.settings.queue_max + 100;
-        Link::new(ws, handler, Arc::from(format!("the Central System ({})", target.url)), room)
+        Link::new(ws, handler, Arc::from(format!("the Central System ({})", target.url)), room, self.shared.version)
     }
 
     /// Serves an open link until it ends, then keeps what must survive.
     async fn online(&mut self, mut link: ClientLink) {
         lock(&self.shared.awaited).clear();
         self.shared.online.store(true, Ordering::Release);
-        self.sink.emit(msgs::cp_online);
+        let version = self.shared.version;
+        self.sink.emit(|out| msgs::cp_online(out, version));
         self.state("connected", None);
         let mut ending = None;
         while let Some(call) = self.offline.pop_front() {
@@ -635,7 +674,7 @@ impl ClientTask {
         };
         self.shared.online.store(false, Ordering::Release);
         self.requeue(link.take_calls());
-        self.sink.emit(|out| msgs::cp_offline(out, ending.code, &ending.reason));
+        self.sink.emit(|out| msgs::cp_offline(out, version, ending.code, &ending.reason));
         if std::mem::take(&mut self.connect_now) {
             self.failures = 0;
         } else if self.want_connection && !self.cancel.is_cancelled() {

@@ -16,6 +16,7 @@ use super::calls::CallOutcome;
 use super::link::{ping_ticker, Call, Ending, Link, LinkHandler};
 use super::msgs;
 use super::registry;
+use super::version::OcppVersion;
 use super::server::ServerShared;
 
 /// What other tasks ask of a connection.
@@ -38,6 +39,7 @@ pub enum ConnCmd {
 pub struct ConnTx {
     mailbox: Arc<Mailbox>,
     cb_id: Arc<str>,
+    version: OcppVersion,
 }
 
 #[derive(Default)]
@@ -68,6 +70,11 @@ impl ConnTx {
 
     pub fn cb_id(&self) -> Arc<str> {
         self.cb_id.clone()
+    }
+
+    /// The version the station connected with: answers are spelled in it.
+    pub fn version(&self) -> OcppVersion {
+        self.version
     }
 }
 
@@ -103,9 +110,9 @@ impl Drop for ConnRx {
     }
 }
 
-pub fn conn_channel(cb_id: Arc<str>) -> (ConnTx, ConnRx) {
+pub fn conn_channel(cb_id: Arc<str>, version: OcppVersion) -> (ConnTx, ConnRx) {
     let mailbox = Arc::new(Mailbox::default());
-    (ConnTx { mailbox: mailbox.clone(), cb_id }, ConnRx { mailbox })
+    (ConnTx { mailbox: mailbox.clone(), cb_id, version }, ConnRx { mailbox })
 }
 
 /// The Central System's side of a link: CALLs go to the flow.
@@ -125,7 +132,14 @@ impl LinkHandler for StationHandler {
         let pending = PendingAnswer { waiter, server: self.shared.id, deadline };
         answers::wait_for_answer(msg_id.clone(), pending);
         let cb = &self.cb_id;
-        self.shared.sink.emit(|out| msgs::call(out, cb, &frame_id, action, &msg_id, payload));
+        let version = self.tx.version();
+        self.shared.sink.emit(|out| msgs::call(out, cb, version, &frame_id, action, &msg_id, payload));
+    }
+
+    fn send(&mut self, frame_id: String, action: &str, payload: &str) {
+        let cb = &self.cb_id;
+        let version = self.tx.version();
+        self.shared.sink.emit(|out| msgs::send(out, Some(cb), version, &frame_id, action, payload));
     }
 
     fn warn(&self, text: String) {
@@ -151,8 +165,8 @@ pub(crate) struct Admitted {
 
 impl Admitted {
     /// Registers the station; a previous connection with its id is told to close.
-    pub(crate) fn register(cb_id: Arc<str>, conn_id: u64) -> Self {
-        let (tx, rx) = conn_channel(cb_id.clone());
+    pub(crate) fn register(cb_id: Arc<str>, conn_id: u64, version: OcppVersion) -> Self {
+        let (tx, rx) = conn_channel(cb_id.clone(), version);
         let replaced = registry::register(cb_id.clone(), registry::Station { conn_id, tx: tx.clone() });
         if let Some(old) = replaced {
             let _ = old.tx.send(ConnCmd::Close {
@@ -180,15 +194,16 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
     cancel: CancellationToken,
 ) {
     let cb_id = admitted.cb_id.clone();
-    shared.sink.emit(|out| msgs::online(out, &cb_id));
+    let version = admitted.tx.version();
+    shared.sink.emit(|out| msgs::online(out, &cb_id, version));
     let handler = StationHandler { cb_id: cb_id.clone(), tx: admitted.tx.clone(), shared: shared.clone() };
-    let mut link = Link::new(ws, handler, cb_id.clone(), shared.config.max_queued);
+    let mut link = Link::new(ws, handler, cb_id.clone(), shared.config.max_queued, version);
     let ending = drive(&mut link, &mut admitted.rx, shared.config.ping_interval, cancel).await;
     drop(admitted);
     for call in link.take_calls() {
         let _ = call.reply.send(CallOutcome::disconnected(&cb_id));
     }
-    shared.sink.emit(|out| msgs::offline(out, &cb_id, ending.code, &ending.reason));
+    shared.sink.emit(|out| msgs::offline(out, &cb_id, version, ending.code, &ending.reason));
 }
 
 async fn drive<S: AsyncRead + AsyncWrite + Unpin>(

@@ -1,5 +1,7 @@
 //! OCPP-J RPC frames: `[2, id, action, payload]`, `[3, id, payload]`,
-//! `[4, id, code, description, details]`.
+//! `[4, id, code, description, details]`, and in OCPP 2.1 also
+//! `[5, id, code, description, details]` (CALLRESULTERROR) and
+//! `[6, id, action, payload]` (SEND, unanswered).
 //!
 //! Parsing keeps payloads as raw JSON text (`RawValue`): the engine never needs
 //! to look inside a payload, so it never builds a value tree for one. It only
@@ -7,6 +9,8 @@
 
 use serde_json::value::RawValue;
 use std::fmt::Write as _;
+
+use super::version::OcppVersion;
 
 /// The longest message id OCPP-J 1.6 allows (section 4.1.3: "maximum of 36 characters").
 pub const MAX_ID_LEN: usize = 36;
@@ -25,21 +29,38 @@ pub enum MessageType {
     Call = 2,
     CallResult = 3,
     CallError = 4,
+    /// OCPP 2.1: the receiver of a CALLRESULT could not process it.
+    CallResultError = 5,
+    /// OCPP 2.1: a one-way message, never answered.
+    Send = 6,
 }
 
 impl MessageType {
-    fn from_number(n: u64) -> Option<Self> {
-        match n {
-            2 => Some(Self::Call),
-            3 => Some(Self::CallResult),
-            4 => Some(Self::CallError),
+    fn from_number(n: u64, version: OcppVersion) -> Option<Self> {
+        match (n, version) {
+            (2, _) => Some(Self::Call),
+            (3, _) => Some(Self::CallResult),
+            (4, _) => Some(Self::CallError),
+            (5, OcppVersion::V21) => Some(Self::CallResultError),
+            (6, OcppVersion::V21) => Some(Self::Send),
             _ => None,
+        }
+    }
+
+    fn expected(version: OcppVersion) -> &'static str {
+        if version == OcppVersion::V21 {
+            "2 to 6"
+        } else {
+            "2, 3 or 4"
         }
     }
 }
 
-/// OCPP 1.6 CALLERROR codes, spelled exactly as the 1.6 spec spells them
-/// (`OccurenceConstraintViolation` with one "r" is the spec's own spelling).
+/// CALLERROR codes by meaning. Each version spells some differently:
+/// 1.6 writes `FormationViolation` and `OccurenceConstraintViolation` (one
+/// "r", the spec's own spelling); 2.0.1 and 2.1 write `FormatViolation` and
+/// `OccurrenceConstraintViolation`, and add `RpcFrameworkError` and
+/// `MessageTypeNotSupported`, which 1.6 reports as `FormationViolation`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     NotImplemented,
@@ -52,10 +73,14 @@ pub enum ErrorCode {
     OccurenceConstraintViolation,
     TypeConstraintViolation,
     GenericError,
+    /// 2.x: the frame is not a valid RPC message (e.g. its id cannot be read).
+    RpcFrameworkError,
+    /// 2.x: a message type number this side does not support.
+    MessageTypeNotSupported,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 12] = [
         Self::NotImplemented,
         Self::NotSupported,
         Self::InternalError,
@@ -66,30 +91,51 @@ impl ErrorCode {
         Self::OccurenceConstraintViolation,
         Self::TypeConstraintViolation,
         Self::GenericError,
+        Self::RpcFrameworkError,
+        Self::MessageTypeNotSupported,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// The code as `version`'s spec spells it.
+    pub fn as_str(self, version: OcppVersion) -> &'static str {
+        let v2 = version.is_2x();
         match self {
             Self::NotImplemented => "NotImplemented",
             Self::NotSupported => "NotSupported",
             Self::InternalError => "InternalError",
             Self::ProtocolError => "ProtocolError",
             Self::SecurityError => "SecurityError",
+            Self::FormationViolation if v2 => "FormatViolation",
             Self::FormationViolation => "FormationViolation",
             Self::PropertyConstraintViolation => "PropertyConstraintViolation",
+            Self::OccurenceConstraintViolation if v2 => "OccurrenceConstraintViolation",
             Self::OccurenceConstraintViolation => "OccurenceConstraintViolation",
             Self::TypeConstraintViolation => "TypeConstraintViolation",
             Self::GenericError => "GenericError",
+            Self::RpcFrameworkError if v2 => "RpcFrameworkError",
+            Self::MessageTypeNotSupported if v2 => "MessageTypeNotSupported",
+            Self::RpcFrameworkError | Self::MessageTypeNotSupported => "FormationViolation",
         }
     }
 
+    /// Reads a code a flow or a peer wrote, in either version's spelling, so a
+    /// flow written for 1.6 answers a 2.0.1 station correctly.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+        match s {
+            "FormatViolation" => Some(Self::FormationViolation),
+            "OccurrenceConstraintViolation" => Some(Self::OccurenceConstraintViolation),
+            "RpcFrameworkError" => Some(Self::RpcFrameworkError),
+            "MessageTypeNotSupported" => Some(Self::MessageTypeNotSupported),
+            _ => Self::ALL.into_iter().find(|c| c.as_str(OcppVersion::V16) == s),
+        }
     }
 
     /// The list a user sees when they pass a code that does not exist.
-    pub fn names() -> String {
-        Self::ALL.map(|c| c.as_str()).join(", ")
+    pub fn names(version: OcppVersion) -> String {
+        let mut names: Vec<&str> = Self::ALL.iter().map(|c| c.as_str(version)).collect();
+        names.dedup();
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|n| seen.insert(*n));
+        names.join(", ")
     }
 }
 
@@ -99,6 +145,10 @@ pub enum Frame<'a> {
     Call { id: String, action: String, payload: &'a RawValue },
     CallResult { id: String, payload: &'a RawValue },
     CallError { id: String, code: String, description: String, details: &'a RawValue },
+    /// 2.1: our CALLRESULT `id` could not be processed by the peer.
+    CallResultError { id: String, code: String, description: String, details: &'a RawValue },
+    /// 2.1: a one-way message.
+    Send { id: String, action: String, payload: &'a RawValue },
 }
 
 /// Why a frame was refused, with what the CALLERROR answering it must carry.
@@ -116,20 +166,20 @@ impl FrameError {
     }
 
     /// The CALLERROR frame that answers the refused frame.
-    pub fn to_call_error(&self) -> String {
-        call_error(self.id.as_deref().unwrap_or(UNREADABLE_ID), self.code, &self.description, None)
+    pub fn to_call_error(&self, version: OcppVersion) -> String {
+        call_error(version, self.id.as_deref().unwrap_or(UNREADABLE_ID), self.code, &self.description, None)
+    }
+
+    pub fn describe(&self, version: OcppVersion) -> String {
+        format!("{}: {}", self.code.as_str(version), self.description)
     }
 }
 
-impl std::fmt::Display for FrameError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.description)
-    }
-}
-
-/// Parses one text frame.
-pub fn parse(text: &str) -> Result<Frame<'_>, FrameError> {
-    use ErrorCode::FormationViolation as Formation;
+/// Parses one text frame by `version`'s RPC rules. Frames that are not an
+/// RPC message at all are `RpcFrameworkError` (1.6: `FormationViolation`);
+/// a malformed payload is `FormationViolation` (2.x: `FormatViolation`).
+pub fn parse(text: &str, version: OcppVersion) -> Result<Frame<'_>, FrameError> {
+    use ErrorCode::RpcFrameworkError as Formation;
     let parts: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| {
         let what = if e.is_syntax() || e.is_eof() { "frame is not valid JSON" } else { "frame is not a JSON array" };
         FrameError::new(None, Formation, format!("{what}: {e}"))
@@ -143,11 +193,11 @@ pub fn parse(text: &str) -> Result<Frame<'_>, FrameError> {
     let id_ref = id.as_deref();
     let type_number: u64 = serde_json::from_str(first.get())
         .map_err(|_| FrameError::new(id_ref, Formation, "message type is not a number"))?;
-    let Some(message_type) = MessageType::from_number(type_number) else {
+    let Some(message_type) = MessageType::from_number(type_number, version) else {
         return Err(FrameError::new(
             id_ref,
-            Formation,
-            format!("unknown message type {type_number} (expected 2, 3 or 4)"),
+            ErrorCode::MessageTypeNotSupported,
+            format!("unknown message type {type_number} (expected {})", MessageType::expected(version)),
         ));
     };
     let Some(id) = id else {
@@ -163,7 +213,17 @@ pub fn parse(text: &str) -> Result<Frame<'_>, FrameError> {
     match message_type {
         MessageType::Call => parse_call(id, &parts),
         MessageType::CallResult => parse_result(id, &parts),
-        MessageType::CallError => parse_error(id, &parts),
+        MessageType::CallError => parse_error(id, &parts, "CALLERROR", 4),
+        MessageType::CallResultError => match parse_error(id, &parts, "CALLRESULTERROR", 5)? {
+            Frame::CallError { id, code, description, details } => {
+                Ok(Frame::CallResultError { id, code, description, details })
+            }
+            _ => unreachable!("parse_error makes CallError frames"),
+        },
+        MessageType::Send => match parse_call(id, &parts)? {
+            Frame::Call { id, action, payload } => Ok(Frame::Send { id, action, payload }),
+            _ => unreachable!("parse_call makes Call frames"),
+        },
     }
 }
 
@@ -178,33 +238,33 @@ fn parse_call<'a>(id: String, parts: &[&'a RawValue]) -> Result<Frame<'a>, Frame
     if parts.len() > 4 {
         return Err(FrameError::new(
             Some(&id),
-            ErrorCode::FormationViolation,
+            ErrorCode::RpcFrameworkError,
             "CALL has extra elements: expected [2, id, action, payload]",
         ));
     }
     let action = read_string(parts[2])
         .filter(|a| !a.is_empty())
-        .ok_or_else(|| FrameError::new(Some(&id), ErrorCode::FormationViolation, "action is not a non-empty string"))?;
+        .ok_or_else(|| FrameError::new(Some(&id), ErrorCode::RpcFrameworkError, "action is not a non-empty string"))?;
     let payload = object(parts[3], &id, "CALL payload")?;
     Ok(Frame::Call { id, action, payload })
 }
 
 fn parse_result<'a>(id: String, parts: &[&'a RawValue]) -> Result<Frame<'a>, FrameError> {
     if parts.len() != 3 {
-        return Err(FrameError::new(Some(&id), ErrorCode::FormationViolation, "CALLRESULT must be [3, id, payload]"));
+        return Err(FrameError::new(Some(&id), ErrorCode::RpcFrameworkError, "CALLRESULT must be [3, id, payload]"));
     }
     let payload = object(parts[2], &id, "CALLRESULT payload")?;
     Ok(Frame::CallResult { id, payload })
 }
 
-fn parse_error<'a>(id: String, parts: &[&'a RawValue]) -> Result<Frame<'a>, FrameError> {
-    let bad = |what: &str| FrameError::new(Some(&id), ErrorCode::FormationViolation, what);
+fn parse_error<'a>(id: String, parts: &[&'a RawValue], name: &str, number: u8) -> Result<Frame<'a>, FrameError> {
+    let bad = |what: String| FrameError::new(Some(&id), ErrorCode::RpcFrameworkError, what);
     if parts.len() != 5 {
-        return Err(bad("CALLERROR must be [4, id, errorCode, errorDescription, errorDetails]"));
+        return Err(bad(format!("{name} must be [{number}, id, errorCode, errorDescription, errorDetails]")));
     }
-    let code = read_string(parts[2]).ok_or_else(|| bad("CALLERROR errorCode is not a string"))?;
-    let description = read_string(parts[3]).ok_or_else(|| bad("CALLERROR errorDescription is not a string"))?;
-    let details = object(parts[4], &id, "CALLERROR errorDetails")?;
+    let code = read_string(parts[2]).ok_or_else(|| bad(format!("{name} errorCode is not a string")))?;
+    let description = read_string(parts[3]).ok_or_else(|| bad(format!("{name} errorDescription is not a string")))?;
+    let details = object(parts[4], &id, &format!("{name} errorDetails"))?;
     Ok(Frame::CallError { id, code, description, details })
 }
 
@@ -293,12 +353,37 @@ pub fn call_result(id: &str, payload: &str) -> String {
 }
 
 /// `details` is raw JSON object text; `None` sends `{}`.
-pub fn call_error(id: &str, code: ErrorCode, description: &str, details: Option<&str>) -> String {
+pub fn call_error(version: OcppVersion, id: &str, code: ErrorCode, description: &str, details: Option<&str>) -> String {
+    error_frame(4, version, id, code, description, details)
+}
+
+/// OCPP 2.1's answer to a CALLRESULT that could not be processed.
+pub fn call_result_error(id: &str, code: ErrorCode, description: &str) -> String {
+    error_frame(5, OcppVersion::V21, id, code, description, None)
+}
+
+/// OCPP 2.1's one-way message.
+pub fn send(id: &str, action: &str, payload: &str) -> String {
+    let mut out = call(id, action, payload);
+    out.replace_range(1..2, "6");
+    out
+}
+
+fn error_frame(
+    number: u8,
+    version: OcppVersion,
+    id: &str,
+    code: ErrorCode,
+    description: &str,
+    details: Option<&str>,
+) -> String {
     let mut out = String::with_capacity(64 + description.len());
-    out.push_str("[4,");
+    out.push('[');
+    out.push(char::from(b'0' + number));
+    out.push(',');
     push_json_str(&mut out, id);
     out.push(',');
-    push_json_str(&mut out, code.as_str());
+    push_json_str(&mut out, code.as_str(version));
     out.push(',');
     push_json_str(&mut out, description);
     out.push(',');
@@ -310,14 +395,19 @@ pub fn call_error(id: &str, code: ErrorCode, description: &str, details: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use OcppVersion::{V16, V201, V21};
+
+    fn parse16(text: &str) -> Result<Frame<'_>, FrameError> {
+        parse(text, V16)
+    }
 
     fn err(text: &str) -> FrameError {
-        parse(text).expect_err("frame should be refused")
+        parse16(text).expect_err("frame should be refused")
     }
 
     #[test]
     fn parses_the_three_frame_types() {
-        match parse(r#"[2,"19223201","BootNotification",{"chargePointVendor":"VendorX"}]"#).unwrap() {
+        match parse16(r#"[2,"19223201","BootNotification",{"chargePointVendor":"VendorX"}]"#).unwrap() {
             Frame::Call { id, action, payload } => {
                 assert_eq!(id, "19223201");
                 assert_eq!(action, "BootNotification");
@@ -325,8 +415,8 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(parse(r#"[3,"a",{}]"#).unwrap(), Frame::CallResult { .. }));
-        match parse(r#"[4,"a","NotSupported","no",{"x":1}]"#).unwrap() {
+        assert!(matches!(parse16(r#"[3,"a",{}]"#).unwrap(), Frame::CallResult { .. }));
+        match parse16(r#"[4,"a","NotSupported","no",{"x":1}]"#).unwrap() {
             Frame::CallError { code, description, details, .. } => {
                 assert_eq!(code, "NotSupported");
                 assert_eq!(description, "no");
@@ -338,7 +428,7 @@ mod tests {
 
     #[test]
     fn whitespace_between_elements_is_fine() {
-        assert!(matches!(parse(" [ 2 , \"x\" , \"Heartbeat\" , { } ] ").unwrap(), Frame::Call { .. }));
+        assert!(matches!(parse16(" [ 2 , \"x\" , \"Heartbeat\" , { } ] ").unwrap(), Frame::Call { .. }));
     }
 
     #[test]
@@ -346,8 +436,9 @@ mod tests {
         for text in ["not json", "{}", "[]", "[2]", "[2, 5, \"Heartbeat\", {}]", "\"x\"", "[2,\"a\""] {
             let e = err(text);
             assert_eq!(e.id, None, "{text}");
-            assert_eq!(e.code, ErrorCode::FormationViolation, "{text}");
-            assert!(e.to_call_error().starts_with(r#"[4,"-1","FormationViolation","#), "{text}");
+            assert_eq!(e.code, ErrorCode::RpcFrameworkError, "{text}");
+            assert!(e.to_call_error(V16).starts_with(r#"[4,"-1","FormationViolation","#), "{text}");
+            assert!(e.to_call_error(V201).starts_with(r#"[4,"-1","RpcFrameworkError","#), "{text}");
         }
     }
 
@@ -374,8 +465,8 @@ mod tests {
     fn ids_longer_than_36_characters_are_refused() {
         let long = "x".repeat(37);
         let e = err(&format!(r#"[2,"{long}","Heartbeat",{{}}]"#));
-        assert_eq!(e.code, ErrorCode::FormationViolation);
-        assert!(parse(&format!(r#"[2,"{}","Heartbeat",{{}}]"#, "x".repeat(36))).is_ok());
+        assert_eq!(e.code, ErrorCode::RpcFrameworkError);
+        assert!(parse16(&format!(r#"[2,"{}","Heartbeat",{{}}]"#, "x".repeat(36))).is_ok());
     }
 
     #[test]
@@ -408,16 +499,41 @@ mod tests {
             assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s);
         }
         assert_eq!(
-            call_error("-1", ErrorCode::OccurenceConstraintViolation, "bad \n", None),
+            call_error(V16, "-1", ErrorCode::OccurenceConstraintViolation, "bad \n", None),
             r#"[4,"-1","OccurenceConstraintViolation","bad \n",{}]"#
         );
+        assert_eq!(
+            call_error(V201, "a", ErrorCode::OccurenceConstraintViolation, "", None),
+            r#"[4,"a","OccurrenceConstraintViolation","",{}]"#
+        );
+        assert_eq!(call_result_error("a", ErrorCode::FormationViolation, "x"), r#"[5,"a","FormatViolation","x",{}]"#);
+        assert_eq!(send("s", "NotifyPeriodicEventStream", "{}"), r#"[6,"s","NotifyPeriodicEventStream",{}]"#);
+    }
+
+    #[test]
+    fn version_2x_rules() {
+        // Types 5 and 6 exist in 2.1 only.
+        assert!(matches!(parse(r#"[6,"s","NotifyPeriodicEventStream",{}]"#, V21).unwrap(), Frame::Send { .. }));
+        assert!(matches!(parse(r#"[5,"r","FormatViolation","",{}]"#, V21).unwrap(), Frame::CallResultError { .. }));
+        let e = parse(r#"[6,"s","X",{}]"#, V201).unwrap_err();
+        assert_eq!((e.id.as_deref(), e.code), (Some("s"), ErrorCode::MessageTypeNotSupported));
+        assert!(e.to_call_error(V201).starts_with(r#"[4,"s","MessageTypeNotSupported","#));
+        assert!(e.to_call_error(V16).starts_with(r#"[4,"s","FormationViolation","#));
+        let e = parse(r#"[2,"p","Heartbeat",[]]"#, V201).unwrap_err();
+        assert!(e.to_call_error(V201).starts_with(r#"[4,"p","FormatViolation","#));
     }
 
     #[test]
     fn error_codes_round_trip() {
         for code in ErrorCode::ALL {
-            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+            assert_eq!(ErrorCode::parse(code.as_str(V201)), Some(code));
         }
-        assert_eq!(ErrorCode::parse("FormatViolation"), None);
+        for code in &ErrorCode::ALL[..10] {
+            assert_eq!(ErrorCode::parse(code.as_str(V16)), Some(*code));
+        }
+        assert_eq!(ErrorCode::parse("FormatViolation"), Some(ErrorCode::FormationViolation));
+        assert_eq!(ErrorCode::parse("Nope"), None);
+        assert!(!ErrorCode::names(V16).contains("RpcFrameworkError"));
+        assert!(ErrorCode::names(V21).contains("RpcFrameworkError"));
     }
 }

@@ -20,6 +20,7 @@ use tokio_tungstenite::WebSocketStream;
 use super::calls::CallOutcome;
 use super::frame::{self, ErrorCode, Frame};
 use super::session::{OutgoingCall, OutgoingQueue, QueueError};
+use super::version::OcppVersion;
 
 pub type Call = OutgoingCall<oneshot::Sender<CallOutcome>>;
 
@@ -27,6 +28,8 @@ pub type Call = OutgoingCall<oneshot::Sender<CallOutcome>>;
 pub trait LinkHandler {
     /// A well-formed CALL from the peer.
     fn call(&mut self, id: String, action: &str, payload: &str);
+    /// An OCPP 2.1 SEND from the peer: shown to the flow, never answered.
+    fn send(&mut self, id: String, action: &str, payload: &str);
     fn warn(&self, text: String);
     /// Every frame, as text, when the side keeps a raw log; `ours` is true
     /// for frames this side sent.
@@ -63,11 +66,13 @@ pub struct Link<S, H> {
     outgoing: OutgoingQueue<oneshot::Sender<CallOutcome>>,
     /// Set by any frame from the peer; a ping round without it ends the link.
     heard_from: bool,
+    /// The RPC rules and error spellings of this link.
+    pub version: OcppVersion,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
-    pub fn new(ws: WebSocketStream<S>, handler: H, peer: Arc<str>, max_queued: usize) -> Self {
-        Self { ws, handler, peer, outgoing: OutgoingQueue::new(max_queued), heard_from: true }
+    pub fn new(ws: WebSocketStream<S>, handler: H, peer: Arc<str>, max_queued: usize, version: OcppVersion) -> Self {
+        Self { ws, handler, peer, outgoing: OutgoingQueue::new(max_queued), heard_from: true, version }
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {
@@ -120,6 +125,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
             Message::Text(text) => self.on_text(text.as_str()).await,
             Message::Binary(_) => {
                 let refusal = frame::call_error(
+                    self.version,
                     frame::UNREADABLE_ID,
                     ErrorCode::FormationViolation,
                     "OCPP-J frames are text frames; binary frames are not allowed",
@@ -137,11 +143,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     }
 
     async fn on_text(&mut self, text: &str) -> Option<Ending> {
-        let parsed = match frame::parse(text) {
+        let parsed = match frame::parse(text, self.version) {
             Ok(parsed) => parsed,
             Err(refusal) => {
-                self.handler.warn(format!("refused a malformed frame from {}: {refusal}", self.peer));
-                return self.send_frame(refusal.to_call_error()).await;
+                let why = refusal.describe(self.version);
+                self.handler.warn(format!("refused a malformed frame from {}: {why}", self.peer));
+                return self.send_frame(refusal.to_call_error(self.version)).await;
             }
         };
         self.handler.log(false, text);
@@ -154,6 +161,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
             Frame::CallError { id, code, description, details } => {
                 let outcome = CallOutcome::CallError { code, description, details: details.get().to_owned() };
                 self.settle(&id, outcome).await
+            }
+            Frame::Send { id, action, payload } => {
+                self.handler.send(id, &action, payload.get());
+                None
+            }
+            Frame::CallResultError { id, code, description, .. } => {
+                self.handler.warn(format!(
+                    "{} could not process our answer to its message {id:?}: {code}: {description}",
+                    self.peer
+                ));
+                None
             }
         }
     }

@@ -1,4 +1,5 @@
-//! OCPP-J: OCPP over WebSocket with JSON payloads (1.6 in this version).
+//! OCPP-J: OCPP over WebSocket with JSON payloads: 1.6, 2.0.1 and 2.1, chosen
+//! per connection by the subprotocol ([`version`]).
 //!
 //! - [`frame`]: parsing and writing RPC frames, the CALLERROR codes.
 //! - [`session`]: one CALL in flight per direction, a bounded queue behind it.
@@ -20,3 +21,6 @@ pub mod msgs;
 pub mod registry;
 pub mod server;
 pub mod session;
+pub mod version;
+
+pub use version::OcppVersion;

@@ -6,34 +6,59 @@
 //! status text, `m` the msg, `text` for warnings.
 
 use super::frame::push_json_str;
-
-/// The OCPP version label on every OCPP-J msg of this engine.
-pub const OCPP_16J: &str = "1.6j";
+use super::version::OcppVersion;
 
 /// A station's CALL, on a `CS server`'s first output.
-pub fn call(out: &mut String, cb: &str, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
+pub fn call(out: &mut String, cb: &str, version: OcppVersion, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
     out.push_str(r#"{"k":"call","o":0,"cb":"#);
     push_json_str(out, cb);
-    call_msg(out, Some(cb), frame_id, action, msg_id, payload);
+    call_msg(out, Some(cb), version, frame_id, 2, action, Some(msg_id), payload);
 }
 
 /// A Central System's CALL, on a `CP client JSON`'s output (no chargeBoxIdentity, as the original).
-pub fn cp_call(out: &mut String, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
+pub fn cp_call(out: &mut String, version: OcppVersion, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
     out.push_str(r#"{"k":"call","o":0"#);
-    call_msg(out, None, frame_id, action, msg_id, payload);
+    call_msg(out, None, version, frame_id, 2, action, Some(msg_id), payload);
+}
+
+/// An OCPP 2.1 SEND (message type 6): like a CALL, but without `msgId`,
+/// since nothing answers it.
+pub fn send(out: &mut String, cb: Option<&str>, version: OcppVersion, frame_id: &str, action: &str, payload: &str) {
+    out.push_str(r#"{"k":"call","o":0"#);
+    if let Some(cb) = cb {
+        out.push_str(r#","cb":"#);
+        push_json_str(out, cb);
+    }
+    call_msg(out, cb, version, frame_id, 6, action, None, payload);
 }
 
 /// `,"s":<action>,"m":{msgId, ocpp, payload}}`: the rest of a call event.
-fn call_msg(out: &mut String, cb: Option<&str>, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
+#[allow(clippy::too_many_arguments)]
+fn call_msg(
+    out: &mut String,
+    cb: Option<&str>,
+    version: OcppVersion,
+    frame_id: &str,
+    msg_type: u8,
+    action: &str,
+    msg_id: Option<&str>,
+    payload: &str,
+) {
     out.push_str(r#","s":"#);
     push_json_str(out, action);
-    out.push_str(r#","m":{"msgId":"#);
-    push_json_str(out, msg_id);
-    // Node-RED's own `_msgid`, set here because generating it in JavaScript
-    // costs the flow's thread a few percent at full load. 64 bits of the UUID.
-    out.push_str(r#","_msgid":""#);
-    out.extend(msg_id.chars().filter(|c| c.is_ascii_hexdigit()).take(16));
-    out.push_str(r#"","ocpp":{"ocppVersion":"1.6j","#);
+    out.push_str(r#","m":{"#);
+    if let Some(msg_id) = msg_id {
+        out.push_str(r#""msgId":"#);
+        push_json_str(out, msg_id);
+        // Node-RED's own `_msgid`, set here because generating it in JavaScript
+        // costs the flow's thread a few percent at full load. 64 bits of the UUID.
+        out.push_str(r#","_msgid":""#);
+        out.extend(msg_id.chars().filter(|c| c.is_ascii_hexdigit()).take(16));
+        out.push_str(r#"","#);
+    }
+    out.push_str(r#""ocpp":{"ocppVersion":""#);
+    out.push_str(version.label());
+    out.push_str(r#"","#);
     if let Some(cb) = cb {
         out.push_str(r#""chargeBoxIdentity":"#);
         push_json_str(out, cb);
@@ -41,7 +66,9 @@ fn call_msg(out: &mut String, cb: Option<&str>, frame_id: &str, action: &str, ms
     }
     out.push_str(r#""MessageId":"#);
     push_json_str(out, frame_id);
-    out.push_str(r#","msgType":2,"command":"#);
+    out.push_str(r#","msgType":"#);
+    out.push(char::from(b'0' + msg_type));
+    out.push_str(r#","command":"#);
     push_json_str(out, action);
     out.push_str(r#"},"payload":{"command":"#);
     push_json_str(out, action);
@@ -50,17 +77,45 @@ fn call_msg(out: &mut String, cb: Option<&str>, frame_id: &str, action: &str, ms
     out.push_str("}}}");
 }
 
-/// The charge point's link came up: `{ocpp:{websocket:"ONLINE"}}` as the original.
-pub fn cp_online(out: &mut String) {
-    out.push_str(r#"{"k":"online","o":0,"m":{"ocpp":{"websocket":"ONLINE","ocppVersion":"1.6j"}}}"#);
+/// `"ocpp":{"websocket":<state>,["chargeBoxIdentity":<cb>,]"ocppVersion":<v>`, left open.
+fn connection_event(out: &mut String, kind: &str, cb: Option<&str>, version: OcppVersion) {
+    out.push_str(r#"{"k":""#);
+    out.push_str(kind);
+    out.push_str(r#"","o":0,"#);
+    if let Some(cb) = cb {
+        out.push_str(r#""cb":"#);
+        push_json_str(out, cb);
+        out.push(',');
+    }
+    out.push_str(r#""m":{"ocpp":{"websocket":""#);
+    out.push_str(if kind == "online" { "ONLINE" } else { "OFFLINE" });
+    out.push('"');
+    if let Some(cb) = cb {
+        out.push_str(r#","chargeBoxIdentity":"#);
+        push_json_str(out, cb);
+    }
+    out.push_str(r#","ocppVersion":""#);
+    out.push_str(version.label());
+    out.push('"');
 }
 
-pub fn cp_offline(out: &mut String, code: u16, reason: &str) {
-    out.push_str(r#"{"k":"offline","o":0,"m":{"ocpp":{"websocket":"OFFLINE","ocppVersion":"1.6j","code":"#);
+fn close_details(out: &mut String, code: u16, reason: &str) {
+    out.push_str(r#","code":"#);
     out.push_str(&code.to_string());
     out.push_str(r#","reason":"#);
     push_json_str(out, reason);
     out.push_str("}}}");
+}
+
+/// The charge point's link came up: `{ocpp:{websocket:"ONLINE"}}` as the original.
+pub fn cp_online(out: &mut String, version: OcppVersion) {
+    connection_event(out, "online", None, version);
+    out.push_str("}}}");
+}
+
+pub fn cp_offline(out: &mut String, version: OcppVersion, code: u16, reason: &str) {
+    connection_event(out, "offline", None, version);
+    close_details(out, code, reason);
 }
 
 /// Connection state for the node's status: `connecting`, `connected`,
@@ -117,24 +172,14 @@ pub fn soap_call(out: &mut String, c: &SoapCall<'_>) {
     out.push_str("}}}");
 }
 
-pub fn online(out: &mut String, cb: &str) {
-    out.push_str(r#"{"k":"online","o":0,"cb":"#);
-    push_json_str(out, cb);
-    out.push_str(r#","m":{"ocpp":{"websocket":"ONLINE","chargeBoxIdentity":"#);
-    push_json_str(out, cb);
-    out.push_str(r#","ocppVersion":"1.6j"}}}"#);
+pub fn online(out: &mut String, cb: &str, version: OcppVersion) {
+    connection_event(out, "online", Some(cb), version);
+    out.push_str("}}}");
 }
 
-pub fn offline(out: &mut String, cb: &str, code: u16, reason: &str) {
-    out.push_str(r#"{"k":"offline","o":0,"cb":"#);
-    push_json_str(out, cb);
-    out.push_str(r#","m":{"ocpp":{"websocket":"OFFLINE","chargeBoxIdentity":"#);
-    push_json_str(out, cb);
-    out.push_str(r#","ocppVersion":"1.6j","code":"#);
-    out.push_str(&code.to_string());
-    out.push_str(r#","reason":"#);
-    push_json_str(out, reason);
-    out.push_str("}}}");
+pub fn offline(out: &mut String, cb: &str, version: OcppVersion, code: u16, reason: &str) {
+    connection_event(out, "offline", Some(cb), version);
+    close_details(out, code, reason);
 }
 
 /// Output 2: `{timestamp, cbId, msgFrom, payload: <the raw frame>}`. `frame`
@@ -173,7 +218,7 @@ mod tests {
 
     #[test]
     fn call_msg_has_the_original_shape_plus_version() {
-        let v = parsed(|o| call(o, "CP \"1\"", "f1", "Heartbeat", "m1", "{}"));
+        let v = parsed(|o| call(o, "CP \"1\"", OcppVersion::V16, "f1", "Heartbeat", "m1", "{}"));
         assert_eq!(
             v["m"],
             json!({"msgId":"m1","_msgid":"1","ocpp":{"ocppVersion":"1.6j","chargeBoxIdentity":"CP \"1\"","MessageId":"f1","msgType":2,"command":"Heartbeat"},"payload":{"command":"Heartbeat","data":{}}})
@@ -182,13 +227,19 @@ mod tests {
 
     #[test]
     fn charge_point_msgs_have_the_original_shape() {
-        let v = parsed(|o| cp_call(o, "f1", "Reset", "7d0f3c2a-1111-4222-8333-444455556666", r#"{"type":"Soft"}"#));
+        let v = parsed(|o| cp_call(o, OcppVersion::V16, "f1", "Reset", "7d0f3c2a-1111-4222-8333-444455556666", r#"{"type":"Soft"}"#));
         assert_eq!(
             v["m"],
             json!({"msgId":"7d0f3c2a-1111-4222-8333-444455556666","_msgid":"7d0f3c2a11114222","ocpp":{"ocppVersion":"1.6j","MessageId":"f1","msgType":2,"command":"Reset"},"payload":{"command":"Reset","data":{"type":"Soft"}}})
         );
-        assert_eq!(parsed(cp_online)["m"]["ocpp"]["websocket"], "ONLINE");
-        assert_eq!(parsed(|o| cp_offline(o, 1006, "x"))["m"]["ocpp"]["websocket"], "OFFLINE");
+        assert_eq!(
+            parsed(|o| cp_online(o, OcppVersion::V201))["m"],
+            json!({"ocpp":{"websocket":"ONLINE","ocppVersion":"2.0.1"}})
+        );
+        assert_eq!(
+            parsed(|o| cp_offline(o, OcppVersion::V16, 1006, "x"))["m"],
+            json!({"ocpp":{"websocket":"OFFLINE","ocppVersion":"1.6j","code":1006,"reason":"x"}})
+        );
         assert_eq!(parsed(|o| cp_state(o, "reconnecting", 2, Some(5.25)))["nextTryS"], 5.2);
     }
 
@@ -212,9 +263,17 @@ mod tests {
 
     #[test]
     fn connection_events_and_log_are_valid_json() {
-        assert_eq!(parsed(|o| online(o, "A"))["m"]["ocpp"]["websocket"], "ONLINE");
-        let off = parsed(|o| offline(o, "A", 1006, "gone"));
+        let on = parsed(|o| online(o, "A", OcppVersion::V21));
+        assert_eq!(on["cb"], "A");
+        assert_eq!(on["m"], json!({"ocpp":{"websocket":"ONLINE","chargeBoxIdentity":"A","ocppVersion":"2.1"}}));
+        let off = parsed(|o| offline(o, "A", OcppVersion::V16, 1006, "gone"));
         assert_eq!(off["m"]["ocpp"]["code"], 1006);
+        assert_eq!(off["k"], "offline");
+        let sent = parsed(|o| send(o, Some("A"), OcppVersion::V21, "s1", "NotifyPeriodicEventStream", "{}"));
+        assert_eq!(
+            sent["m"],
+            json!({"ocpp":{"ocppVersion":"2.1","chargeBoxIdentity":"A","MessageId":"s1","msgType":6,"command":"NotifyPeriodicEventStream"},"payload":{"command":"NotifyPeriodicEventStream","data":{}}})
+        );
         let log = parsed(|o| raw_log(o, "A", "CS", r#"[2,"1","Heartbeat",{}]"#));
         assert_eq!(log["m"]["payload"][2], "Heartbeat");
         assert_eq!(log["o"], 1);

@@ -22,13 +22,12 @@ use super::connection::{serve_station, Admitted};
 use super::link::ws_config;
 use super::msgs;
 use super::registry::{self, Passwords};
+use super::version::OcppVersion;
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
 use crate::soap;
 use tokio::sync::oneshot;
 
-/// The only OCPP-J subprotocol this version speaks.
-pub const SUBPROTOCOL_16: &str = "ocpp1.6";
 
 /// Options as the node passes them (JSON, camelCase). Defaults are those of
 /// the design notes; each is documented in the node's help.
@@ -51,6 +50,8 @@ pub struct ServerOptions {
     pub max_frame_kb: usize,
     pub max_queued: usize,
     pub require_subprotocol: bool,
+    /// The OCPP-J versions served on the JSON path (1.6 by default).
+    pub versions: Vec<OcppVersion>,
     /// Emit every frame for the node's second output.
     pub raw_log: bool,
     /// `wss://` and `https://` with this certificate (profiles 2 and 3).
@@ -75,6 +76,7 @@ impl Default for ServerOptions {
             max_frame_kb: 1024,
             max_queued: 100,
             require_subprotocol: false,
+            versions: vec![OcppVersion::V16],
             raw_log: false,
             tls: None,
             passwords: Passwords::default(),
@@ -95,6 +97,7 @@ pub struct ServerConfig {
     pub max_frame_bytes: usize,
     pub max_queued: usize,
     pub require_subprotocol: bool,
+    pub versions: Vec<OcppVersion>,
     pub raw_log: bool,
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub passwords: Passwords,
@@ -128,6 +131,9 @@ impl ServerOptions {
         if !(1..=100_000).contains(&self.max_queued) {
             return Err(ServerError::Option(format!("maxQueued must be from 1 to 100000, got {}", self.max_queued)));
         }
+        if self.json_path.is_some() && self.versions.is_empty() {
+            return Err(ServerError::Option("the JSON service is on but no OCPP version is enabled".into()));
+        }
         Ok(ServerConfig {
             json_prefix: self.json_path.as_deref().map(normalise_prefix),
             soap15_path: self.soap15_path.as_deref().map(normalise_prefix),
@@ -138,6 +144,7 @@ impl ServerOptions {
             max_frame_bytes: self.max_frame_kb * 1024,
             max_queued: self.max_queued,
             require_subprotocol: self.require_subprotocol,
+            versions: self.versions.clone(),
             raw_log: self.raw_log,
             tls: self.tls.as_ref().map(|t| t.server_config()).transpose()?,
             passwords: self.passwords.clone(),
@@ -351,8 +358,10 @@ impl ServerShared {
             return text_response(400, "missing Sec-WebSocket-Key\n");
         };
         let accept = derive_accept_key(key.as_bytes());
-        let protocol = match choose_subprotocol(headers, self.config.require_subprotocol) {
-            Ok(p) => p,
+        let (version, protocol) = match choose_subprotocol(headers, &self.config.versions, self.config.require_subprotocol) {
+            Ok(Some(version)) => (version, Some(version.subprotocol())),
+            // An old 1.6 station that offers no subprotocol at all.
+            Ok(None) => (OcppVersion::V16, None),
             Err(text) => return text_response(400, &text),
         };
         let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
@@ -363,7 +372,7 @@ impl ServerShared {
         }
         let on_upgrade = hyper::upgrade::on(&mut req);
         let conn_id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
-        let admitted = Admitted::register(cb_id.into(), conn_id);
+        let admitted = Admitted::register(cb_id.into(), conn_id, version);
         let shared = self.clone();
         self.tracker.spawn(async move {
             let Ok(upgraded) = on_upgrade.await else { return };
@@ -418,10 +427,15 @@ fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
     header_has_token(headers, "connection", "upgrade") && header_has_token(headers, "upgrade", "websocket")
 }
 
-/// Picks `ocpp1.6` when offered. A station that offers nothing is accepted
-/// unless the node requires a subprotocol (old stations send none); one that
-/// offers only versions this server does not speak is refused.
-fn choose_subprotocol(headers: &HeaderMap, required: bool) -> Result<Option<&'static str>, String> {
+/// Picks the newest enabled version the station offers. A station that
+/// offers nothing is taken for an old 1.6 station (if 1.6 is enabled and the
+/// node does not require a subprotocol); one that offers only versions this
+/// server does not serve is refused.
+fn choose_subprotocol(
+    headers: &HeaderMap,
+    enabled: &[OcppVersion],
+    required: bool,
+) -> Result<Option<OcppVersion>, String> {
     let offered: Vec<String> = headers
         .get_all("sec-websocket-protocol")
         .iter()
@@ -430,16 +444,25 @@ fn choose_subprotocol(headers: &HeaderMap, required: bool) -> Result<Option<&'st
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
-    if offered.iter().any(|p| p == SUBPROTOCOL_16) {
-        return Ok(Some(SUBPROTOCOL_16));
+    let best = OcppVersion::NEWEST_FIRST
+        .into_iter()
+        .find(|v| enabled.contains(v) && offered.iter().any(|p| p == v.subprotocol()));
+    if let Some(version) = best {
+        return Ok(Some(version));
     }
-    if offered.is_empty() && !required {
+    let served = OcppVersion::NEWEST_FIRST
+        .into_iter()
+        .filter(|v| enabled.contains(v))
+        .map(|v| v.subprotocol())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if offered.is_empty() && !required && enabled.contains(&OcppVersion::V16) {
         return Ok(None);
     }
     if offered.is_empty() {
-        return Err(format!("no subprotocol offered; this server requires {SUBPROTOCOL_16}\n"));
+        return Err(format!("no subprotocol offered; this server requires one of {served}\n"));
     }
-    Err(format!("unsupported subprotocol(s) {}; this server speaks {SUBPROTOCOL_16}\n", offered.join(", ")))
+    Err(format!("unsupported subprotocol(s) {}; this server speaks {served}\n", offered.join(", ")))
 }
 
 #[cfg(test)]
@@ -469,13 +492,21 @@ mod tests {
 
     #[test]
     fn subprotocol_choice() {
+        use OcppVersion::*;
+        let only16 = [V16];
+        let all = [V16, V201, V21];
         let mut h = HeaderMap::new();
-        assert_eq!(choose_subprotocol(&h, false), Ok(None));
-        assert!(choose_subprotocol(&h, true).is_err());
+        assert_eq!(choose_subprotocol(&h, &only16, false), Ok(None));
+        assert!(choose_subprotocol(&h, &only16, true).is_err());
+        assert!(choose_subprotocol(&h, &[V201], false).is_err(), "2.x stations must offer a subprotocol");
         h.insert("sec-websocket-protocol", HeaderValue::from_static("ocpp2.0.1, ocpp1.6"));
-        assert_eq!(choose_subprotocol(&h, true), Ok(Some("ocpp1.6")));
+        assert_eq!(choose_subprotocol(&h, &only16, true), Ok(Some(V16)));
+        assert_eq!(choose_subprotocol(&h, &all, true), Ok(Some(V201)));
         h.insert("sec-websocket-protocol", HeaderValue::from_static("ocpp2.0.1"));
-        assert!(choose_subprotocol(&h, false).unwrap_err().contains("ocpp2.0.1"));
+        assert!(choose_subprotocol(&h, &only16, false).unwrap_err().contains("ocpp2.0.1"));
+        h.insert("sec-websocket-protocol", HeaderValue::from_static("ocpp1.6, ocpp2.1, ocpp2.0.1"));
+        assert_eq!(choose_subprotocol(&h, &all, false), Ok(Some(V21)));
+        assert_eq!(choose_subprotocol(&h, &[V16, V201], false), Ok(Some(V201)));
     }
 
     #[test]
