@@ -8,10 +8,13 @@ const { helper, core, ours, freePort, collector, loadFlow } = require('./lib/har
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
 // OCPP 1.6 JSON schemas (ocpp-rpc's, as its strict mode uses them).
-const OCPP16 = require('ocpp-rpc/lib/standard-validators').find((v) => v.subprotocol === 'ocpp1.6');
+const VALIDATORS = require('ocpp-rpc/lib/standard-validators');
+const OCPP16 = VALIDATORS.find((v) => v.subprotocol === 'ocpp1.6');
+const OCPP201 = VALIDATORS.find((v) => v.subprotocol === 'ocpp2.0.1');
 
-// Every CALL and CALLRESULT in a raw log (the CS server's second output) is valid OCPP 1.6.
-function assertValidOcpp16(frames) {
+// Every CALL and CALLRESULT in a raw log (the CS server's second output) is
+// valid OCPP 1.6 (or, with validator = OCPP201, 2.0.1).
+function assertValidOcpp16(frames, validator = OCPP16) {
   const actions = new Map();
   let checked = 0;
   for (const frame of frames) {
@@ -21,9 +24,9 @@ function assertValidOcpp16(frames) {
     if (type === 4 || !action) continue;
     const schema = `urn:${action}.${type === 2 ? 'req' : 'conf'}`;
     try {
-      OCPP16.validate(schema, type === 2 ? frame[3] : frame[2]);
+      validator.validate(schema, type === 2 ? frame[3] : frame[2]);
     } catch (err) {
-      assert.fail(`${schema} is not valid OCPP 1.6: ${err.message}\n${JSON.stringify(frame)}`);
+      assert.fail(`${schema} is not valid ${validator.subprotocol}: ${err.message}\n${JSON.stringify(frame)}`);
     }
     checked++;
   }
@@ -314,5 +317,40 @@ describe('example flows', function () {
       await helper.unload();
       await server.close({ force: true, awaitPending: false });
     }
+  });
+
+  it('1.6 and 2.0.1 on one Central System: both stations boot and transact, GetVariables reaches the 2.0.1 one', async () => {
+    const port = await freePort();
+    const flow = loadExample('ocpp16-and-201-on-one-central-system.json', { 8837: port });
+    const tick = flow.find((n) => n.id === 'mixed.tick');
+    tick.repeat = '0.1';
+    tick.onceDelay = '0.1';
+    const cs = flow.find((n) => n.id === 'mixed.cs');
+    cs.wires[0].push('probe');
+    cs.wires[1].push('log');
+    flow.find((n) => n.id === 'mixed.req').wires[0].push('answers');
+    flow.find((n) => n.id === 'mixed.catch').wires[0].push('errors');
+    for (const id of ['probe', 'log', 'answers', 'errors']) flow.push({ id, z: 'mixed.tab', type: 'helper' });
+    await loadFlow(ALL_NODES, flow);
+    const probe = collector(helper.getNode('probe'));
+    const log = collector(helper.getNode('log'));
+    const answers = collector(helper.getNode('answers'));
+    const errors = collector(helper.getNode('errors'));
+    const seen = (id, command, pred = () => true) =>
+      probe.next((m) => m.ocpp && m.ocpp.chargeBoxIdentity === id && m.payload && m.payload.command === command && pred(m), 10000);
+    assert.strictEqual((await seen('MIXED-16', 'BootNotification')).ocpp.ocppVersion, '1.6j');
+    assert.strictEqual((await seen('MIXED-201', 'BootNotification')).ocpp.ocppVersion, '2.0.1');
+    await seen('MIXED-16', 'StopTransaction');
+    await seen('MIXED-201', 'TransactionEvent', (m) => m.payload.data.eventType === 'Ended');
+
+    helper.getNode('mixed.inj').receive({});
+    const vars = await answers.next();
+    assert.strictEqual(vars.ocpp.ocppVersion, '2.0.1');
+    assert.strictEqual(vars.payload.data.getVariableResult[0].attributeValue, '30');
+
+    assert.deepStrictEqual(errors.msgs, []);
+    const framesOf = (id) => log.msgs.filter((m) => m.cbId === id).map((m) => m.payload);
+    assert.ok(assertValidOcpp16(framesOf('MIXED-16')) >= 6);
+    assert.ok(assertValidOcpp16(framesOf('MIXED-201'), OCPP201) >= 8);
   });
 });
