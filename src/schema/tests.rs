@@ -1016,3 +1016,51 @@ fn bench_meter_values_16() {
     println!("  serde_json::from_str::<Value>: {parse_ns:.0} ns/op");
     println!("compiling all three schema files: {compile_ms:.1} ms");
 }
+
+/// Differential check against ajv (the validator ocpp-rpc uses):
+/// `node src/schema/diff-ajv.js > /tmp/cases.jsonl` (needs `npm install`), then
+/// `OCPP_SCHEMA_DIFF=/tmp/cases.jsonl cargo test --release --no-default-features --lib schema::tests::against_ajv -- --ignored --nocapture`.
+/// Each line is a random payload per schema, valid or with one mutation, and
+/// ajv's verdict with its first error; validity, code and path must match.
+#[test]
+#[ignore]
+fn against_ajv() {
+    let Ok(file) = std::env::var("OCPP_SCHEMA_DIFF") else { panic!("set OCPP_SCHEMA_DIFF to a file from diff-ajv.js") };
+    let text = std::fs::read_to_string(file).unwrap();
+    let (mut n, mut mismatches) = (0, Vec::new());
+    for line in text.lines() {
+        let case: Value = serde_json::from_str(line).unwrap();
+        let v = match case["v"].as_str().unwrap() {
+            "V16" => V16,
+            "V201" => V201,
+            _ => V21,
+        };
+        let dir = if case["dir"] == "Response" { Res } else { Req };
+        let action = case["action"].as_str().unwrap();
+        let payload = case["text"].as_str().unwrap();
+        let ours = validate_str(v, action, dir, payload);
+        let tree = validate(v, action, dir, &serde_json::from_str(payload).unwrap());
+        n += 1;
+        if ours != tree {
+            mismatches.push(format!("str/tree disagree: {line}"));
+            continue;
+        }
+        let expected = match case["keyword"].as_str() {
+            None => None,
+            Some("type") => Some(ViolationCode::TypeConstraintViolation),
+            Some("required" | "minItems" | "maxItems") => Some(ViolationCode::OccurrenceConstraintViolation),
+            Some("additionalProperties") => Some(ViolationCode::FormationViolation),
+            Some(_) => Some(ViolationCode::PropertyConstraintViolation),
+        };
+        match (&ours, expected) {
+            (Ok(()), None) => {}
+            (Err(e), Some(code)) if e.code == code && e.path == case["ptr"].as_str().unwrap() => {}
+            _ => mismatches.push(format!("ours {ours:?} vs ajv {} {}: {line}", case["keyword"], case["ptr"])),
+        }
+    }
+    for m in mismatches.iter().take(30) {
+        println!("{m}");
+    }
+    println!("{n} cases, {} mismatches", mismatches.len());
+    assert!(mismatches.is_empty());
+}
