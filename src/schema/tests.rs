@@ -1015,6 +1015,21 @@ fn bench_meter_values_16() {
     println!("  serde_json::from_str::<IgnoredAny> (syntax check only): {skim_ns:.0} ns/op");
     println!("  serde_json::from_str::<Value>: {parse_ns:.0} ns/op");
     println!("compiling all three schema files: {compile_ms:.1} ms");
+    // Smaller, commoner messages, as text.
+    let status = json!({"connectorId": 1, "errorCode": "NoError", "status": "Charging", "timestamp": T}).to_string();
+    let event = json!({"eventType": "Updated", "timestamp": T, "triggerReason": "MeterValuePeriodic", "seqNo": 7,
+        "transactionInfo": {"transactionId": "f2a6b0c4-1", "chargingState": "Charging"},
+        "meterValue": [{"timestamp": T, "sampledValue": sampled_2x(4)}]})
+    .to_string();
+    for (v, action, text) in [(V16, "StatusNotification", &status), (V201, "TransactionEvent", &event)] {
+        warm_up(v);
+        let t = Instant::now();
+        for _ in 0..N {
+            validate_str(v, black_box(action), Req, black_box(text)).unwrap();
+        }
+        let ns = t.elapsed().as_nanos() as f64 / f64::from(N);
+        println!("  validate_str {v:?} {action}.req ({} bytes): {ns:.0} ns/op", text.len());
+    }
 }
 
 /// Differential check against ajv (the validator ocpp-rpc uses):
