@@ -6,6 +6,7 @@
 pub mod events;
 pub mod listener;
 pub mod ocppj;
+pub mod schema;
 pub mod soap;
 pub mod tls;
 
