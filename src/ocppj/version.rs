@@ -10,6 +10,8 @@ pub enum OcppVersion {
 }
 
 impl OcppVersion {
+    pub const ALL: [OcppVersion; 3] = [Self::V16, Self::V201, Self::V21];
+
     /// Newest first: the order a server prefers when a station offers several.
     pub const NEWEST_FIRST: [OcppVersion; 3] = [Self::V21, Self::V201, Self::V16];
 

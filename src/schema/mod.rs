@@ -83,46 +83,19 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-/// The OCPP versions there are schemas for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OcppVersion {
-    V16,
-    V201,
-    V21,
+pub use crate::ocppj::OcppVersion;
+
+/// The embedded schema file of each version.
+fn source(version: OcppVersion) -> &'static str {
+    match version {
+        OcppVersion::V16 => include_str!("data/ocpp1_6.json"),
+        OcppVersion::V201 => include_str!("data/ocpp2_0_1.json"),
+        OcppVersion::V21 => include_str!("data/ocpp2_1.json"),
+    }
 }
 
-impl OcppVersion {
-    pub const ALL: [OcppVersion; 3] = [Self::V16, Self::V201, Self::V21];
-
-    /// The version a WebSocket subprotocol (`ocpp1.6`, `ocpp2.0.1`, `ocpp2.1`) names.
-    pub fn from_subprotocol(subprotocol: &str) -> Option<Self> {
-        match subprotocol {
-            "ocpp1.6" => Some(Self::V16),
-            "ocpp2.0.1" => Some(Self::V201),
-            "ocpp2.1" => Some(Self::V21),
-            _ => None,
-        }
-    }
-
-    pub fn subprotocol(self) -> &'static str {
-        match self {
-            Self::V16 => "ocpp1.6",
-            Self::V201 => "ocpp2.0.1",
-            Self::V21 => "ocpp2.1",
-        }
-    }
-
-    fn source(self) -> &'static str {
-        match self {
-            Self::V16 => include_str!("data/ocpp1_6.json"),
-            Self::V201 => include_str!("data/ocpp2_0_1.json"),
-            Self::V21 => include_str!("data/ocpp2_1.json"),
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
+fn index(version: OcppVersion) -> usize {
+    version as usize
 }
 
 /// Which of an action's two schemas: `<Action>Request` (1.6: `.req`; also a
@@ -168,6 +141,19 @@ impl ViolationCode {
     }
 }
 
+impl From<ViolationCode> for crate::ocppj::frame::ErrorCode {
+    fn from(code: ViolationCode) -> Self {
+        use crate::ocppj::frame::ErrorCode;
+        match code {
+            ViolationCode::FormationViolation => ErrorCode::FormationViolation,
+            ViolationCode::PropertyConstraintViolation => ErrorCode::PropertyConstraintViolation,
+            ViolationCode::OccurrenceConstraintViolation => ErrorCode::OccurenceConstraintViolation,
+            ViolationCode::TypeConstraintViolation => ErrorCode::TypeConstraintViolation,
+            ViolationCode::NotImplemented => ErrorCode::NotImplemented,
+        }
+    }
+}
+
 /// Why a payload was refused: the first rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
@@ -197,9 +183,9 @@ pub const MAX_MESSAGE_CHARS: usize = 255;
 static COMPILED: [OnceLock<Compiled>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
 
 fn compiled(version: OcppVersion) -> &'static Compiled {
-    COMPILED[version.index()].get_or_init(|| {
+    COMPILED[index(version)].get_or_init(|| {
         // The data is embedded and fixed; the unit tests compile all three files.
-        compile::compile(version.source()).unwrap_or_else(|e| panic!("embedded {} schemas: {e}", version.subprotocol()))
+        compile::compile(source(version)).unwrap_or_else(|e| panic!("embedded {} schemas: {e}", version.subprotocol()))
     })
 }
 

@@ -48,7 +48,7 @@ fn refused(v: OcppVersion, action: &str, dir: Direction, payload: Value, code: &
 #[test]
 fn all_three_files_compile() {
     for v in OcppVersion::ALL {
-        let c = compile::compile(v.source()).unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        let c = compile::compile(source(v)).unwrap_or_else(|e| panic!("{v:?}: {e}"));
         let (pairs, sends): (Vec<_>, Vec<_>) = c.actions.iter().partition(|(_, s)| s.response.is_some());
         assert!(c.actions.values().all(|s| s.request.is_some()), "{v:?}: a response without request");
         let sends: Vec<&str> = sends.iter().map(|(a, _)| &***a).collect();
@@ -1005,7 +1005,7 @@ fn bench_meter_values_16() {
     let parse_ns = t.elapsed().as_nanos() as f64 / f64::from(N / 10);
     let t = Instant::now();
     for v in OcppVersion::ALL {
-        compile::compile(v.source()).unwrap();
+        compile::compile(source(v)).unwrap();
     }
     let compile_ms = t.elapsed().as_secs_f64() * 1e3;
     println!("MeterValues.req 1.6 with 10 sampled values ({} bytes), {N} times:", text.len());
