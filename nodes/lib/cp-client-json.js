@@ -21,6 +21,7 @@ function clientOptions(RED, node, config, remote) {
     url: (remote && remote.url) || '',
     cbId: config.cbId ? String(config.cbId) : '',
     ocppVersion: ocppVersion(config),
+    strict: config.strict === true,
     password: (node.credentials && node.credentials.password) || null,
     caFile: config.caFile || null,
     tls: options.tls(RED, remote && remote.tls),

@@ -41,6 +41,7 @@ function csServerOptions(RED, node, config) {
     port: options.port(RED, node, config),
     jsonPath: config.enabled16j === false ? null : config.path16j || '',
     versions: jsonVersions(config),
+    strict: config.strict === true,
     soap15Path: config.enabled15 === true ? soapPath(config.path15, '1.5') : null,
     soap16Path: config.enabled16 === true ? soapPath(config.path16, '1.6') : null,
     ...limits(config),

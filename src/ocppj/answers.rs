@@ -14,7 +14,9 @@ use tokio::time::Instant;
 
 use super::connection::{ConnCmd, ConnTx};
 use super::frame::{self, ErrorCode};
+use super::calls::check_schema;
 use super::version::OcppVersion;
+use crate::schema::Direction;
 use crate::soap::envelope::{self, Addressing};
 use crate::soap::schema::Operation;
 use crate::soap::Service;
@@ -29,7 +31,8 @@ pub struct PendingAnswer {
 /// Who is waiting for the answer.
 pub enum Waiter {
     /// An OCPP-J station: the answer is a frame on its connection.
-    Station { tx: ConnTx, frame_id: String },
+    /// `action` is kept in strict mode, to check the answer against its schema.
+    Station { tx: ConnTx, frame_id: String, action: Option<Box<str>> },
     /// A SOAP request: the answer is the HTTP response (status, body).
     Soap(SoapWaiter),
 }
@@ -81,6 +84,9 @@ pub enum AnswerError {
     StationGone(String),
     #[error("msg.payload does not fit the SOAP {0} response: {1}")]
     Soap(&'static str, String),
+    /// Strict mode: the answer does not match its schema.
+    #[error("{0}")]
+    Schema(String),
 }
 
 /// Remembers a CALL until the flow answers it.
@@ -97,9 +103,13 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
     // corrected and sent again within the deadline.
     let entry = table.get(msg_id).ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
     let prepared = match &entry.waiter {
-        Waiter::Station { frame_id, tx } => {
+        Waiter::Station { frame_id, tx, action } => {
             let version = tx.version();
-            Prepared::Frame(Answer::read(payload, version)?.frame(version, frame_id, payload))
+            let answer = Answer::read(payload, version)?;
+            if let (Answer::Result, Some(action)) = (&answer, action) {
+                check_schema(version, action, Direction::Response, payload.trim()).map_err(AnswerError::Schema)?;
+            }
+            Prepared::Frame(answer.frame(version, frame_id, payload))
         }
         Waiter::Soap(waiter) => Prepared::Document(waiter.document(payload)?),
     };
@@ -204,7 +214,7 @@ pub fn sweep(server: u64, now: Instant, timeout_s: f64) -> Vec<Arc<str>> {
         }
         let why = format!("the Central System did not answer within {timeout_s} s");
         match &mut entry.waiter {
-            Waiter::Station { tx, frame_id } => {
+            Waiter::Station { tx, frame_id, .. } => {
                 let text = frame::call_error(tx.version(), frame_id, ErrorCode::InternalError, &why, None);
                 let _ = tx.send(ConnCmd::Send(text));
                 expired.push(tx.cb_id());
@@ -234,12 +244,12 @@ mod tests {
     use std::time::Duration;
 
     fn station(tx: &ConnTx, frame_id: &str, server: u64, deadline: Instant) -> PendingAnswer {
-        PendingAnswer { waiter: Waiter::Station { tx: tx.clone(), frame_id: frame_id.into() }, server, deadline }
+        PendingAnswer { waiter: Waiter::Station { tx: tx.clone(), frame_id: frame_id.into(), action: None }, server, deadline }
     }
 
     #[test]
     fn answers_become_callresults_or_callerrors() {
-        let (tx, mut rx) = conn_channel("CP1".into(), OcppVersion::V16);
+        let (tx, mut rx) = conn_channel("CP1".into(), OcppVersion::V16, false);
         let later = Instant::now() + Duration::from_secs(60);
         wait_for_answer("m1".into(), station(&tx, "f1", 1, later));
         answer("m1", Some(r#"{"currentTime":"2026-01-01T00:00:00Z"}"#)).unwrap();
@@ -266,7 +276,7 @@ mod tests {
 
     #[test]
     fn a_flow_written_for_one_version_answers_in_the_station_s_spelling() {
-        let (tx, mut rx) = conn_channel("CP201".into(), OcppVersion::V201);
+        let (tx, mut rx) = conn_channel("CP201".into(), OcppVersion::V201, false);
         let later = Instant::now() + Duration::from_secs(60);
         wait_for_answer("v1".into(), station(&tx, "f1", 1, later));
         answer("v1", Some(r#"{"msgType":4,"ErrorCode":"FormationViolation"}"#)).unwrap();
@@ -278,7 +288,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_sweep_answers_late_calls_with_internal_error() {
-        let (tx, mut rx) = conn_channel("CP-SWEEP".into(), OcppVersion::V201);
+        let (tx, mut rx) = conn_channel("CP-SWEEP".into(), OcppVersion::V201, false);
         let deadline = Instant::now() + Duration::from_millis(10);
         wait_for_answer("late".into(), station(&tx, "f", 77, deadline));
         wait_for_answer("other".into(), station(&tx, "g", 78, deadline));

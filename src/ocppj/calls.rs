@@ -8,6 +8,8 @@ use super::connection::ConnCmd;
 use super::frame::push_json_str;
 use super::registry;
 use super::session::OutgoingCall;
+use super::version::OcppVersion;
+use crate::schema::{self, Direction};
 
 /// How a CALL ended. Serialised for JavaScript by [`CallOutcome::to_json`].
 #[derive(Debug, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub enum Failure {
     QueueFull,
     Disconnected,
     Invalid,
+    /// Strict mode: the peer's CALLRESULT does not match the schema.
+    InvalidResponse,
 }
 
 impl Failure {
@@ -37,6 +41,7 @@ impl Failure {
             Self::QueueFull => "QueueFull",
             Self::Disconnected => "Disconnected",
             Self::Invalid => "Invalid",
+            Self::InvalidResponse => "InvalidResponse",
         }
     }
 }
@@ -151,6 +156,11 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         let message = format!("station {} is not connected to any CS server", req.cb_id);
         return Ticket::settled(id, CallOutcome::failed(Failure::NotConnected, message));
     };
+    if tx.strict() {
+        if let Err(message) = check_schema(tx.version(), &req.action, Direction::Request, &req.payload) {
+            return Ticket::settled(id, CallOutcome::invalid(message));
+        }
+    }
     let (reply, outcome) = oneshot::channel();
     let call = OutgoingCall {
         id: id.clone(),
@@ -164,6 +174,19 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         return Ticket::settled(id, CallOutcome::disconnected(&req.cb_id));
     }
     Ticket::waiting(id, outcome, req.cb_id)
+}
+
+/// Strict mode: whether a payload this side is about to send matches the
+/// version's schema; the error says what to fix, in the flow's words.
+pub fn check_schema(version: OcppVersion, action: &str, dir: Direction, payload: &str) -> Result<(), String> {
+    schema::validate_str(version, action, dir, payload).map_err(|v| {
+        let what = match dir {
+            Direction::Request => format!("{action} request"),
+            Direction::Response => format!("answer to {action}"),
+        };
+        let code = v.code.as_str(version);
+        format!("the {what} is not valid OCPP {} ({code}): {v}", version.label())
+    })
 }
 
 /// Checks what a flow asks to send, before it is queued anywhere.

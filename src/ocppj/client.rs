@@ -26,6 +26,7 @@ use super::session::OutgoingCall;
 use super::version::OcppVersion;
 use super::frame;
 use crate::events::{Deliver, EventSink};
+use crate::schema::Direction;
 
 /// Actions kept while offline and sent once the link is back: the messages a
 /// Central System needs for billing (OCPP 1.6 §4.7 asks stations to keep them).
@@ -48,6 +49,8 @@ pub struct ClientOptions {
     pub tls: crate::tls::TlsOptions,
     /// The version to offer as subprotocol ("1.6j", "2.0.1", "2.1").
     pub ocpp_version: OcppVersion,
+    /// Check every payload, both ways, against the version's OCA schemas.
+    pub strict: bool,
     pub delay_connect: bool,
     pub reconnect_min_s: f64,
     pub reconnect_inc_s: f64,
@@ -70,6 +73,7 @@ impl Default for ClientOptions {
             ca_file: None,
             tls: Default::default(),
             ocpp_version: OcppVersion::V16,
+            strict: false,
             delay_connect: false,
             reconnect_min_s: 5.0,
             reconnect_inc_s: 5.0,
@@ -99,6 +103,8 @@ pub enum ClientError {
     Answer(#[from] AnswerError),
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
+    #[error("{0}")]
+    Schema(String),
     #[error("the CP client has stopped")]
     Stopped,
 }
@@ -196,7 +202,10 @@ struct ClientShared {
     version: OcppVersion,
     online: AtomicBool,
     target: Mutex<Target>,
-    awaited: Mutex<VecDeque<String>>,
+    /// CALLs from the Central System waiting for the flow's answer: their
+    /// message ids and actions (for strict mode's check of the answer).
+    awaited: Mutex<VecDeque<(String, Box<str>)>>,
+    strict: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -277,6 +286,9 @@ impl CpClient {
     /// Starts the client's task on the current runtime.
     pub fn start(options: ClientOptions, deliver: Deliver) -> Result<Self, ClientError> {
         let settings = options.settings()?;
+        if options.strict {
+            crate::schema::warm_up(options.ocpp_version);
+        }
         let target = Target { url: options.url.clone(), cb_id: options.cb_id.clone() };
         // A node that connects later (`wsdelayconnect`) may get its URL or id then.
         if !options.delay_connect {
@@ -287,6 +299,7 @@ impl CpClient {
             online: AtomicBool::new(false),
             target: Mutex::new(target),
             awaited: Mutex::new(VecDeque::new()),
+            strict: options.strict,
         });
         let sink = EventSink::start(deliver);
         let (tx, rx) = mpsc::unbounded_channel();
@@ -312,6 +325,12 @@ impl CpClient {
         if let Err(message) = super::calls::check_request(&action, &payload, &id) {
             return Ticket::settled(id, CallOutcome::invalid(message));
         }
+        if self.shared.strict {
+            let version = self.shared.version;
+            if let Err(message) = super::calls::check_schema(version, &action, Direction::Request, &payload) {
+                return Ticket::settled(id, CallOutcome::invalid(message));
+            }
+        }
         let (reply, outcome) = oneshot::channel();
         let call = PendingCall { id: id.clone(), action, payload, timeout, reply };
         if self.tx.send(ClientCmd::Call(call)).is_err() {
@@ -330,8 +349,14 @@ impl CpClient {
         }
         {
             let mut awaited = lock(&self.shared.awaited);
-            let pos = awaited.iter().position(|id| id == message_id);
+            let pos = awaited.iter().position(|(id, _)| id == message_id);
             let Some(pos) = pos else { return Err(ClientError::UnknownCall(message_id.to_owned())) };
+            // Checked before the entry goes, so a corrected answer can follow.
+            if let (true, Answer::Result) = (self.shared.strict, &answer) {
+                let action = &awaited[pos].1;
+                super::calls::check_schema(version, action, Direction::Response, payload.trim())
+                    .map_err(ClientError::Schema)?;
+            }
             awaited.remove(pos);
         }
         self.tx.send(ClientCmd::Send(answer.frame(version, message_id, payload))).map_err(|_| ClientError::Stopped)
@@ -348,6 +373,9 @@ impl CpClient {
         }
         let id = message_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         super::calls::check_request(action, payload, &id).map_err(ClientError::Option)?;
+        if self.shared.strict {
+            super::calls::check_schema(OcppVersion::V21, action, Direction::Request, payload).map_err(ClientError::Schema)?;
+        }
         if !self.shared.online.load(Ordering::Acquire) {
             return Err(ClientError::Offline(action.to_owned()));
         }
@@ -421,7 +449,7 @@ impl LinkHandler for CentralSystemHandler {
             if awaited.len() >= MAX_AWAITED_ANSWERS {
                 awaited.pop_front();
             }
-            awaited.push_back(id.clone());
+            awaited.push_back((id.clone(), Box::from(action)));
         }
         let version = self.shared.version;
         self.sink.emit(|out| msgs::cp_call(out, version, &id, action, &msg_id, payload));
@@ -651,7 +679,10 @@ impl ClientTask {
             raw_log: self.settings.raw_log,
         };
         let room = self.settings.queue_max + 100;
-        Link::new(ws, handler, Arc::from(format!("the Central System ({})", target.url)), room, self.shared.version)
+        let mut link =
+            Link::new(ws, handler, Arc::from(format!("the Central System ({})", target.url)), room, self.shared.version);
+        link.strict = self.shared.strict;
+        link
     }
 
     /// Serves an open link until it ends, then keeps what must survive.

@@ -40,6 +40,8 @@ pub struct ConnTx {
     mailbox: Arc<Mailbox>,
     cb_id: Arc<str>,
     version: OcppVersion,
+    /// Strict mode: payloads both ways are checked against the schemas.
+    strict: bool,
 }
 
 #[derive(Default)]
@@ -76,6 +78,10 @@ impl ConnTx {
     pub fn version(&self) -> OcppVersion {
         self.version
     }
+
+    pub fn strict(&self) -> bool {
+        self.strict
+    }
 }
 
 /// The receiving half; dropping it closes the mailbox.
@@ -110,9 +116,9 @@ impl Drop for ConnRx {
     }
 }
 
-pub fn conn_channel(cb_id: Arc<str>, version: OcppVersion) -> (ConnTx, ConnRx) {
+pub fn conn_channel(cb_id: Arc<str>, version: OcppVersion, strict: bool) -> (ConnTx, ConnRx) {
     let mailbox = Arc::new(Mailbox::default());
-    (ConnTx { mailbox: mailbox.clone(), cb_id, version }, ConnRx { mailbox })
+    (ConnTx { mailbox: mailbox.clone(), cb_id, version, strict }, ConnRx { mailbox })
 }
 
 /// The Central System's side of a link: CALLs go to the flow.
@@ -128,7 +134,9 @@ impl LinkHandler for StationHandler {
         // Register before the flow can see the msg: its answer may come back
         // from another thread before `emit` returns.
         let deadline = tokio::time::Instant::now() + self.shared.config.answer_timeout;
-        let waiter = Waiter::Station { tx: self.tx.clone(), frame_id: frame_id.clone() };
+        // The action is kept only when the answer will be checked against its schema.
+        let action_for_check = self.tx.strict().then(|| Box::from(action));
+        let waiter = Waiter::Station { tx: self.tx.clone(), frame_id: frame_id.clone(), action: action_for_check };
         let pending = PendingAnswer { waiter, server: self.shared.id, deadline };
         answers::wait_for_answer(msg_id.clone(), pending);
         let cb = &self.cb_id;
@@ -165,8 +173,8 @@ pub(crate) struct Admitted {
 
 impl Admitted {
     /// Registers the station; a previous connection with its id is told to close.
-    pub(crate) fn register(cb_id: Arc<str>, conn_id: u64, version: OcppVersion) -> Self {
-        let (tx, rx) = conn_channel(cb_id.clone(), version);
+    pub(crate) fn register(cb_id: Arc<str>, conn_id: u64, version: OcppVersion, strict: bool) -> Self {
+        let (tx, rx) = conn_channel(cb_id.clone(), version, strict);
         let replaced = registry::register(cb_id.clone(), registry::Station { conn_id, tx: tx.clone() });
         if let Some(old) = replaced {
             let _ = old.tx.send(ConnCmd::Close {
@@ -198,6 +206,7 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
     shared.sink.emit(|out| msgs::online(out, &cb_id, version));
     let handler = StationHandler { cb_id: cb_id.clone(), tx: admitted.tx.clone(), shared: shared.clone() };
     let mut link = Link::new(ws, handler, cb_id.clone(), shared.config.max_queued, version);
+    link.strict = shared.config.strict;
     let ending = drive(&mut link, &mut admitted.rx, shared.config.ping_interval, cancel).await;
     drop(admitted);
     for call in link.take_calls() {

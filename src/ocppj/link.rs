@@ -17,7 +17,8 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
-use super::calls::CallOutcome;
+use super::calls::{CallOutcome, Failure};
+use crate::schema::Direction;
 use super::frame::{self, ErrorCode, Frame};
 use super::session::{OutgoingCall, OutgoingQueue, QueueError};
 use super::version::OcppVersion;
@@ -68,11 +69,14 @@ pub struct Link<S, H> {
     heard_from: bool,
     /// The RPC rules and error spellings of this link.
     pub version: OcppVersion,
+    /// Strict mode: the peer's CALLs, SENDs and CALLRESULTs are checked
+    /// against the version's schemas before anyone sees them.
+    pub strict: bool,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     pub fn new(ws: WebSocketStream<S>, handler: H, peer: Arc<str>, max_queued: usize, version: OcppVersion) -> Self {
-        Self { ws, handler, peer, outgoing: OutgoingQueue::new(max_queued), heard_from: true, version }
+        Self { ws, handler, peer, outgoing: OutgoingQueue::new(max_queued), heard_from: true, version, strict: false }
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {
@@ -154,15 +158,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
         self.handler.log(false, text);
         match parsed {
             Frame::Call { id, action, payload } => {
+                if let Some(violation) = self.check(&action, Direction::Request, payload.get()) {
+                    self.handler.warn(format!("refused {action} from {}: {violation}", self.peer));
+                    let text = frame::call_error(self.version, &id, violation.code.into(), &violation.message, None);
+                    return self.send_frame(text).await;
+                }
                 self.handler.call(id, &action, payload.get());
                 None
             }
-            Frame::CallResult { id, payload } => self.settle(&id, CallOutcome::Result(payload.get().to_owned())).await,
+            Frame::CallResult { id, payload } => {
+                let action = self.outgoing.in_flight_action(&id).map(str::to_owned);
+                if let Some(violation) = action.as_deref().and_then(|a| self.check(a, Direction::Response, payload.get())) {
+                    return self.refuse_result(&id, action.as_deref().unwrap_or_default(), violation).await;
+                }
+                self.settle(&id, CallOutcome::Result(payload.get().to_owned())).await
+            }
             Frame::CallError { id, code, description, details } => {
                 let outcome = CallOutcome::CallError { code, description, details: details.get().to_owned() };
                 self.settle(&id, outcome).await
             }
             Frame::Send { id, action, payload } => {
+                // Nothing answers a SEND, not even a refusal: the flow is told.
+                if let Some(violation) = self.check(&action, Direction::Request, payload.get()) {
+                    self.handler.warn(format!("dropped the SEND {action} from {}: {violation}", self.peer));
+                    return None;
+                }
                 self.handler.send(id, &action, payload.get());
                 None
             }
@@ -174,6 +194,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 None
             }
         }
+    }
+
+    /// Strict mode's check of a payload from the peer.
+    fn check(&self, action: &str, dir: Direction, payload: &str) -> Option<crate::schema::Violation> {
+        if !self.strict {
+            return None;
+        }
+        crate::schema::validate_str(self.version, action, dir, payload).err()
+    }
+
+    /// A CALLRESULT that breaks its schema fails the request that asked for
+    /// it; in OCPP 2.1 the peer also hears why (CALLRESULTERROR).
+    async fn refuse_result(&mut self, id: &str, action: &str, violation: crate::schema::Violation) -> Option<Ending> {
+        let code = violation.code.as_str(self.version);
+        let message = format!(
+            "{}'s answer to {action} is not valid OCPP {} ({code}): {violation}",
+            self.peer,
+            self.version.label()
+        );
+        if self.version == OcppVersion::V21 {
+            let text = frame::call_result_error(id, violation.code.into(), &violation.message);
+            if let Some(ending) = self.send_frame(text).await {
+                return Some(ending);
+            }
+        }
+        self.settle(id, CallOutcome::Failed { failure: Failure::InvalidResponse, message }).await
     }
 
     /// Resolves the in-flight CALL with the peer's answer and starts the next.

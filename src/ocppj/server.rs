@@ -52,6 +52,8 @@ pub struct ServerOptions {
     pub require_subprotocol: bool,
     /// The OCPP-J versions served on the JSON path (1.6 by default).
     pub versions: Vec<OcppVersion>,
+    /// Check every OCPP-J payload, both ways, against the OCA schemas.
+    pub strict: bool,
     /// Emit every frame for the node's second output.
     pub raw_log: bool,
     /// `wss://` and `https://` with this certificate (profiles 2 and 3).
@@ -77,6 +79,7 @@ impl Default for ServerOptions {
             max_queued: 100,
             require_subprotocol: false,
             versions: vec![OcppVersion::V16],
+            strict: false,
             raw_log: false,
             tls: None,
             passwords: Passwords::default(),
@@ -98,6 +101,7 @@ pub struct ServerConfig {
     pub max_queued: usize,
     pub require_subprotocol: bool,
     pub versions: Vec<OcppVersion>,
+    pub strict: bool,
     pub raw_log: bool,
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub passwords: Passwords,
@@ -145,6 +149,7 @@ impl ServerOptions {
             max_queued: self.max_queued,
             require_subprotocol: self.require_subprotocol,
             versions: self.versions.clone(),
+            strict: self.strict,
             raw_log: self.raw_log,
             tls: self.tls.as_ref().map(|t| t.server_config()).transpose()?,
             passwords: self.passwords.clone(),
@@ -205,6 +210,12 @@ impl CsServer {
     /// Binds the port and starts serving; must run inside the tokio runtime.
     pub fn start(options: ServerOptions, deliver: Deliver) -> Result<Self, ServerError> {
         let config = options.validate()?;
+        if config.strict {
+            // Compile the schemas now, not on the first station's first message.
+            for version in &config.versions {
+                crate::schema::warm_up(*version);
+            }
+        }
         let host = options.host.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
         let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
         let port = std_listener.local_addr().map(|a| a.port()).unwrap_or(options.port);
@@ -372,7 +383,7 @@ impl ServerShared {
         }
         let on_upgrade = hyper::upgrade::on(&mut req);
         let conn_id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
-        let admitted = Admitted::register(cb_id.into(), conn_id, version);
+        let admitted = Admitted::register(cb_id.into(), conn_id, version, self.config.strict);
         let shared = self.clone();
         self.tracker.spawn(async move {
             let Ok(upgraded) = on_upgrade.await else { return };

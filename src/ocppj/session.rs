@@ -48,6 +48,11 @@ impl<R> OutgoingQueue<R> {
         Self { in_flight: None, waiting: VecDeque::new(), max_waiting }
     }
 
+    /// The action of the CALL in flight, if `id` is its id.
+    pub fn in_flight_action(&self, id: &str) -> Option<&str> {
+        self.in_flight.as_ref().filter(|c| c.id == id).map(|c| c.action.as_str())
+    }
+
     /// Queues a CALL; returns it back as the frame to send now when nothing
     /// was in flight.
     pub fn push(&mut self, call: OutgoingCall<R>) -> Result<Option<String>, (QueueError, OutgoingCall<R>)> {
