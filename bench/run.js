@@ -54,6 +54,7 @@ const USAGE = `node bench/run.js [options]
                            go quiet (30; 0 = don't wait)
   --out FILE               results file (default bench/results/<date>.json)
   --no-build               don't run cargo build for the load generator
+  --strict                 turn on the CS server's strict mode (schema checks both ways; ours only)
   --no-deny                diagnostic: no denyList, so both packages load in one process
                            (the module check must then fail the run)
   --report FILE...         print the table of earlier results files (merged) and exit`;
@@ -153,6 +154,9 @@ for (let i = 0; i < argv.length; i++) {
       break;
     case '--no-build':
       opts.build = false;
+      break;
+    case '--strict':
+      opts.strict = true;
       break;
     case '--report':
       opts.report = argv.slice(i + 1);
@@ -256,7 +260,7 @@ function benchFlow(port) {
       id: 'bench.cs', z: 'bench.tab', type: 'CS server', name: 'bench CS',
       port: String(port), portType: 'num',
       enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp',
-      log: false, pathlog: '',
+      log: false, pathlog: '', strict: opts.strict === true,
       x: 140, y: 100, wires: [['bench.fn'], []],
     },
     { id: 'bench.fn', z: 'bench.tab', type: 'function', name: 'answer', func: ANSWER, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 330, y: 100, wires: [['bench.resp']] },
@@ -727,7 +731,7 @@ async function main() {
     date: started.toISOString(),
     command: `node bench/run.js ${argv.join(' ')}`.trim(),
     machine: machine(),
-    options: { duration_s: opts.duration, min_warmup_s: opts.warmup, max_warmup_s: Math.max(opts.warmup, 60), interval_s: opts.interval, ramp_per_s: opts.ramp, call_timeout_s: opts.timeout, connect_timeout_s: opts.connectTimeout, loadgen_threads: opts.threads },
+    options: { duration_s: opts.duration, min_warmup_s: opts.warmup, max_warmup_s: Math.max(opts.warmup, 60), interval_s: opts.interval, ramp_per_s: opts.ramp, call_timeout_s: opts.timeout, connect_timeout_s: opts.connectTimeout, loadgen_threads: opts.threads, strict: opts.strict === true },
     packages: {},
     results: [],
   };
