@@ -100,6 +100,11 @@ async function main() {
       await page.evaluate((i) => RED.editor.edit(RED.nodes.node(i)), id);
       await page.waitForSelector('.red-ui-tray-body .form-row', { timeout: 10000 });
       await page.waitForTimeout(400);
+      if (type === 'CS server') {
+        // The demo's CS server has no version keys (as flows of the original): 1.6 must show checked.
+        const checked = await page.evaluate(() => $('#node-input-json16').is(':checked'));
+        assert.ok(checked, 'an OCPP-J CS server without version keys must show 1.6 checked');
+      }
       const file = `editor-${type.toLowerCase().replace(/\s+/g, '-')}.png`;
       await page.screenshot({ path: path.join(root, 'docs', file) });
       await page.evaluate(() => RED.tray.close());
