@@ -420,7 +420,9 @@ async function startRed(pkg) {
   // `exec` keeps one pid: the one we sample is Node-RED itself.
   const script = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"';
   // --title: a broad \`pkill node-red\` elsewhere on the machine must not stop a run.
-  const child = spawn('bash', ['-c', script, process.execPath, red, '--title', `ocpp-bench-${pkg.key}`, '--userDir', userDir, '--port', String(uiPort), '--settings', settingsFile, flowsFile], {
+  // OCPP_BENCH_NODE_ARGS: extra Node.js flags for Node-RED, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.OCPP_BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
+  const child = spawn('bash', ['-c', script, process.execPath, ...nodeArgs, red, '--title', `ocpp-bench-${pkg.key}`, '--userDir', userDir, '--port', String(uiPort), '--settings', settingsFile, flowsFile], {
     cwd: userDir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },

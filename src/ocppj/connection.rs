@@ -225,11 +225,11 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
     loop {
         let deadline = link.next_deadline();
         let ended = tokio::select! {
-            _ = cancel.cancelled() => Some(link.close(1012, "Central System restarting").await),
+            _ = cancel.cancelled() => Some(Box::pin(link.close(1012, "Central System restarting")).await),
             cmd = rx.recv() => match cmd {
                 ConnCmd::Send(text) => link.send_frame(text).await,
                 ConnCmd::Call(call) => link.push_call(*call).await,
-                ConnCmd::Close { code, reason } => Some(link.close(code, &reason).await),
+                ConnCmd::Close { code, reason } => Some(Box::pin(link.close(code, &reason)).await),
             },
             incoming = futures_util::StreamExt::next(&mut link.ws) => link.on_incoming(incoming).await,
             _ = ping.tick(), if ping_every.is_some() => link.ping().await,

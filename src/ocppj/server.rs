@@ -385,7 +385,7 @@ impl ServerShared {
         let conn_id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
         let admitted = Admitted::register(cb_id.into(), conn_id, version, self.config.strict);
         let shared = self.clone();
-        self.tracker.spawn(async move {
+        let fut = async move {
             let Ok(upgraded) = on_upgrade.await else { return };
             // Take the stream back from hyper: its `Upgraded` wrapper would
             // keep hyper's 8 KiB read buffer alive for the connection's life.
@@ -394,9 +394,12 @@ impl ServerShared {
                 Err(upgraded) => upgraded,
             };
             if let Ok(parts) = upgraded.downcast::<TokioIo<listener::TlsStream>>() {
-                shared.serve_upgraded(parts.io.into_inner(), parts.read_buf, admitted).await;
+                // Boxed: a TLS stream's state is kilobytes, and every plain
+                // connection's task would otherwise be sized for it too.
+                Box::pin(shared.serve_upgraded(parts.io.into_inner(), parts.read_buf, admitted)).await;
             }
-        });
+        };
+        self.tracker.spawn(fut);
         let mut resp = Response::builder()
             .status(101)
             .header("connection", "Upgrade")
