@@ -151,6 +151,23 @@ describe('strict mode (OCA JSON schemas)', function () {
     cp21.ws.close();
   });
 
+  it('a malformed answer to a request fails it at once, without a CALLERROR back (strict or not)', async () => {
+    await loadFlow(NODES, csFlow(port));
+    const caught = collector(helper.getNode('caught'));
+    const cp = await rawSocket(`ws://127.0.0.1:${port}/ocpp/MALFORMED-ANSWER`, 'ocpp1.6');
+    await sleep(50);
+    helper.getNode('req').receive({ topic: 'r1', payload: { cbId: 'MALFORMED-ANSWER', command: 'Reset', data: { type: 'Soft' } } });
+    const call = await cp.next();
+    const started = Date.now();
+    cp.ws.send(JSON.stringify([3, call[1]]));
+    const failed = await caught.next((m) => m.topic === 'r1');
+    assert.strictEqual(failed.ocpp.failure, 'InvalidResponse');
+    assert.ok(Date.now() - started < 1000, 'not at the 5 s timeout');
+    await sleep(200);
+    assert.deepStrictEqual(cp.frames.slice(1), [], 'no CALLERROR for an answer');
+    cp.ws.close();
+  });
+
   it('CP client JSON in strict mode: checks its own requests and answers, and refuses invalid CALLs from the Central System', async () => {
     // A bare Central System that sends an invalid CALL and a valid one right after the boot.
     const server = http.createServer();

@@ -158,11 +158,15 @@ pub struct FrameError {
     pub id: Option<String>,
     pub code: ErrorCode,
     pub description: String,
+    /// The frame claims to answer a CALL (CALLRESULT, CALLERROR, CALLRESULTERROR):
+    /// the RPC framework answers only CALLs with a CALLERROR, so the refusal
+    /// is not sent; the CALL it answers fails instead.
+    pub answers_call: bool,
 }
 
 impl FrameError {
     fn new(id: Option<&str>, code: ErrorCode, description: impl Into<String>) -> Self {
-        Self { id: id.map(str::to_owned), code, description: description.into() }
+        Self { id: id.map(str::to_owned), code, description: description.into(), answers_call: false }
     }
 
     /// The CALLERROR frame that answers the refused frame.
@@ -200,21 +204,26 @@ pub fn parse(text: &str, version: OcppVersion) -> Result<Frame<'_>, FrameError> 
             format!("unknown message type {type_number} (expected {})", MessageType::expected(version)),
         ));
     };
+    let is_answer = matches!(
+        message_type,
+        MessageType::CallResult | MessageType::CallError | MessageType::CallResultError
+    );
+    let answer = |e: FrameError| FrameError { answers_call: is_answer, ..e };
     let Some(id) = id else {
-        return Err(FrameError::new(None, Formation, "message id is missing or not a string"));
+        return Err(answer(FrameError::new(None, Formation, "message id is missing or not a string")));
     };
     if id.is_empty() || id.chars().count() > MAX_ID_LEN {
-        return Err(FrameError::new(
+        return Err(answer(FrameError::new(
             Some(&id),
             Formation,
             format!("message id must have 1 to {MAX_ID_LEN} characters"),
-        ));
+        )));
     }
     match message_type {
         MessageType::Call => parse_call(id, &parts),
-        MessageType::CallResult => parse_result(id, &parts),
-        MessageType::CallError => parse_error(id, &parts, "CALLERROR", 4),
-        MessageType::CallResultError => match parse_error(id, &parts, "CALLRESULTERROR", 5)? {
+        MessageType::CallResult => parse_result(id, &parts).map_err(answer),
+        MessageType::CallError => parse_error(id, &parts, "CALLERROR", 4).map_err(answer),
+        MessageType::CallResultError => match parse_error(id, &parts, "CALLRESULTERROR", 5).map_err(answer)? {
             Frame::CallError { id, code, description, details } => {
                 Ok(Frame::CallResultError { id, code, description, details })
             }
@@ -459,6 +468,9 @@ mod tests {
         assert_eq!(e.id.as_deref(), Some("abc"));
         let e = err(r#"[4,"abc","X","y"]"#);
         assert_eq!(e.id.as_deref(), Some("abc"));
+        assert!(e.answers_call, "a malformed CALLERROR is not answered with one");
+        assert!(err(r#"[3,"abc"]"#).answers_call);
+        assert!(!err(r#"[2,"abc","Heartbeat"]"#).answers_call);
     }
 
     #[test]

@@ -149,6 +149,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     async fn on_text(&mut self, text: &str) -> Option<Ending> {
         let parsed = match frame::parse(text, self.version) {
             Ok(parsed) => parsed,
+            Err(refusal) if refusal.answers_call => {
+                // No CALLERROR for an answer; the request it answers fails now
+                // rather than at its deadline, so the queue behind it moves on.
+                let why = refusal.describe(self.version);
+                self.handler.warn(format!("ignored a malformed answer from {}: {why}", self.peer));
+                let Some(id) = refusal.id.filter(|id| self.outgoing.in_flight_action(id).is_some()) else {
+                    return None;
+                };
+                let message = format!("{}'s answer is malformed: {why}", self.peer);
+                return self.settle(&id, CallOutcome::Failed { failure: Failure::InvalidResponse, message }).await;
+            }
             Err(refusal) => {
                 let why = refusal.describe(self.version);
                 self.handler.warn(format!("refused a malformed frame from {}: {why}", self.peer));

@@ -357,6 +357,9 @@ impl ServerShared {
     /// station gets an HTTP answer and the flow never hears of it.
     fn upgrade(self: Arc<Self>, mut req: Request<Incoming>, cb_id: String) -> Response<Body> {
         let headers = req.headers();
+        if let Err(text) = check_request_head(headers, &cb_id) {
+            return text_response(400, text);
+        }
         if !is_websocket_upgrade(headers) {
             return text_response(426, "OCPP-J stations connect here with a WebSocket upgrade\n");
         }
@@ -430,6 +433,25 @@ impl ServerShared {
     }
 }
 
+/// The longest charge box id accepted. OCPP 2.0.1's security whitepaper
+/// limits an identity to 48 characters; 1.6 sets no limit, so this is lenient.
+pub const MAX_CB_ID_CHARS: usize = 255;
+
+/// What HTTP/1.1 and RFC 6455 require of a handshake, checked before any
+/// of it is used: one Host header, a 16-byte key, a bounded id.
+fn check_request_head(headers: &HeaderMap, cb_id: &str) -> Result<(), &'static str> {
+    if headers.get_all("host").iter().count() != 1 {
+        return Err("exactly one Host header is required (RFC 9112 3.2)\n");
+    }
+    if headers.get("sec-websocket-key").is_some_and(|k| k.len() != 24) {
+        return Err("Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455 4.1)\n");
+    }
+    if cb_id.chars().count() > MAX_CB_ID_CHARS {
+        return Err("the charge box id is longer than 255 characters\n");
+    }
+    Ok(())
+}
+
 fn header_has_token(headers: &HeaderMap, name: &str, token: &str) -> bool {
     headers
         .get_all(name)
@@ -494,6 +516,25 @@ mod tests {
         for bad in ["/ocpp", "/ocpp/", "/ocpp//", "/ocpp/a/b", "/other/CP1", "/ocppx/CP1", "/ocpp/%FF"] {
             assert_eq!(charge_box_id("/ocpp", bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn request_heads_are_checked() {
+        let mut h = HeaderMap::new();
+        assert!(check_request_head(&h, "CP1").unwrap_err().contains("Host"));
+        h.insert("host", HeaderValue::from_static("cs:8834"));
+        assert_eq!(check_request_head(&h, "CP1"), Ok(()));
+        h.append("host", HeaderValue::from_static("other"));
+        assert!(check_request_head(&h, "CP1").is_err(), "two Host headers");
+        h.remove("host");
+        h.insert("host", HeaderValue::from_static("cs"));
+        h.insert("sec-websocket-key", HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ=="));
+        assert_eq!(check_request_head(&h, "CP1"), Ok(()));
+        h.insert("sec-websocket-key", HeaderValue::from_static("short"));
+        assert!(check_request_head(&h, "CP1").is_err());
+        h.remove("sec-websocket-key");
+        assert!(check_request_head(&h, &"x".repeat(256)).is_err());
+        assert_eq!(check_request_head(&h, &"é".repeat(255)), Ok(()));
     }
 
     #[test]
