@@ -1,22 +1,47 @@
 //! Events from the engine to one node, delivered in batches.
 //!
 //! Crossing into JavaScript costs far more than building an event, so events
-//! are appended as JSON text to one buffer and a dispatcher hands the whole
-//! buffer over as a single JSON array: one crossing and one `JSON.parse` for
-//! however many events piled up while JavaScript was busy.
+//! are appended as JSON text to a buffer and a dispatcher hands it over as one
+//! JSON array: one crossing and one `JSON.parse` for many events.
+//!
+//! The dispatcher hands over one batch at a time and waits until JavaScript
+//! has handled it. Without that, thousands of stations each with a CALL in
+//! flight pile thousands of msgs into Node-RED at once; they outlive V8's
+//! young generation, and the garbage collector's copying then costs more than
+//! the flow. Batches are also capped in events, for the same reason.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use tokio::sync::Notify;
+use std::time::Duration;
+use tokio::sync::{oneshot, Notify};
 
-/// Receives each batch: the text of a JSON array of events.
-pub type Deliver = Box<dyn Fn(String) + Send + Sync>;
+/// Called once JavaScript has handled a batch.
+pub type Done = Box<dyn FnOnce() + Send>;
 
-/// Largest batch handed over at once, so one slow turn of the JS event loop
-/// does not build a single huge string.
-const MAX_BATCH_BYTES: usize = 4 << 20;
+/// Receives each batch (the text of a JSON array of events) and the
+/// completion to call when it has been handled.
+pub type Deliver = Box<dyn Fn(String, Done) + Send + Sync>;
+
+/// Events per batch: enough to amortise a crossing, few enough that a
+/// batch's msgs die young.
+const MAX_BATCH_EVENTS: usize = 256;
+
+/// How long the dispatcher waits for JavaScript to finish a batch before it
+/// sends the next anyway (a flow blocked in a long synchronous job must not
+/// stop events for good).
+const ACK_WAIT: Duration = Duration::from_secs(1);
+
+#[derive(Default)]
+struct Buffer {
+    /// Batches that reached the cap, oldest first.
+    full: VecDeque<String>,
+    /// The batch being filled, and how many events it has.
+    current: String,
+    count: usize,
+}
 
 pub struct EventSink {
-    buf: Mutex<String>,
+    buf: Mutex<Buffer>,
     ready: Notify,
     closed: std::sync::atomic::AtomicBool,
 }
@@ -24,7 +49,7 @@ pub struct EventSink {
 impl EventSink {
     /// Starts the dispatcher task on the current runtime.
     pub fn start(deliver: Deliver) -> Arc<Self> {
-        let sink = Arc::new(Self { buf: Mutex::new(String::new()), ready: Notify::new(), closed: false.into() });
+        let sink = Arc::new(Self { buf: Mutex::default(), ready: Notify::new(), closed: false.into() });
         tokio::spawn(dispatch(sink.clone(), deliver));
         sink
     }
@@ -32,9 +57,17 @@ impl EventSink {
     /// Appends one event; `write` writes a complete JSON value.
     pub fn emit(&self, write: impl FnOnce(&mut String)) {
         let mut buf = self.buf.lock().unwrap_or_else(|e| e.into_inner());
-        let was_empty = buf.is_empty();
-        buf.push(if was_empty { '[' } else { ',' });
-        write(&mut buf);
+        let was_empty = buf.current.is_empty() && buf.full.is_empty();
+        if buf.count == MAX_BATCH_EVENTS {
+            let mut batch = std::mem::take(&mut buf.current);
+            batch.push(']');
+            buf.full.push_back(batch);
+            buf.count = 0;
+        }
+        let first = buf.current.is_empty();
+        buf.current.push(if first { '[' } else { ',' });
+        write(&mut buf.current);
+        buf.count += 1;
         drop(buf);
         if was_empty {
             self.ready.notify_one();
@@ -49,16 +82,29 @@ impl EventSink {
 
     fn take_batch(&self) -> Option<String> {
         let mut buf = self.buf.lock().unwrap_or_else(|e| e.into_inner());
-        if buf.is_empty() {
+        if let Some(batch) = buf.full.pop_front() {
+            return Some(batch);
+        }
+        if buf.current.is_empty() {
             return None;
         }
-        let mut batch = std::mem::take(&mut *buf);
-        if batch.capacity() > MAX_BATCH_BYTES {
-            buf.shrink_to(0);
-        }
+        let mut batch = std::mem::take(&mut buf.current);
+        buf.count = 0;
         batch.push(']');
         Some(batch)
     }
+}
+
+/// Hands a batch over and waits (boundedly) until JavaScript is done with it.
+async fn hand_over(deliver: &Deliver, batch: String) {
+    let (done, handled) = oneshot::channel::<()>();
+    deliver(
+        batch,
+        Box::new(move || {
+            let _ = done.send(());
+        }),
+    );
+    let _ = tokio::time::timeout(ACK_WAIT, handled).await;
 }
 
 async fn dispatch(sink: Arc<EventSink>, deliver: Deliver) {
@@ -66,12 +112,12 @@ async fn dispatch(sink: Arc<EventSink>, deliver: Deliver) {
         sink.ready.notified().await;
         // Let events that arrive in the same instant join this batch.
         tokio::task::yield_now().await;
-        if let Some(batch) = sink.take_batch() {
-            deliver(batch);
+        while let Some(batch) = sink.take_batch() {
+            hand_over(&deliver, batch).await;
         }
         if sink.closed.load(std::sync::atomic::Ordering::Acquire) {
-            if let Some(batch) = sink.take_batch() {
-                deliver(batch);
+            while let Some(batch) = sink.take_batch() {
+                hand_over(&deliver, batch).await;
             }
             return;
         }
@@ -84,20 +130,42 @@ mod tests {
     use std::sync::mpsc;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn events_arrive_as_json_arrays_in_order() {
+    async fn events_arrive_as_json_arrays_in_order_and_capped() {
         let (tx, rx) = mpsc::channel();
         let tx = Mutex::new(tx);
-        let sink = EventSink::start(Box::new(move |b| tx.lock().unwrap().send(b).unwrap()));
-        for i in 0..100 {
+        let sink = EventSink::start(Box::new(move |b, done| {
+            tx.lock().unwrap().send(b).unwrap();
+            done();
+        }));
+        let n = 3 * MAX_BATCH_EVENTS as u32 + 7;
+        for i in 0..n {
             sink.emit(|out| out.push_str(&i.to_string()));
         }
         sink.close();
         let mut all = Vec::new();
-        while all.len() < 100 {
+        while all.len() < n as usize {
             let batch = rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
             let items: Vec<u32> = serde_json::from_str(&batch).unwrap();
+            assert!(items.len() <= MAX_BATCH_EVENTS);
             all.extend(items);
         }
-        assert_eq!(all, (0..100).collect::<Vec<_>>());
+        assert_eq!(all, (0..n).collect::<Vec<_>>());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_next_batch_waits_for_the_previous_one_to_be_handled() {
+        let (tx, rx) = mpsc::channel::<(String, Done)>();
+        let tx = Mutex::new(tx);
+        let sink = EventSink::start(Box::new(move |b, done| tx.lock().unwrap().send((b, done)).unwrap()));
+        sink.emit(|out| out.push('1'));
+        let (first, done) = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(first, "[1]");
+        sink.emit(|out| out.push('2'));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(rx.try_recv().is_err(), "nothing while the first batch is being handled");
+        done();
+        let (second, done) = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(second, "[2]");
+        done();
     }
 }

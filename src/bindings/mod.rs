@@ -53,9 +53,15 @@ fn reason(e: impl std::fmt::Display) -> Error {
 
 type EventFn = ThreadsafeFunction<String, (), String, Status, false, true>;
 
+/// Calls the node's `onEvents` with each batch; `done` runs on the JS thread
+/// once it has returned. When the node is closing the call is refused and
+/// `done` is dropped unrun, which the waiting dispatcher also sees.
 fn deliver_to(callback: EventFn) -> Deliver {
-    Box::new(move |batch| {
-        callback.call(batch, ThreadsafeFunctionCallMode::NonBlocking);
+    Box::new(move |batch, done| {
+        callback.call_with_return_value(batch, ThreadsafeFunctionCallMode::NonBlocking, move |_, _| {
+            done();
+            Ok(())
+        });
     })
 }
 

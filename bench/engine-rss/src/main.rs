@@ -43,7 +43,10 @@ fn main() {
         let options: server::ServerOptions =
             serde_json::from_value(serde_json::json!({ "port": port, "host": "127.0.0.1", "jsonPath": "/ocpp" })).expect("options");
         let before = rss_mb();
-        let _server = server::CsServer::start(options, Box::new(|batch| answer_batch(&batch))).expect("listen");
+        let _server = server::CsServer::start(options, Box::new(|batch, done| {
+            answer_batch(&batch);
+            done();
+        })).expect("listen");
         eprintln!("listening on {port}; RSS {before:.1} MB");
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
