@@ -3,6 +3,7 @@
 //! The engine owns every socket, pending request and timer; the nodes'
 //! JavaScript only turns config into calls here and events into `node.send`.
 
+pub mod describe;
 pub mod events;
 pub mod listener;
 pub mod ocppj;

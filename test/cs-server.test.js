@@ -4,7 +4,7 @@
 const assert = require('assert');
 const WebSocket = require('ws');
 const { RPCClient, createRPCError } = require('ocpp-rpc');
-const { helper, core, ours, freePort, collector, loadFlow, sleep } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation } = require('./lib/harness');
 
 const ANSWER_FN = `
 if (!msg.payload || !msg.payload.command) return null;
@@ -55,30 +55,7 @@ function station(port, identity, opts = {}) {
 }
 
 // A raw WebSocket for frames no well-behaved client would send.
-function rawSocket(port, id) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/${id}`, ['ocpp1.6']);
-    const frames = [];
-    const waiters = [];
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data));
-      frames.push(frame);
-      while (waiters.length) waiters.shift()(frame);
-    });
-    ws.on('open', () =>
-      resolve({
-        ws,
-        frames,
-        send: (text) => ws.send(text),
-        next: () => new Promise((r, j) => {
-          waiters.push(r);
-          setTimeout(() => j(new Error('no frame within 3 s')), 3000);
-        }),
-      })
-    );
-    ws.on('error', reject);
-  });
-}
+const rawSocket = (port, id) => rawStation(`ws://127.0.0.1:${port}/ocpp/${id}`);
 
 describe('CS server (OCPP-J 1.6) in a Node-RED flow', function () {
   this.timeout(20000);

@@ -3,7 +3,6 @@
 // the subprotocol; strict ocpp-rpc peers (the official OCA schemas) in both
 // roles; the 2.x RPC rules on malformed frames; 2.1's SEND both ways.
 const assert = require('assert');
-const WebSocket = require('ws');
 const { RPCClient, RPCServer, createValidator } = require('ocpp-rpc');
 
 // ocpp-rpc 2.2.1 ships OCA's 2.1 schemas with ids like urn:BootNotificationRequest
@@ -17,7 +16,7 @@ const STRICT_21 = createValidator(
   }))
 );
 const strictValidators = { strictModeValidators: [STRICT_21] };
-const { helper, core, ours, freePort, collector, loadFlow, sleep } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation } = require('./lib/harness');
 
 const NODES = [ours.server, ours.remoteCp, ours.remoteCs, ours.cpJson, core.fn, core.catchNode];
 
@@ -66,20 +65,7 @@ function station(port, identity, protocol) {
 }
 
 // A raw socket to see exactly what the server sends back.
-function rawSocket(port, id, protocol) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/${id}`, [protocol]);
-    const frames = [];
-    const waiters = [];
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data));
-      frames.push(frame);
-      while (waiters.length) waiters.shift()(frame);
-    });
-    ws.on('open', () => resolve({ ws, frames, next: () => new Promise((r) => waiters.push(r)) }));
-    ws.on('error', reject);
-  });
-}
+const rawSocket = (port, id, protocol) => rawStation(`ws://127.0.0.1:${port}/ocpp/${id}`, protocol);
 
 describe('OCPP 2.0.1 and 2.1', function () {
   this.timeout(30000);

@@ -5,7 +5,7 @@
 const assert = require('assert');
 const http = require('http');
 const WebSocket = require('ws');
-const { helper, core, ours, freePort, collector, loadFlow, sleep } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation } = require('./lib/harness');
 
 const NODES = [ours.server, ours.remoteCp, ours.remoteCs, ours.cpJson, core.fn, core.catchNode];
 
@@ -37,31 +37,7 @@ function csFlow(port) {
   ];
 }
 
-function rawSocket(url, protocol) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, [protocol]);
-    const frames = [];
-    const waiters = [];
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data));
-      frames.push(frame);
-      while (waiters.length) waiters.shift()(frame);
-    });
-    ws.on('open', () =>
-      resolve({
-        ws,
-        frames,
-        next: () => new Promise((r) => waiters.push(r)),
-        call: (frame) => {
-          const p = new Promise((r) => waiters.push(r));
-          ws.send(JSON.stringify(frame));
-          return p;
-        },
-      })
-    );
-    ws.on('error', reject);
-  });
-}
+const rawSocket = rawStation;
 
 describe('strict mode (OCA JSON schemas)', function () {
   this.timeout(20000);

@@ -80,6 +80,7 @@ use check::{Check, Ctx, Fail, Found, Seg, What};
 use compile::{Compiled, Format};
 use serde::de::DeserializeSeed;
 use serde_json::Value;
+use crate::describe::kind_of as kind_of_value;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -281,16 +282,6 @@ fn not_an_object(kind: &str) -> Violation {
     formation(format!("the payload is {kind}, not a JSON object"))
 }
 
-fn kind_of_value(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 fn version_name(v: OcppVersion) -> &'static str {
     match v {

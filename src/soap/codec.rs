@@ -9,6 +9,7 @@ use serde_json::{Map, Number, Value};
 use super::schema::{Field, Place, Ty};
 use super::xml::{push_escaped, Element};
 use super::SoapError;
+use crate::describe::kind_of as kind;
 
 /// Reads an element's children (and attributes, text) into a JSON object.
 pub fn decode(element: &Element, fields: &[Field], path: &str) -> Result<Map<String, Value>, SoapError> {
@@ -225,16 +226,6 @@ fn check_date_time(s: &str, path: &str) -> Result<(), SoapError> {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 fn invalid(message: String) -> SoapError {
     SoapError::Invalid(message)

@@ -82,4 +82,40 @@ function loadFlow(nodes, flow, creds) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { helper, core, ours, freePort, collector, loadFlow, sleep };
+// A raw OCPP-J station (the `ws` package) for frames no well-behaved client
+// sends: `send(text)`, `call(frame)` (sends, resolves with the next frame),
+// `next()` (the next frame, within 3 s), and every frame received in `frames`.
+function rawStation(url, protocol = 'ocpp1.6') {
+  const WebSocket = require('ws');
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, [protocol]);
+    const frames = [];
+    const waiters = [];
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data));
+      frames.push(frame);
+      while (waiters.length) waiters.shift()(frame);
+    });
+    const next = () =>
+      new Promise((r, j) => {
+        waiters.push(r);
+        setTimeout(() => j(new Error('no frame within 3 s')), 3000);
+      });
+    ws.on('open', () =>
+      resolve({
+        ws,
+        frames,
+        next,
+        send: (text) => ws.send(text),
+        call: (frame) => {
+          const reply = next();
+          ws.send(JSON.stringify(frame));
+          return reply;
+        },
+      })
+    );
+    ws.on('error', reject);
+  });
+}
+
+module.exports = { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation };
