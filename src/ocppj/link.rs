@@ -154,9 +154,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 // rather than at its deadline, so the queue behind it moves on.
                 let why = refusal.describe(self.version);
                 self.handler.warn(format!("ignored a malformed answer from {}: {why}", self.peer));
-                let Some(id) = refusal.id.filter(|id| self.outgoing.in_flight_action(id).is_some()) else {
-                    return None;
-                };
+                let id = refusal.id.filter(|id| self.outgoing.in_flight_action(id).is_some())?;
                 let message = format!("{}'s answer is malformed: {why}", self.peer);
                 return self.settle(&id, CallOutcome::Failed { failure: Failure::InvalidResponse, message }).await;
             }
