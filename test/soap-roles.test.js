@@ -157,4 +157,20 @@ return msg;`;
       assert.strictEqual(r.status, 'Accepted');
     }
   });
+
+  it('CP server SOAP takes its port from an environment variable (typed input)', async () => {
+    const port = await freePort();
+    process.env.OCPP_TEST_CP_SOAP_PORT = String(port);
+    try {
+      await loadFlow(NODES, onTab([
+        { id: 'cpsrv', type: 'CP server SOAP', port: 'OCPP_TEST_CP_SOAP_PORT', portType: 'env', enabled16: true, path16: '/cp16', wires: [[]] },
+      ]));
+      const status = await new Promise((resolve) => {
+        require('http').get({ host: '127.0.0.1', port, path: '/cp16?wsdl' }, (res) => resolve(res.statusCode)).on('error', () => resolve('refused'));
+      });
+      assert.strictEqual(status, 200);
+    } finally {
+      delete process.env.OCPP_TEST_CP_SOAP_PORT;
+    }
+  });
 });
