@@ -112,13 +112,13 @@ async fn dispatch(sink: Arc<EventSink>, deliver: Deliver) {
         sink.ready.notified().await;
         // Let events that arrive in the same instant join this batch.
         tokio::task::yield_now().await;
+        // Read before draining: whatever was emitted before `close` is in the
+        // buffer by then; a `close` during the drain wakes this loop again.
+        let closing = sink.closed.load(std::sync::atomic::Ordering::Acquire);
         while let Some(batch) = sink.take_batch() {
             hand_over(&deliver, batch).await;
         }
-        if sink.closed.load(std::sync::atomic::Ordering::Acquire) {
-            while let Some(batch) = sink.take_batch() {
-                hand_over(&deliver, batch).await;
-            }
+        if closing {
             return;
         }
     }

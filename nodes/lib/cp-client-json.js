@@ -6,21 +6,14 @@ const { throttledStatus } = require('./status');
 const options = require('./options');
 const { fileLogger } = require('./file-log');
 
-// What the editor stores (`ocppver`) and msgs carry as msg.ocpp.ocppVersion.
-const VERSIONS = ['1.6j', '2.0.1', '2.1'];
-
-function ocppVersion(config) {
-  const v = config.ocppver === undefined || config.ocppver === '' ? '1.6j' : String(config.ocppver);
-  if (!VERSIONS.includes(v)) throw new Error(`unknown OCPP version "${v}": use ${VERSIONS.join(', ')}`);
-  return v;
-}
 
 function clientOptions(RED, node, config, remote) {
   const seconds = (value, name, fallback, min = 0) => options.number(value, name, { min, max: 86400, fallback });
   return {
     url: (remote && remote.url) || '',
     cbId: config.cbId ? String(config.cbId) : '',
-    ocppVersion: ocppVersion(config),
+    // "1.6j", "2.0.1" or "2.1"; the engine refuses anything else with a readable reason.
+    ocppVersion: config.ocppver ? String(config.ocppver) : '1.6j',
     strict: config.strict === true,
     password: (node.credentials && node.credentials.password) || null,
     caFile: config.caFile || null,
@@ -59,11 +52,9 @@ module.exports = function register(RED) {
     const remote = config.remotecs ? RED.nodes.getNode(config.remotecs) : null;
     let client = null;
     let callTimeoutMs = 60000;
-    let version = '1.6j';
     const logger = fileLogger(node, config, config.name || config.cbId || 'CP client JSON');
     try {
       callTimeoutMs = options.number(config.callTimeout, 'Call timeout', { min: 0.1, max: 86400, fallback: 60 }) * 1000;
-      version = ocppVersion(config);
       client = new addon.CpClient(JSON.stringify(clientOptions(RED, node, config, remote)), onEvents);
     } catch (err) {
       node.status({ fill: 'red', shape: 'ring', text: err.message });
@@ -94,7 +85,7 @@ module.exports = function register(RED) {
       const body = options.requestBody(payload, config.cmddata);
       const messageId = payload.MessageId !== undefined ? String(payload.MessageId) : null;
       const id = client.sendOneWay(String(command), body, messageId);
-      msg.ocpp = { ocppVersion: version, MessageId: id, msgType: 6, command: String(command) };
+      msg.ocpp = { ocppVersion: client.version, MessageId: id, msgType: 6, command: String(command) };
       status.set({ fill: 'green', shape: 'dot', text: `sent: ${command}` });
       send(msg);
     }
@@ -111,7 +102,7 @@ module.exports = function register(RED) {
       status.set({ fill: 'green', shape: 'dot', text: `request out: ${command}` });
       const messageId = payload.MessageId !== undefined ? String(payload.MessageId) : null;
       const outcome = JSON.parse(await client.call(String(command), body, Math.round(callTimeoutMs), messageId));
-      const ocpp = { ocppVersion: version, MessageId: outcome.id, command: String(command) };
+      const ocpp = { ocppVersion: client.version, MessageId: outcome.id, command: String(command) };
       if ('result' in outcome) {
         msg.msgId = outcome.id;
         msg.ocpp = Object.assign(ocpp, { msgType: 3, websocket: client.online ? 'ONLINE' : 'OFFLINE' });

@@ -84,15 +84,14 @@ module.exports = function register(RED) {
       }
       const userId = payload.MessageId || payload.MessageID;
       status.set({ fill: 'green', shape: 'dot', text: `${cbId}:${command}` });
-      // The version the station connected with (1.6j when it is not connected: the call fails anyway).
-      const version = addon.stationVersion(cbId) || OCPP_VERSION;
       let outcome;
       try {
         outcome = JSON.parse(await addon.callStation(cbId, String(command), body, Math.round(timeoutMs), userId ? String(userId) : null));
       } catch (err) {
         return done(err);
       }
-      const ocpp = { ocppVersion: version, chargeBoxIdentity: cbId, MessageId: outcome.id, command: String(command) };
+      // The version the station connected with; 1.6j when it was not found.
+      const ocpp = { ocppVersion: outcome.version || OCPP_VERSION, chargeBoxIdentity: cbId, MessageId: outcome.id, command: String(command) };
       if ('result' in outcome) {
         msg.ocpp = Object.assign(ocpp, { msgType: 3 });
         msg.payload = { data: outcome.result };

@@ -19,6 +19,12 @@ function soapRequestNode(RED, type, target, resolve) {
       node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
       node.error(loadError.message);
     }
+    // TLS options per tls-config node, read once: reading them may decrypt a key.
+    const tlsById = new Map();
+    const tlsFor = (id) => {
+      if (!tlsById.has(id)) tlsById.set(id, options.tls(RED, id));
+      return tlsById.get(id);
+    };
     let timeoutMs = 60000;
     try {
       timeoutMs = options.number(config.timeout, 'Timeout', { min: 0.1, max: 86400, fallback: 60 }) * 1000;
@@ -38,7 +44,7 @@ function soapRequestNode(RED, type, target, resolve) {
       let tls;
       try {
         body = options.requestBody(payload, config.cmddata);
-        tls = options.tls(RED, where.tls);
+        tls = tlsFor(where.tls);
       } catch (err) {
         return done(err);
       }

@@ -130,8 +130,7 @@ fn millis(ms: u32) -> Duration {
 
 fn outcome_promise(env: &Env, ticket: calls::Ticket) -> Result<PromiseRaw<'_, String>> {
     env.spawn_future(async move {
-        let (id, outcome) = ticket.outcome().await;
-        Ok(outcome.to_json(&id))
+        Ok(ticket.outcome_json().await)
     })
 }
 
@@ -143,7 +142,7 @@ pub fn soap_call<'env>(env: &'env Env, request_json: String, payload_json: Strin
         serde_json::from_str(&request_json).map_err(|e| reason(format!("invalid SOAP request options: {e}")))?;
     env.spawn_future(async move {
         let (id, outcome) = soap::client::call(request, &payload_json).await;
-        Ok(outcome.to_json(&id))
+        Ok(outcome.to_json(&id, None))
     })
 }
 
@@ -161,12 +160,6 @@ pub fn online_stations() -> Vec<String> {
 #[napi]
 pub fn is_online(cb_id: String) -> bool {
     registry::is_online(&cb_id)
-}
-
-/// The OCPP version a connected station speaks ("1.6j", "2.0.1", "2.1").
-#[napi]
-pub fn station_version(cb_id: String) -> Option<String> {
-    registry::lookup(&cb_id).map(|tx| tx.version().label().to_owned())
 }
 
 /// Merges Basic-auth passwords: JSON object `{"<cbId>": "<password>"}`.
@@ -247,6 +240,12 @@ impl CpClient {
     #[napi(getter)]
     pub fn online(&self) -> bool {
         self.inner.is_online()
+    }
+
+    /// The version this station speaks ("1.6j", "2.0.1", "2.1").
+    #[napi(getter)]
+    pub fn version(&self) -> String {
+        self.inner.version().label().to_owned()
     }
 
     /// The Central System URL in use, never with a password.

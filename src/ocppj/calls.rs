@@ -70,10 +70,16 @@ impl CallOutcome {
 
     /// `{"id":..,"result":{..}}`, `{"id":..,"callError":{"code","description","details"}}`
     /// or `{"id":..,"failure":"Timeout","message":".."}`; `id` is the CALL's message id.
-    pub fn to_json(&self, id: &str) -> String {
+    /// With `version`, also `"version":"2.0.1"`: what the peer speaks.
+    pub fn to_json(&self, id: &str, version: Option<OcppVersion>) -> String {
         let mut out = String::from(r#"{"id":"#);
         push_json_str(&mut out, id);
         out.push(',');
+        if let Some(version) = version {
+            out.push_str(r#""version":""#);
+            out.push_str(version.label());
+            out.push_str(r#"","#);
+        }
         match self {
             Self::Result(payload) => {
                 out.push_str(r#""result":"#);
@@ -117,6 +123,8 @@ pub struct CallRequest {
 /// awaiting: CALLs a flow sends one after another go out in that order.
 pub struct Ticket {
     pub id: String,
+    /// The version of the station it went to, once that station was found.
+    version: Option<OcppVersion>,
     state: TicketState,
 }
 
@@ -127,11 +135,22 @@ enum TicketState {
 
 impl Ticket {
     pub fn settled(id: String, outcome: CallOutcome) -> Self {
-        Self { id, state: TicketState::Settled(outcome) }
+        Self { id, version: None, state: TicketState::Settled(outcome) }
     }
 
     pub fn waiting(id: String, outcome: oneshot::Receiver<CallOutcome>, peer: String) -> Self {
-        Self { id, state: TicketState::Waiting { outcome, peer } }
+        Self { id, version: None, state: TicketState::Waiting { outcome, peer } }
+    }
+
+    fn for_station(self, version: OcppVersion) -> Self {
+        Self { version: Some(version), ..self }
+    }
+
+    /// The outcome as JSON text for JavaScript ([`CallOutcome::to_json`]).
+    pub async fn outcome_json(self) -> String {
+        let version = self.version;
+        let (id, outcome) = self.outcome().await;
+        outcome.to_json(&id, version)
     }
 
     pub async fn outcome(self) -> (String, CallOutcome) {
@@ -158,7 +177,7 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
     };
     if tx.strict() {
         if let Err(message) = check_schema(tx.version(), &req.action, Direction::Request, &req.payload) {
-            return Ticket::settled(id, CallOutcome::invalid(message));
+            return Ticket::settled(id, CallOutcome::invalid(message)).for_station(tx.version());
         }
     }
     let (reply, outcome) = oneshot::channel();
@@ -171,9 +190,9 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         reply,
     };
     if tx.send(ConnCmd::Call(Box::new(call))).is_err() {
-        return Ticket::settled(id, CallOutcome::disconnected(&req.cb_id));
+        return Ticket::settled(id, CallOutcome::disconnected(&req.cb_id)).for_station(tx.version());
     }
-    Ticket::waiting(id, outcome, req.cb_id)
+    Ticket::waiting(id, outcome, req.cb_id).for_station(tx.version())
 }
 
 /// Strict mode: whether a payload this side is about to send matches the
@@ -181,11 +200,10 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
 pub fn check_schema(version: OcppVersion, action: &str, dir: Direction, payload: &str) -> Result<(), String> {
     schema::validate_str(version, action, dir, payload).map_err(|v| {
         let what = match dir {
-            Direction::Request => format!("{action} request"),
-            Direction::Response => format!("answer to {action}"),
+            Direction::Request => format!("the {action} request"),
+            Direction::Response => format!("the answer to {action}"),
         };
-        let code = v.code.as_str(version);
-        format!("the {what} is not valid OCPP {} ({code}): {v}", version.label())
+        v.explain(version, &what)
     })
 }
 
@@ -241,12 +259,14 @@ mod tests {
     fn outcomes_serialise_to_json() {
         let v: serde_json::Value = serde_json::from_str(
             &CallOutcome::CallError { code: "NotSupported".into(), description: "x".into(), details: "{}".into() }
-                .to_json("i1"),
+                .to_json("i1", None),
         )
         .unwrap();
         assert_eq!(v["callError"]["code"], "NotSupported");
         assert_eq!(v["id"], "i1");
-        let v: serde_json::Value = serde_json::from_str(&CallOutcome::timeout("CP", "Reset").to_json("i2")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&CallOutcome::timeout("CP", "Reset").to_json("i2", Some(OcppVersion::V201))).unwrap();
         assert_eq!(v["failure"], "Timeout");
+        assert_eq!(v["version"], "2.0.1");
+        assert!(!CallOutcome::timeout("CP", "Reset").to_json("i3", None).contains("version"));
     }
 }

@@ -103,8 +103,9 @@ pub enum ClientError {
     Answer(#[from] AnswerError),
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
+    /// A request or answer from the flow that cannot be sent as it is.
     #[error("{0}")]
-    Schema(String),
+    Invalid(String),
     #[error("the CP client has stopped")]
     Stopped,
 }
@@ -269,9 +270,7 @@ impl ClientOptions {
             raw_log: self.raw_log,
         })
     }
-}
 
-impl ClientOptions {
     /// System roots plus the node's CA file and `tls-config`, if any.
     fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, ClientError> {
         let mut tls = self.tls.clone();
@@ -322,14 +321,8 @@ impl CpClient {
     /// Hands a CALL to the client's task, in the caller's order.
     pub fn call(&self, action: String, payload: String, timeout: Duration, message_id: Option<String>) -> Ticket {
         let id = message_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        if let Err(message) = super::calls::check_request(&action, &payload, &id) {
+        if let Err(message) = self.check_request(&action, &payload, &id) {
             return Ticket::settled(id, CallOutcome::invalid(message));
-        }
-        if self.shared.strict {
-            let version = self.shared.version;
-            if let Err(message) = super::calls::check_schema(version, &action, Direction::Request, &payload) {
-                return Ticket::settled(id, CallOutcome::invalid(message));
-            }
         }
         let (reply, outcome) = oneshot::channel();
         let call = PendingCall { id: id.clone(), action, payload, timeout, reply };
@@ -337,6 +330,21 @@ impl CpClient {
             return Ticket::settled(id, CallOutcome::invalid("the CP client has stopped".into()));
         }
         Ticket::waiting(id, outcome, "the Central System".into())
+    }
+
+    /// What the flow asks to send, checked before it is queued anywhere; in
+    /// strict mode also against its schema.
+    fn check_request(&self, action: &str, payload: &str, id: &str) -> Result<(), String> {
+        super::calls::check_request(action, payload, id)?;
+        if self.shared.strict {
+            super::calls::check_schema(self.shared.version, action, Direction::Request, payload)?;
+        }
+        Ok(())
+    }
+
+    /// The version this station speaks ("1.6j", "2.0.1", "2.1").
+    pub fn version(&self) -> OcppVersion {
+        self.shared.version
     }
 
     /// Answers a CALL from the Central System (CALLRESULT, or CALLERROR for `msgType: 4`).
@@ -355,7 +363,7 @@ impl CpClient {
             if let (true, Answer::Result) = (self.shared.strict, &answer) {
                 let action = &awaited[pos].1;
                 super::calls::check_schema(version, action, Direction::Response, payload.trim())
-                    .map_err(ClientError::Schema)?;
+                    .map_err(ClientError::Invalid)?;
             }
             awaited.remove(pos);
         }
@@ -366,16 +374,13 @@ impl CpClient {
     /// so it is sent only while online. Returns the message id used.
     pub fn send_one_way(&self, action: &str, payload: &str, message_id: Option<String>) -> Result<String, ClientError> {
         if self.shared.version != OcppVersion::V21 {
-            return Err(ClientError::Option(format!(
+            return Err(ClientError::Invalid(format!(
                 "SEND (msgType 6) exists in OCPP 2.1 only; this station speaks {}",
                 self.shared.version.label()
             )));
         }
         let id = message_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        super::calls::check_request(action, payload, &id).map_err(ClientError::Option)?;
-        if self.shared.strict {
-            super::calls::check_schema(OcppVersion::V21, action, Direction::Request, payload).map_err(ClientError::Schema)?;
-        }
+        self.check_request(action, payload, &id).map_err(ClientError::Invalid)?;
         if !self.shared.online.load(Ordering::Acquire) {
             return Err(ClientError::Offline(action.to_owned()));
         }

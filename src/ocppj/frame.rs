@@ -129,12 +129,15 @@ impl ErrorCode {
         }
     }
 
-    /// The list a user sees when they pass a code that does not exist.
+    /// The list a user sees when they pass a code that does not exist (1.6
+    /// spells three codes alike, so each name once).
     pub fn names(version: OcppVersion) -> String {
-        let mut names: Vec<&str> = Self::ALL.iter().map(|c| c.as_str(version)).collect();
-        names.dedup();
-        let mut seen = std::collections::HashSet::new();
-        names.retain(|n| seen.insert(*n));
+        let mut names: Vec<&str> = Vec::new();
+        for name in Self::ALL.map(|c| c.as_str(version)) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
         names.join(", ")
     }
 }
@@ -220,61 +223,75 @@ pub fn parse(text: &str, version: OcppVersion) -> Result<Frame<'_>, FrameError> 
         )));
     }
     match message_type {
-        MessageType::Call => parse_call(id, &parts),
-        MessageType::CallResult => parse_result(id, &parts).map_err(answer),
-        MessageType::CallError => parse_error(id, &parts, "CALLERROR", 4).map_err(answer),
-        MessageType::CallResultError => match parse_error(id, &parts, "CALLRESULTERROR", 5).map_err(answer)? {
-            Frame::CallError { id, code, description, details } => {
-                Ok(Frame::CallResultError { id, code, description, details })
-            }
-            _ => unreachable!("parse_error makes CallError frames"),
-        },
-        MessageType::Send => match parse_call(id, &parts)? {
-            Frame::Call { id, action, payload } => Ok(Frame::Send { id, action, payload }),
-            _ => unreachable!("parse_call makes Call frames"),
-        },
+        MessageType::Call => {
+            let (action, payload) = call_parts(&id, &parts, "CALL", 2)?;
+            Ok(Frame::Call { id, action, payload })
+        }
+        MessageType::Send => {
+            let (action, payload) = call_parts(&id, &parts, "SEND", 6)?;
+            Ok(Frame::Send { id, action, payload })
+        }
+        MessageType::CallResult => {
+            let payload = result_payload(&id, &parts).map_err(answer)?;
+            Ok(Frame::CallResult { id, payload })
+        }
+        MessageType::CallError => {
+            let (code, description, details) = error_parts(&id, &parts, "CALLERROR", 4).map_err(answer)?;
+            Ok(Frame::CallError { id, code, description, details })
+        }
+        MessageType::CallResultError => {
+            let (code, description, details) = error_parts(&id, &parts, "CALLRESULTERROR", 5).map_err(answer)?;
+            Ok(Frame::CallResultError { id, code, description, details })
+        }
     }
 }
 
-fn parse_call<'a>(id: String, parts: &[&'a RawValue]) -> Result<Frame<'a>, FrameError> {
+/// `[n, id, action, payload]` (CALL, SEND): the action and the payload.
+fn call_parts<'a>(id: &str, parts: &[&'a RawValue], name: &str, number: u8) -> Result<(String, &'a RawValue), FrameError> {
     if parts.len() < 4 {
         return Err(FrameError::new(
-            Some(&id),
+            Some(id),
             ErrorCode::ProtocolError,
-            "CALL is incomplete: expected [2, id, action, payload]",
+            format!("{name} is incomplete: expected [{number}, id, action, payload]"),
         ));
     }
     if parts.len() > 4 {
         return Err(FrameError::new(
-            Some(&id),
+            Some(id),
             ErrorCode::RpcFrameworkError,
-            "CALL has extra elements: expected [2, id, action, payload]",
+            format!("{name} has extra elements: expected [{number}, id, action, payload]"),
         ));
     }
     let action = read_string(parts[2])
         .filter(|a| !a.is_empty())
-        .ok_or_else(|| FrameError::new(Some(&id), ErrorCode::RpcFrameworkError, "action is not a non-empty string"))?;
-    let payload = object(parts[3], &id, "CALL payload")?;
-    Ok(Frame::Call { id, action, payload })
+        .ok_or_else(|| FrameError::new(Some(id), ErrorCode::RpcFrameworkError, "action is not a non-empty string"))?;
+    let payload = object(parts[3], id, &format!("{name} payload"))?;
+    Ok((action, payload))
 }
 
-fn parse_result<'a>(id: String, parts: &[&'a RawValue]) -> Result<Frame<'a>, FrameError> {
+/// `[3, id, payload]`: the payload.
+fn result_payload<'a>(id: &str, parts: &[&'a RawValue]) -> Result<&'a RawValue, FrameError> {
     if parts.len() != 3 {
-        return Err(FrameError::new(Some(&id), ErrorCode::RpcFrameworkError, "CALLRESULT must be [3, id, payload]"));
+        return Err(FrameError::new(Some(id), ErrorCode::RpcFrameworkError, "CALLRESULT must be [3, id, payload]"));
     }
-    let payload = object(parts[2], &id, "CALLRESULT payload")?;
-    Ok(Frame::CallResult { id, payload })
+    object(parts[2], id, "CALLRESULT payload")
 }
 
-fn parse_error<'a>(id: String, parts: &[&'a RawValue], name: &str, number: u8) -> Result<Frame<'a>, FrameError> {
-    let bad = |what: String| FrameError::new(Some(&id), ErrorCode::RpcFrameworkError, what);
+/// `[n, id, code, description, details]` (CALLERROR, CALLRESULTERROR).
+fn error_parts<'a>(
+    id: &str,
+    parts: &[&'a RawValue],
+    name: &str,
+    number: u8,
+) -> Result<(String, String, &'a RawValue), FrameError> {
+    let bad = |what: String| FrameError::new(Some(id), ErrorCode::RpcFrameworkError, what);
     if parts.len() != 5 {
         return Err(bad(format!("{name} must be [{number}, id, errorCode, errorDescription, errorDetails]")));
     }
     let code = read_string(parts[2]).ok_or_else(|| bad(format!("{name} errorCode is not a string")))?;
     let description = read_string(parts[3]).ok_or_else(|| bad(format!("{name} errorDescription is not a string")))?;
-    let details = object(parts[4], &id, &format!("{name} errorDetails"))?;
-    Ok(Frame::CallError { id, code, description, details })
+    let details = object(parts[4], id, &format!("{name} errorDetails"))?;
+    Ok((code, description, details))
 }
 
 fn read_string(raw: &RawValue) -> Option<String> {

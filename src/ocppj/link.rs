@@ -176,9 +176,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 None
             }
             Frame::CallResult { id, payload } => {
-                let action = self.outgoing.in_flight_action(&id).map(str::to_owned);
-                if let Some(violation) = action.as_deref().and_then(|a| self.check(a, Direction::Response, payload.get())) {
-                    return self.refuse_result(&id, action.as_deref().unwrap_or_default(), violation).await;
+                if let Some(message) = self.check_result(&id, payload.get()) {
+                    return self.refuse_result(&id, message).await;
                 }
                 self.settle(&id, CallOutcome::Result(payload.get().to_owned())).await
             }
@@ -213,15 +212,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
         crate::schema::validate_str(self.version, action, dir, payload).err()
     }
 
+    /// Strict mode's check of the peer's answer to the CALL in flight: the
+    /// violation and the sentence for the flow, or `None` when it is fine (or
+    /// answers nothing in flight, which `settle` reports).
+    fn check_result(&self, id: &str, payload: &str) -> Option<(crate::schema::Violation, String)> {
+        if !self.strict {
+            return None;
+        }
+        let action = self.outgoing.in_flight_action(id)?;
+        let violation = self.check(action, Direction::Response, payload)?;
+        let message = violation.explain(self.version, &format!("{}'s answer to {action}", self.peer));
+        Some((violation, message))
+    }
+
     /// A CALLRESULT that breaks its schema fails the request that asked for
     /// it; in OCPP 2.1 the peer also hears why (CALLRESULTERROR).
-    async fn refuse_result(&mut self, id: &str, action: &str, violation: crate::schema::Violation) -> Option<Ending> {
-        let code = violation.code.as_str(self.version);
-        let message = format!(
-            "{}'s answer to {action} is not valid OCPP {} ({code}): {violation}",
-            self.peer,
-            self.version.label()
-        );
+    async fn refuse_result(&mut self, id: &str, (violation, message): (crate::schema::Violation, String)) -> Option<Ending> {
         if self.version == OcppVersion::V21 {
             let text = frame::call_result_error(id, violation.code.into(), &violation.message);
             if let Some(ending) = self.send_frame(text).await {

@@ -176,6 +176,14 @@ impl std::fmt::Display for Violation {
 
 impl std::error::Error for Violation {}
 
+impl Violation {
+    /// The sentence a user reads: `the <what> is not valid OCPP <version>
+    /// (<code>): <message>`, e.g. what = "answer to Reset".
+    pub fn explain(&self, version: OcppVersion, what: &str) -> String {
+        format!("{what} is not valid OCPP {} ({}): {}", version.label(), self.code.as_str(version), self.message)
+    }
+}
+
 /// Messages are cut to this many characters to keep a CALLERROR's
 /// errorDescription short (255 is the limit we believe OCPP-J 2.x sets on
 /// it; the 1.6 text sets none).
