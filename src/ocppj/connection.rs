@@ -5,7 +5,9 @@
 //! Everything about one connection happens in its own task, so no lock is
 //! taken on the hot path except the process-wide answer table.
 
+use futures_util::task::AtomicWaker;
 use std::sync::Arc;
+use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::sleep_until;
 use tokio_tungstenite::WebSocketStream;
@@ -44,10 +46,13 @@ pub struct ConnTx {
     strict: bool,
 }
 
+/// Waking the task through an [`AtomicWaker`] rather than a `Notify`: a
+/// `Notify` needs a fresh waiter linked into its list on every turn of the
+/// connection's loop, and with thousands of stations that memory is cold.
 #[derive(Default)]
 struct Mailbox {
     queue: std::sync::Mutex<std::collections::VecDeque<ConnCmd>>,
-    ready: tokio::sync::Notify,
+    waker: AtomicWaker,
     closed: std::sync::atomic::AtomicBool,
 }
 
@@ -66,7 +71,7 @@ impl ConnTx {
         }
         queue.push_back(cmd);
         drop(queue);
-        self.mailbox.ready.notify_one();
+        self.mailbox.waker.wake();
         Ok(())
     }
 
@@ -90,15 +95,18 @@ pub struct ConnRx {
 }
 
 impl ConnRx {
-    pub async fn recv(&mut self) -> ConnCmd {
-        loop {
-            // Created before looking, so a command sent in between is not missed.
-            let ready = self.mailbox.ready.notified();
+    pub fn recv(&mut self) -> impl std::future::Future<Output = ConnCmd> + '_ {
+        std::future::poll_fn(|cx| {
             if let Some(cmd) = self.mailbox.queue().pop_front() {
-                return cmd;
+                return Poll::Ready(cmd);
             }
-            ready.await;
-        }
+            self.mailbox.waker.register(cx.waker());
+            // Looked at again: a command sent before the waker was in place woke nobody.
+            match self.mailbox.queue().pop_front() {
+                Some(cmd) => Poll::Ready(cmd),
+                None => Poll::Pending,
+            }
+        })
     }
 
     #[cfg(test)]
@@ -222,10 +230,14 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
     cancel: CancellationToken,
 ) -> Ending {
     let mut ping = ping_ticker(ping_every);
+    // Made once: polled afresh each turn, it would join and leave the
+    // server-wide list of waiters for every message.
+    let cancelled = cancel.cancelled();
+    tokio::pin!(cancelled);
     loop {
         let deadline = link.next_deadline();
         let ended = tokio::select! {
-            _ = cancel.cancelled() => Some(Box::pin(link.close(1012, "Central System restarting")).await),
+            _ = &mut cancelled => Some(Box::pin(link.close(1012, "Central System restarting")).await),
             cmd = rx.recv() => match cmd {
                 ConnCmd::Send(text) => link.send_frame(text).await,
                 ConnCmd::Call(call) => link.push_call(*call).await,
@@ -240,5 +252,41 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
         if let Some(ending) = ended {
             return ending;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_connection_wakes_for_each_command_in_order() {
+        let (tx, mut rx) = conn_channel("CP1".into(), OcppVersion::V16, false);
+        let reader = tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..3 {
+                match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("woken") {
+                    ConnCmd::Send(text) => got.push(text),
+                    _ => panic!("not a Send"),
+                }
+            }
+            got
+        });
+        // From a thread outside the runtime, as the JavaScript thread sends answers.
+        std::thread::spawn(move || {
+            for text in ["a", "b", "c"] {
+                std::thread::sleep(Duration::from_millis(20));
+                assert!(tx.send(ConnCmd::Send(text.into())).is_ok());
+            }
+        });
+        assert_eq!(reader.await.unwrap(), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn commands_to_an_ended_connection_come_back() {
+        let (tx, rx) = conn_channel("CP1".into(), OcppVersion::V16, false);
+        drop(rx);
+        assert!(matches!(tx.send(ConnCmd::Send("x".into())), Err(ConnCmd::Send(_))));
     }
 }
