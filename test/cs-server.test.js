@@ -222,6 +222,56 @@ describe('CS server (OCPP-J 1.6) in a Node-RED flow', function () {
     raw.ws.close();
   });
 
+  it('refuses CALLs past maxStationCalls with GenericError and takes them again once the flow answers', async () => {
+    const flow = csFlow(port);
+    flow[1].maxStationCalls = 3;
+    // The flow holds Heartbeats until a DataTransfer, then answers them all.
+    flow[2].func = `
+      const held = context.get('held') || [];
+      const command = msg.payload && msg.payload.command;
+      if (command === 'Heartbeat') { held.push(msg.msgId); context.set('held', held); return null; }
+      if (command !== 'DataTransfer') return null;
+      context.set('held', []);
+      const now = new Date().toISOString();
+      return [[...held.map((msgId) => ({ msgId, payload: { currentTime: now } })), { msgId: msg.msgId, payload: { status: 'Accepted' } }]];`;
+    await loadFlow(NODES, flow);
+    const seen = collector(helper.getNode('out1'));
+    const warnsBefore = helper.log().args.length;
+    const raw = await rawSocket(port, 'FLOODER');
+    // Frames in arrival order: several can arrive between two awaits.
+    const frame = async (i) => {
+      for (let waited = 0; raw.frames.length <= i; waited += 10) {
+        if (waited > 3000) throw new Error(`no frame #${i} within 3 s; got ${JSON.stringify(raw.frames)}`);
+        await sleep(10);
+      }
+      return raw.frames[i];
+    };
+    for (let i = 1; i <= 6; i++) raw.send(`[2,"hb${i}","Heartbeat",{}]`);
+    for (const [i, id] of ['hb4', 'hb5', 'hb6'].entries()) {
+      const refused = await frame(i);
+      assert.deepStrictEqual(refused.slice(0, 3), [4, id, 'GenericError'], JSON.stringify(refused));
+      assert.match(refused[3], /3 CALLs from this station are still unanswered \(maxStationCalls\)/);
+    }
+    await seen.next((m) => m.ocpp && m.ocpp.command === 'Heartbeat' && m.ocpp.MessageId === 'hb3');
+    const refusedWarns = helper.log().args.slice(warnsBefore).map((a) => String(a[0] && a[0].msg)).filter((m) => m.includes('refusing CALLs from FLOODER'));
+    assert.strictEqual(refusedWarns.length, 1, 'one warning for the three refusals');
+    // Still at the limit: the DataTransfer that would release them is refused too.
+    raw.send('[2,"dt1","DataTransfer",{"vendorId":"v"}]');
+    assert.deepStrictEqual((await frame(3)).slice(0, 3), [4, 'dt1', 'GenericError']);
+    const held = seen.msgs.filter((m) => m.ocpp && m.ocpp.command === 'Heartbeat').map((m) => m.msgId);
+    assert.strictEqual(held.length, 3, 'only the first three reached the flow');
+    // One answer (from outside the function) frees one place.
+    helper.getNode('resp').receive({ msgId: held[0], payload: { currentTime: new Date().toISOString() } });
+    assert.deepStrictEqual((await frame(4)).slice(0, 2), [3, 'hb1']);
+    raw.send('[2,"dt2","DataTransfer",{"vendorId":"v"}]');
+    const answers = [await frame(5), await frame(6), await frame(7)];
+    assert.deepStrictEqual(answers.map((a) => a.slice(0, 2)), [[3, 'hb2'], [3, 'hb3'], [3, 'dt2']]);
+    // Under the limit again: CALLs reach the flow.
+    raw.send('[2,"hb7","Heartbeat",{}]');
+    await seen.next((m) => m.ocpp && m.ocpp.MessageId === 'hb7');
+    raw.ws.close();
+  });
+
   it('closes a frame over the size limit with 1009', async () => {
     const flow = csFlow(port);
     flow[1].maxFrameKB = 1;

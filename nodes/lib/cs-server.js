@@ -47,6 +47,7 @@ function csServerOptions(RED, node, config) {
     ...limits(config),
     pingIntervalS: options.number(config.pingInterval, 'Ping interval', { min: 0, max: 86400, fallback: 30 }),
     maxQueued: options.number(config.maxQueued, 'Max queued requests', { min: 1, max: 100000, fallback: 100 }),
+    maxStationCalls: options.number(config.maxStationCalls, 'Unanswered CALLs per station', { min: 1, max: 10000, fallback: 10 }),
     requireSubprotocol: config.requireSubprotocol === true,
     rawLog: output2Wired(config) || (config.log === true && !!config.pathlog),
     tls: options.tls(RED, config.tls, { requireClientCert: config.tlsClientAuth === true }),

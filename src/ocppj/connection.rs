@@ -23,7 +23,8 @@ use super::server::ServerShared;
 
 /// What other tasks ask of a connection.
 pub enum ConnCmd {
-    /// A finished frame to send (the flow's answer to a station CALL).
+    /// A finished frame to send: the answer to a station CALL (the flow's, or
+    /// the CALLERROR of its answer timeout), and nothing else.
     Send(String),
     /// A CALL to the station, answered through its oneshot. Boxed: the
     /// channel allocates slots of the largest variant for every connection.
@@ -134,10 +135,30 @@ struct StationHandler {
     cb_id: Arc<str>,
     tx: ConnTx,
     shared: Arc<ServerShared>,
+    /// CALLs handed to the flow and not answered yet (by the flow or by the
+    /// answer timeout). OCPP-J allows one; a station that floods is refused
+    /// past `maxStationCalls`, so the flow's queue and the answer table stay bounded.
+    unanswered: usize,
+    /// Set while CALLs are refused, so a flood gives one warning, not one per frame.
+    refusing: bool,
 }
 
 impl LinkHandler for StationHandler {
+    fn refuse_call(&mut self, action: &str) -> Option<String> {
+        let limit = self.shared.config.max_station_calls;
+        if self.unanswered < limit {
+            self.refusing = false;
+            return None;
+        }
+        let why = format!("{limit} CALLs from this station are still unanswered (maxStationCalls); OCPP-J allows one at a time");
+        if !std::mem::replace(&mut self.refusing, true) {
+            self.warn(format!("refusing CALLs from {} until the flow answers, {action} first: {why}", self.cb_id));
+        }
+        Some(why)
+    }
+
     fn call(&mut self, frame_id: String, action: &str, payload: &str) {
+        self.unanswered += 1;
         let msg_id = uuid::Uuid::new_v4().to_string();
         // Register before the flow can see the msg: its answer may come back
         // from another thread before `emit` returns.
@@ -212,7 +233,7 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
     let cb_id = admitted.cb_id.clone();
     let version = admitted.tx.version();
     shared.sink.emit(|out| msgs::online(out, &cb_id, version));
-    let handler = StationHandler { cb_id: cb_id.clone(), tx: admitted.tx.clone(), shared: shared.clone() };
+    let handler = StationHandler { cb_id: cb_id.clone(), tx: admitted.tx.clone(), shared: shared.clone(), unanswered: 0, refusing: false };
     let mut link = Link::new(ws, handler, cb_id.clone(), shared.config.max_queued, version);
     link.strict = shared.config.strict;
     let ending = drive(&mut link, &mut admitted.rx, shared.config.ping_interval, cancel).await;
@@ -239,7 +260,11 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
         let ended = tokio::select! {
             _ = &mut cancelled => Some(Box::pin(link.close(1012, "Central System restarting")).await),
             cmd = rx.recv() => match cmd {
-                ConnCmd::Send(text) => link.send_frame(text).await,
+                ConnCmd::Send(text) => {
+                    // Every CALL handed to the flow gets exactly one answer this way.
+                    link.handler.unanswered = link.handler.unanswered.saturating_sub(1);
+                    link.send_frame(text).await
+                }
                 ConnCmd::Call(call) => link.push_call(*call).await,
                 ConnCmd::Close { code, reason } => Some(Box::pin(link.close(code, &reason)).await),
             },

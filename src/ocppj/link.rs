@@ -29,6 +29,11 @@ pub type Call = OutgoingCall<oneshot::Sender<CallOutcome>>;
 pub trait LinkHandler {
     /// A well-formed CALL from the peer.
     fn call(&mut self, id: String, action: &str, payload: &str);
+    /// Why the peer's `action` CALL cannot be taken now (answered with a
+    /// CALLERROR `GenericError`), or `None` to take it. The handler warns.
+    fn refuse_call(&mut self, _action: &str) -> Option<String> {
+        None
+    }
     /// An OCPP 2.1 SEND from the peer: shown to the flow, never answered.
     fn send(&mut self, id: String, action: &str, payload: &str);
     fn warn(&self, text: String);
@@ -170,6 +175,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 if let Some(violation) = self.check(&action, Direction::Request, payload.get()) {
                     self.handler.warn(format!("refused {action} from {}: {violation}", self.peer));
                     let text = frame::call_error(self.version, &id, violation.code.into(), &violation.message, None);
+                    return self.send_frame(text).await;
+                }
+                if let Some(why) = self.handler.refuse_call(&action) {
+                    let text = frame::call_error(self.version, &id, ErrorCode::GenericError, &why, None);
                     return self.send_frame(text).await;
                 }
                 self.handler.call(id, &action, payload.get());

@@ -49,6 +49,9 @@ pub struct ServerOptions {
     pub ping_interval_s: f64,
     pub max_frame_kb: usize,
     pub max_queued: usize,
+    /// CALLs a station may have waiting for the flow's answer; more are
+    /// refused with a CALLERROR (OCPP-J allows one at a time).
+    pub max_station_calls: usize,
     pub require_subprotocol: bool,
     /// The OCPP-J versions served on the JSON path (1.6 by default).
     pub versions: Vec<OcppVersion>,
@@ -77,6 +80,7 @@ impl Default for ServerOptions {
             ping_interval_s: 30.0,
             max_frame_kb: 1024,
             max_queued: 100,
+            max_station_calls: 10,
             require_subprotocol: false,
             versions: vec![OcppVersion::V16],
             strict: false,
@@ -99,6 +103,7 @@ pub struct ServerConfig {
     pub ping_interval: Option<Duration>,
     pub max_frame_bytes: usize,
     pub max_queued: usize,
+    pub max_station_calls: usize,
     pub require_subprotocol: bool,
     pub versions: Vec<OcppVersion>,
     pub strict: bool,
@@ -135,6 +140,12 @@ impl ServerOptions {
         if !(1..=100_000).contains(&self.max_queued) {
             return Err(ServerError::Option(format!("maxQueued must be from 1 to 100000, got {}", self.max_queued)));
         }
+        if !(1..=10_000).contains(&self.max_station_calls) {
+            return Err(ServerError::Option(format!(
+                "maxStationCalls must be from 1 to 10000, got {}",
+                self.max_station_calls
+            )));
+        }
         if self.json_path.is_some() && self.versions.is_empty() {
             return Err(ServerError::Option("the JSON service is on but no OCPP version is enabled".into()));
         }
@@ -147,6 +158,7 @@ impl ServerOptions {
             ping_interval: (!ping.is_zero()).then_some(ping),
             max_frame_bytes: self.max_frame_kb * 1024,
             max_queued: self.max_queued,
+            max_station_calls: self.max_station_calls,
             require_subprotocol: self.require_subprotocol,
             versions: self.versions.clone(),
             strict: self.strict,
