@@ -41,6 +41,17 @@ function loadExample(file, ports) {
   return JSON.parse(text);
 }
 
+// Wires a helper node to an output of an example's node for each tap
+// ({ name: [nodeId, output] }). Call the result once the flow is loaded: it
+// gives each helper's collector by name.
+function tap(flow, tab, taps) {
+  for (const [name, [id, output]] of Object.entries(taps)) {
+    flow.find((n) => n.id === id).wires[output].push(name);
+    flow.push({ id: name, z: tab, type: 'helper' });
+  }
+  return () => Object.fromEntries(Object.keys(taps).map((name) => [name, collector(helper.getNode(name))]));
+}
+
 describe('example flows', function () {
   this.timeout(30000);
   afterEach(() => helper.unload());
@@ -143,17 +154,9 @@ describe('example flows', function () {
     const port = await freePort();
     const flow = loadExample('smart-charging.json', { 8836: port });
     flow.find((n) => n.id === 'sc.tick').onceDelay = '0.1';
-    const cs = flow.find((n) => n.id === 'sc.cs');
-    cs.wires[0].push('probe');
-    cs.wires[1].push('log');
-    flow.find((n) => n.id === 'sc.req').wires[0].push('answers');
-    flow.find((n) => n.id === 'sc.catch').wires[0].push('errors');
-    for (const id of ['probe', 'log', 'answers', 'errors']) flow.push({ id, z: 'sc.tab', type: 'helper' });
+    const collectors = tap(flow, 'sc.tab', { probe: ['sc.cs', 0], log: ['sc.cs', 1], answers: ['sc.req', 0], errors: ['sc.catch', 0] });
     await loadFlow(ALL_NODES, flow);
-    const probe = collector(helper.getNode('probe'));
-    const log = collector(helper.getNode('log'));
-    const answers = collector(helper.getNode('answers'));
-    const errors = collector(helper.getNode('errors'));
+    const { probe, log, answers, errors } = collectors();
     await probe.next((m) => m.payload && m.payload.command === 'StatusNotification' && m.ocpp.chargeBoxIdentity === 'SC-CP-1', 10000);
 
     const ask = async (inject, command, pred = () => true) => {
@@ -325,17 +328,10 @@ describe('example flows', function () {
     const tick = flow.find((n) => n.id === 'mixed.tick');
     tick.repeat = '0.1';
     tick.onceDelay = '0.1';
-    const cs = flow.find((n) => n.id === 'mixed.cs');
-    cs.wires[0].push('probe');
-    cs.wires[1].push('log');
-    flow.find((n) => n.id === 'mixed.req').wires[0].push('answers');
-    flow.find((n) => n.id === 'mixed.catch').wires[0].push('errors');
-    for (const id of ['probe', 'log', 'answers', 'errors']) flow.push({ id, z: 'mixed.tab', type: 'helper' });
+    const taps = { probe: ['mixed.cs', 0], log: ['mixed.cs', 1], answers: ['mixed.req', 0], errors: ['mixed.catch', 0] };
+    const collectors = tap(flow, 'mixed.tab', taps);
     await loadFlow(ALL_NODES, flow);
-    const probe = collector(helper.getNode('probe'));
-    const log = collector(helper.getNode('log'));
-    const answers = collector(helper.getNode('answers'));
-    const errors = collector(helper.getNode('errors'));
+    const { probe, log, answers, errors } = collectors();
     const seen = (id, command, pred = () => true) =>
       probe.next((m) => m.ocpp && m.ocpp.chargeBoxIdentity === id && m.payload && m.payload.command === command && pred(m), 10000);
     assert.strictEqual((await seen('MIXED-16', 'BootNotification')).ocpp.ocppVersion, '1.6j');

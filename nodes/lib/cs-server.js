@@ -29,10 +29,12 @@ function jsonVersions(config) {
   return versions;
 }
 
-function limits(config) {
+// What both server nodes configure alike: their limits and TLS.
+function common(RED, config) {
   return {
     answerTimeoutS: options.number(config.answerTimeout, 'Answer timeout', { min: 0.1, max: 86400, fallback: 60 }),
     maxFrameKb: options.number(config.maxFrameKB, 'Max frame size', { min: 1, max: 65536, fallback: 1024 }),
+    tls: options.tls(RED, config.tls, { requireClientCert: config.tlsClientAuth === true }),
   };
 }
 
@@ -44,13 +46,12 @@ function csServerOptions(RED, node, config) {
     strict: config.strict === true,
     soap15Path: config.enabled15 === true ? soapPath(config.path15, '1.5') : null,
     soap16Path: config.enabled16 === true ? soapPath(config.path16, '1.6') : null,
-    ...limits(config),
+    ...common(RED, config),
     pingIntervalS: options.number(config.pingInterval, 'Ping interval', { min: 0, max: 86400, fallback: 30 }),
     maxQueued: options.number(config.maxQueued, 'Max queued requests', { min: 1, max: 100000, fallback: 100 }),
     maxStationCalls: options.number(config.maxStationCalls, 'Unanswered CALLs per station', { min: 1, max: 10000, fallback: 10 }),
     requireSubprotocol: config.requireSubprotocol === true,
     rawLog: output2Wired(config) || (config.log === true && !!config.pathlog),
-    tls: options.tls(RED, config.tls, { requireClientCert: config.tlsClientAuth === true }),
     passwords: options.passwords(node.credentials && node.credentials.passwords),
     requireAuth: config.requireAuth === true,
   };
@@ -65,8 +66,7 @@ function cpServerOptions(RED, node, config) {
     soap15Path: config.enabled15 === true ? soapPath(config.path15, '1.5') : null,
     soap16Path: config.enabled16 !== false ? soapPath(config.path16, '1.6') : null,
     chargePoint: true,
-    ...limits(config),
-    tls: options.tls(RED, config.tls, { requireClientCert: config.tlsClientAuth === true }),
+    ...common(RED, config),
   };
 }
 

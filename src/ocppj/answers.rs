@@ -117,7 +117,7 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
     drop(table);
     match (entry.waiter, prepared) {
         (Waiter::Station { tx, .. }, Prepared::Frame(text)) => {
-            tx.send(ConnCmd::Send(text)).map_err(|_| AnswerError::StationGone(tx.cb_id().to_string()))
+            tx.send(ConnCmd::Answer(text)).map_err(|_| AnswerError::StationGone(tx.cb_id().to_string()))
         }
         (Waiter::Soap(waiter), Prepared::Document(doc)) => waiter
             .reply
@@ -216,7 +216,7 @@ pub fn sweep(server: u64, now: Instant, timeout_s: f64) -> Vec<Arc<str>> {
         match &mut entry.waiter {
             Waiter::Station { tx, frame_id, .. } => {
                 let text = frame::call_error(tx.version(), frame_id, ErrorCode::InternalError, &why, None);
-                let _ = tx.send(ConnCmd::Send(text));
+                let _ = tx.send(ConnCmd::Answer(text));
                 expired.push(tx.cb_id());
             }
             Waiter::Soap(waiter) => {
@@ -254,7 +254,7 @@ mod tests {
         wait_for_answer("m1".into(), station(&tx, "f1", 1, later));
         answer("m1", Some(r#"{"currentTime":"2026-01-01T00:00:00Z"}"#)).unwrap();
         match rx.try_recv().unwrap() {
-            ConnCmd::Send(t) => assert_eq!(t, r#"[3,"f1",{"currentTime":"2026-01-01T00:00:00Z"}]"#),
+            ConnCmd::Answer(t) => assert_eq!(t, r#"[3,"f1",{"currentTime":"2026-01-01T00:00:00Z"}]"#),
             _ => panic!(),
         }
         assert_eq!(answer("m1", Some("{}")), Err(AnswerError::UnknownMsgId("m1".into())));
@@ -269,7 +269,7 @@ mod tests {
         )
         .unwrap();
         match rx.try_recv().unwrap() {
-            ConnCmd::Send(t) => assert_eq!(t, r#"[4,"f2","NotSupported","no",{"a":1}]"#),
+            ConnCmd::Answer(t) => assert_eq!(t, r#"[4,"f2","NotSupported","no",{"a":1}]"#),
             _ => panic!(),
         }
     }
@@ -281,7 +281,7 @@ mod tests {
         wait_for_answer("v1".into(), station(&tx, "f1", 1, later));
         answer("v1", Some(r#"{"msgType":4,"ErrorCode":"FormationViolation"}"#)).unwrap();
         match rx.try_recv().unwrap() {
-            ConnCmd::Send(t) => assert_eq!(t, r#"[4,"f1","FormatViolation","",{}]"#),
+            ConnCmd::Answer(t) => assert_eq!(t, r#"[4,"f1","FormatViolation","",{}]"#),
             _ => panic!(),
         }
     }
@@ -296,7 +296,7 @@ mod tests {
         let expired = sweep(77, Instant::now() + Duration::from_millis(20), 0.01);
         assert_eq!(expired.len(), 1, "only this server's entries");
         match rx.try_recv().unwrap() {
-            ConnCmd::Send(t) => assert!(t.starts_with(r#"[4,"f","InternalError","#)),
+            ConnCmd::Answer(t) => assert!(t.starts_with(r#"[4,"f","InternalError","#)),
             _ => panic!(),
         }
         assert!(matches!(answer("late", Some("{}")), Err(AnswerError::UnknownMsgId(_))));

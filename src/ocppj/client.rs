@@ -684,10 +684,8 @@ impl ClientTask {
             raw_log: self.settings.raw_log,
         };
         let room = self.settings.queue_max + 100;
-        let mut link =
-            Link::new(ws, handler, Arc::from(format!("the Central System ({})", target.url)), room, self.shared.version);
-        link.strict = self.shared.strict;
-        link
+        let peer = Arc::from(format!("the Central System ({})", target.url));
+        Link::new(ws, handler, peer, room, self.shared.version, self.shared.strict)
     }
 
     /// Serves an open link until it ends, then keeps what must survive.

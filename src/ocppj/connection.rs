@@ -23,9 +23,9 @@ use super::server::ServerShared;
 
 /// What other tasks ask of a connection.
 pub enum ConnCmd {
-    /// A finished frame to send: the answer to a station CALL (the flow's, or
-    /// the CALLERROR of its answer timeout), and nothing else.
-    Send(String),
+    /// The answer to a station CALL, as a frame: the flow's, or the CALLERROR
+    /// of its answer timeout. Each CALL handed to the flow gets exactly one.
+    Answer(String),
     /// A CALL to the station, answered through its oneshot. Boxed: the
     /// channel allocates slots of the largest variant for every connection.
     Call(Box<Call>),
@@ -234,8 +234,7 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
     let version = admitted.tx.version();
     shared.sink.emit(|out| msgs::online(out, &cb_id, version));
     let handler = StationHandler { cb_id: cb_id.clone(), tx: admitted.tx.clone(), shared: shared.clone(), unanswered: 0, refusing: false };
-    let mut link = Link::new(ws, handler, cb_id.clone(), shared.config.max_queued, version);
-    link.strict = shared.config.strict;
+    let mut link = Link::new(ws, handler, cb_id.clone(), shared.config.max_queued, version, shared.config.strict);
     let ending = drive(&mut link, &mut admitted.rx, shared.config.ping_interval, cancel).await;
     drop(admitted);
     for call in link.take_calls() {
@@ -260,8 +259,7 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
         let ended = tokio::select! {
             _ = &mut cancelled => Some(Box::pin(link.close(1012, "Central System restarting")).await),
             cmd = rx.recv() => match cmd {
-                ConnCmd::Send(text) => {
-                    // Every CALL handed to the flow gets exactly one answer this way.
+                ConnCmd::Answer(text) => {
                     link.handler.unanswered = link.handler.unanswered.saturating_sub(1);
                     link.send_frame(text).await
                 }
@@ -292,7 +290,7 @@ mod tests {
             let mut got = Vec::new();
             for _ in 0..3 {
                 match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("woken") {
-                    ConnCmd::Send(text) => got.push(text),
+                    ConnCmd::Answer(text) => got.push(text),
                     _ => panic!("not a Send"),
                 }
             }
@@ -302,7 +300,7 @@ mod tests {
         std::thread::spawn(move || {
             for text in ["a", "b", "c"] {
                 std::thread::sleep(Duration::from_millis(20));
-                assert!(tx.send(ConnCmd::Send(text.into())).is_ok());
+                assert!(tx.send(ConnCmd::Answer(text.into())).is_ok());
             }
         });
         assert_eq!(reader.await.unwrap(), ["a", "b", "c"]);
@@ -312,6 +310,6 @@ mod tests {
     fn commands_to_an_ended_connection_come_back() {
         let (tx, rx) = conn_channel("CP1".into(), OcppVersion::V16, false);
         drop(rx);
-        assert!(matches!(tx.send(ConnCmd::Send("x".into())), Err(ConnCmd::Send(_))));
+        assert!(matches!(tx.send(ConnCmd::Answer("x".into())), Err(ConnCmd::Answer(_))));
     }
 }

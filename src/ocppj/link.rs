@@ -76,12 +76,19 @@ pub struct Link<S, H> {
     pub version: OcppVersion,
     /// Strict mode: the peer's CALLs, SENDs and CALLRESULTs are checked
     /// against the version's schemas before anyone sees them.
-    pub strict: bool,
+    strict: bool,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
-    pub fn new(ws: WebSocketStream<S>, handler: H, peer: Arc<str>, max_queued: usize, version: OcppVersion) -> Self {
-        Self { ws, handler, peer, outgoing: OutgoingQueue::new(max_queued), heard_from: true, version, strict: false }
+    pub fn new(
+        ws: WebSocketStream<S>,
+        handler: H,
+        peer: Arc<str>,
+        max_queued: usize,
+        version: OcppVersion,
+        strict: bool,
+    ) -> Self {
+        Self { ws, handler, peer, outgoing: OutgoingQueue::new(max_queued), heard_from: true, version, strict }
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {

@@ -8,27 +8,33 @@
 use super::frame::push_json_str;
 use super::version::OcppVersion;
 
+/// `{"k":<kind>,"o":0[,"cb":<cb>]`: the start of every event on output 1, left open.
+fn event_head(out: &mut String, kind: &str, cb: Option<&str>) {
+    out.push_str(r#"{"k":""#);
+    out.push_str(kind);
+    out.push_str(r#"","o":0"#);
+    if let Some(cb) = cb {
+        out.push_str(r#","cb":"#);
+        push_json_str(out, cb);
+    }
+}
+
 /// A station's CALL, on a `CS server`'s first output.
 pub fn call(out: &mut String, cb: &str, version: OcppVersion, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
-    out.push_str(r#"{"k":"call","o":0,"cb":"#);
-    push_json_str(out, cb);
+    event_head(out, "call", Some(cb));
     call_msg(out, Some(cb), version, frame_id, 2, action, Some(msg_id), payload);
 }
 
 /// A Central System's CALL, on a `CP client JSON`'s output (no chargeBoxIdentity, as the original).
 pub fn cp_call(out: &mut String, version: OcppVersion, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
-    out.push_str(r#"{"k":"call","o":0"#);
+    event_head(out, "call", None);
     call_msg(out, None, version, frame_id, 2, action, Some(msg_id), payload);
 }
 
 /// An OCPP 2.1 SEND (message type 6): like a CALL, but without `msgId`,
 /// since nothing answers it.
 pub fn send(out: &mut String, cb: Option<&str>, version: OcppVersion, frame_id: &str, action: &str, payload: &str) {
-    out.push_str(r#"{"k":"call","o":0"#);
-    if let Some(cb) = cb {
-        out.push_str(r#","cb":"#);
-        push_json_str(out, cb);
-    }
+    event_head(out, "call", cb);
     call_msg(out, cb, version, frame_id, 6, action, None, payload);
 }
 
@@ -79,15 +85,8 @@ fn call_msg(
 
 /// `"ocpp":{"websocket":<state>,["chargeBoxIdentity":<cb>,]"ocppVersion":<v>`, left open.
 fn connection_event(out: &mut String, kind: &str, cb: Option<&str>, version: OcppVersion) {
-    out.push_str(r#"{"k":""#);
-    out.push_str(kind);
-    out.push_str(r#"","o":0,"#);
-    if let Some(cb) = cb {
-        out.push_str(r#""cb":"#);
-        push_json_str(out, cb);
-        out.push(',');
-    }
-    out.push_str(r#""m":{"ocpp":{"websocket":""#);
+    event_head(out, kind, cb);
+    out.push_str(r#","m":{"ocpp":{"websocket":""#);
     out.push_str(if kind == "online" { "ONLINE" } else { "OFFLINE" });
     out.push('"');
     if let Some(cb) = cb {
@@ -147,8 +146,7 @@ pub struct SoapCall<'a> {
 }
 
 pub fn soap_call(out: &mut String, c: &SoapCall<'_>) {
-    out.push_str(r#"{"k":"call","o":0,"cb":"#);
-    push_json_str(out, c.cb);
+    event_head(out, "call", Some(c.cb));
     out.push_str(r#","s":"#);
     push_json_str(out, c.action);
     out.push_str(r#","m":{"msgId":"#);

@@ -425,9 +425,8 @@ impl ServerShared {
         }
         resp.body(Body::default()).unwrap_or_default()
     }
-}
 
-impl ServerShared {
+    /// Serves a station on the stream its upgrade left, plain or TLS.
     async fn serve_upgraded<S>(self: Arc<Self>, stream: S, read_buf: bytes::Bytes, admitted: Admitted)
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -492,9 +491,8 @@ fn choose_subprotocol(
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
-    let best = OcppVersion::NEWEST_FIRST
-        .into_iter()
-        .find(|v| enabled.contains(v) && offered.iter().any(|p| p == v.subprotocol()));
+    // Versions are ordered oldest to newest.
+    let best = offered.iter().filter_map(|p| OcppVersion::from_subprotocol(p)).filter(|v| enabled.contains(v)).max();
     if let Some(version) = best {
         return Ok(Some(version));
     }

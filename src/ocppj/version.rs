@@ -1,7 +1,7 @@
 //! The OCPP-J versions this engine speaks, chosen per connection by the
 //! WebSocket subprotocol (OCPP-J 1.6 §3.1.2; OCPP 2.0.1 and 2.1 Part 4 §3.1.2).
 
-/// One OCPP-J version.
+/// One OCPP-J version; they compare oldest to newest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OcppVersion {
     V16,
