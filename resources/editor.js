@@ -1,12 +1,13 @@
 // Shared by the OCPP nodes' edit dialogs (served by Node-RED at
 // resources/@ocpp-rs/node-red-ocpp/editor.js): validators and command lists.
 window.OcppEditor = window.OcppEditor || (function () {
-  // A number from min to max, or empty for the default.
-  function range(min, max) {
+  // A number from min to max (a whole one with `integer`), or empty for the default.
+  function range(min, max, integer = false) {
     return function (v, opt) {
       if (v === '' || v === undefined) return true;
       const n = Number(v);
-      return Number.isFinite(n) && n >= min && n <= max ? true : opt ? `a number from ${min} to ${max}` : false;
+      const ok = Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n));
+      return ok ? true : opt ? `a ${integer ? 'whole ' : ''}number from ${min} to ${max}` : false;
     };
   }
   // Empty, or JSON text (a node's Command params).

@@ -272,6 +272,14 @@ describe('CS server (OCPP-J 1.6) in a Node-RED flow', function () {
     raw.ws.close();
   });
 
+  it('reports counts that are not whole numbers as a node error, in the dialog\'s words', async () => {
+    const flow = csFlow(port);
+    flow[1].maxStationCalls = 2.5;
+    await loadFlow(NODES, flow);
+    const errors = helper.log().args.filter((a) => a[0] && a[0].level === 20).map((a) => String(a[0].msg));
+    assert.ok(errors.some((m) => m.includes('Unanswered CALLs per station must be a whole number from 1 to 10000, got "2.5"')), JSON.stringify(errors));
+  });
+
   it('closes a frame over the size limit with 1009', async () => {
     const flow = csFlow(port);
     flow[1].maxFrameKB = 1;

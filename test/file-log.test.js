@@ -32,6 +32,17 @@ describe('log file', () => {
     assert.deepStrictEqual(node.errors, []);
   });
 
+  it('reports a logMaxMB that is not a number in range as a node error, and writes no file', () => {
+    for (const logMaxMB of ['ten', -1, 0]) {
+      const node = fakeNode();
+      const file = path.join(dir, `bad-${logMaxMB}.log`);
+      assert.strictEqual(fileLogger(node, { log: true, pathlog: file, logMaxMB }, 'CS'), null);
+      assert.strictEqual(node.errors.length, 1);
+      assert.match(node.errors[0], /is off: Log max size \(MB\) must be a number from 0.01 to 100000, got/);
+      assert.ok(!fs.existsSync(file));
+    }
+  });
+
   it('is off without a path, and reports an unwritable one as a node error', async () => {
     assert.strictEqual(fileLogger(fakeNode(), { log: true, pathlog: '' }, 'CS'), null);
     const node = fakeNode();

@@ -26,7 +26,7 @@ function clientOptions(RED, node, config, remote) {
     handshakeTimeoutS: seconds(config.handshakeTimeout, 'Handshake timeout', 10, 0.1),
     offlineQueue: config.offlineQueue !== false,
     queueActions: String(config.queueActions || '').split(',').map((a) => a.trim()).filter(Boolean),
-    queueMax: options.number(config.queueMax, 'Queue max', { min: 1, max: 1000000, fallback: 1000 }),
+    queueMax: options.number(config.queueMax, 'Queue max', { min: 1, max: 1000000, fallback: 1000, integer: true }),
     rawLog: config.log === true && !!config.pathlog,
   };
 }

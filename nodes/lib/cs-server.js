@@ -33,7 +33,7 @@ function jsonVersions(config) {
 function common(RED, config) {
   return {
     answerTimeoutS: options.number(config.answerTimeout, 'Answer timeout', { min: 0.1, max: 86400, fallback: 60 }),
-    maxFrameKb: options.number(config.maxFrameKB, 'Max frame size', { min: 1, max: 65536, fallback: 1024 }),
+    maxFrameKb: options.number(config.maxFrameKB, 'Max frame size', { min: 1, max: 65536, fallback: 1024, integer: true }),
     tls: options.tls(RED, config.tls, { requireClientCert: config.tlsClientAuth === true }),
   };
 }
@@ -48,8 +48,8 @@ function csServerOptions(RED, node, config) {
     soap16Path: config.enabled16 === true ? soapPath(config.path16, '1.6') : null,
     ...common(RED, config),
     pingIntervalS: options.number(config.pingInterval, 'Ping interval', { min: 0, max: 86400, fallback: 30 }),
-    maxQueued: options.number(config.maxQueued, 'Max queued requests', { min: 1, max: 100000, fallback: 100 }),
-    maxStationCalls: options.number(config.maxStationCalls, 'Unanswered CALLs per station', { min: 1, max: 10000, fallback: 10 }),
+    maxQueued: options.number(config.maxQueued, 'Max queued requests', { min: 1, max: 100000, fallback: 100, integer: true }),
+    maxStationCalls: options.number(config.maxStationCalls, 'Unanswered CALLs per station', { min: 1, max: 10000, fallback: 10, integer: true }),
     requireSubprotocol: config.requireSubprotocol === true,
     rawLog: output2Wired(config) || (config.log === true && !!config.pathlog),
     passwords: options.passwords(node.credentials && node.credentials.passwords),

@@ -9,21 +9,27 @@
 // than queued in memory without limit.
 const fs = require('fs');
 const os = require('os');
+const options = require('./options');
 
 const DEFAULT_MAX_MB = 10;
 // Entries waiting for the disk beyond this are dropped.
 const MAX_PENDING_BYTES = 1 << 20;
 
 function maxBytes(config) {
-  const mb = Number(config.logMaxMB);
-  if (config.logMaxMB === undefined || config.logMaxMB === '' || !Number.isFinite(mb)) return DEFAULT_MAX_MB * 1048576;
-  return Math.max(0.01, Math.min(mb, 100000)) * 1048576;
+  return options.number(config.logMaxMB, 'Log max size (MB)', { min: 0.01, max: 100000, fallback: DEFAULT_MAX_MB }) * 1048576;
 }
 
 function fileLogger(node, config, label) {
   if (!config.log || typeof config.pathlog !== 'string' || config.pathlog.trim() === '') return null;
   const file = config.pathlog;
-  const limit = maxBytes(config);
+  let limit;
+  try {
+    limit = maxBytes(config);
+  } catch (err) {
+    // The node itself runs; only its log file stays off, and the user is told why.
+    node.error(`the log file ${file} is off: ${err.message}`);
+    return null;
+  }
   let stream = null;
   let size = 0;
   let dropped = 0;

@@ -1,11 +1,12 @@
 'use strict';
 // Turns editor config values into numbers with a readable error, so a typo in
 // a dialog becomes a node error, never a silent default.
-function number(value, name, { min = 0, max = Infinity, fallback }) {
+// `integer` for counts (the engine takes whole numbers only).
+function number(value, name, { min = 0, max = Infinity, fallback, integer = false }) {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new Error(`${name} must be a number from ${min} to ${max}, got "${value}"`);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new Error(`${name} must be a ${integer ? 'whole ' : ''}number from ${min} to ${max}, got "${value}"`);
   }
   return n;
 }
