@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{oneshot, Notify};
 
+use crate::sync::lock;
+
 /// Called once JavaScript has handled a batch.
 pub type Done = Box<dyn FnOnce() + Send>;
 
@@ -56,7 +58,7 @@ impl EventSink {
 
     /// Appends one event; `write` writes a complete JSON value.
     pub fn emit(&self, write: impl FnOnce(&mut String)) {
-        let mut buf = self.buf.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buf = lock(&self.buf);
         let was_empty = buf.current.is_empty() && buf.full.is_empty();
         if buf.count == MAX_BATCH_EVENTS {
             let mut batch = std::mem::take(&mut buf.current);
@@ -81,7 +83,7 @@ impl EventSink {
     }
 
     fn take_batch(&self) -> Option<String> {
-        let mut buf = self.buf.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buf = lock(&self.buf);
         if let Some(batch) = buf.full.pop_front() {
             return Some(batch);
         }

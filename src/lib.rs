@@ -2,14 +2,34 @@
 //!
 //! The engine owns every socket, pending request and timer; the nodes'
 //! JavaScript only turns config into calls here and events into `node.send`.
+//!
+//! Its floors, each importing only from the floors below (checked by
+//! `tests/layers.rs`):
+//!
+//! - the ground floor, shared by all: [`version`], [`flow`], [`json`],
+//!   [`sync`], [`basic_auth`], [`tls`], [`listener`], [`events`], [`msgs`];
+//! - [`schema`]: strict mode's validation against OCA's JSON schemas;
+//! - the protocols: [`ocppj`] and [`soap`];
+//! - the roles: [`cs`], the Central System, and [`cp`], the charge point;
+//! - `bindings`: the napi classes JavaScript calls.
 
-pub mod describe;
+pub mod basic_auth;
 pub mod events;
+pub mod flow;
+pub mod json;
 pub mod listener;
-pub mod ocppj;
-pub mod schema;
-pub mod soap;
+pub mod msgs;
+pub mod sync;
 pub mod tls;
+pub mod version;
+
+pub mod schema;
+
+pub mod ocppj;
+pub mod soap;
+
+pub mod cp;
+pub mod cs;
 
 #[cfg(feature = "node")]
 mod bindings;

@@ -69,7 +69,9 @@ pub async fn serve<H: Handler>(
                 let _ = stream.set_nodelay(true);
                 match &acceptor {
                     None => tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone())),
-                    Some(acceptor) => tracker.spawn(serve_tls(acceptor.clone(), stream, handler.clone(), cancel.clone())),
+                    Some(acceptor) => {
+                        tracker.spawn(serve_tls(acceptor.clone(), stream, handler.clone(), cancel.clone()))
+                    }
                 };
             }
             // Out of file descriptors or similar: wait instead of spinning.

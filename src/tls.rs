@@ -72,7 +72,8 @@ fn private_key(pem: &str) -> Result<PrivateKeyDer<'static>, TlsError> {
     if pem.contains("ENCRYPTED") {
         return Err(TlsError::EncryptedKey);
     }
-    PrivateKeyDer::from_pem_slice(pem.as_bytes()).map_err(|e| TlsError::Pem { what: "private key", detail: e.to_string() })
+    PrivateKeyDer::from_pem_slice(pem.as_bytes())
+        .map_err(|e| TlsError::Pem { what: "private key", detail: e.to_string() })
 }
 
 impl TlsOptions {
@@ -83,13 +84,17 @@ impl TlsOptions {
             roots.extend(certificates(pem, "CA certificate")?);
         }
         if let Some(path) = present(&self.ca_file) {
-            let pem = std::fs::read_to_string(path).map_err(|source| TlsError::ReadFile { path: path.to_owned(), source })?;
+            let pem =
+                std::fs::read_to_string(path).map_err(|source| TlsError::ReadFile { path: path.to_owned(), source })?;
             roots.extend(certificates(&pem, "CA file")?);
         }
         Ok(roots)
     }
 
-    fn identity(&self, role: &'static str) -> Result<Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>, TlsError> {
+    fn identity(
+        &self,
+        role: &'static str,
+    ) -> Result<Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>, TlsError> {
         match (present(&self.cert), present(&self.key)) {
             (Some(cert), Some(key)) => Ok(Some((certificates(cert, "certificate")?, private_key(key)?))),
             (None, None) => Ok(None),
@@ -100,9 +105,9 @@ impl TlsOptions {
     /// A server's configuration: its certificate, and client-certificate
     /// checks when a CA is given (required or optional).
     pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, TlsError> {
-        let (chain, key) = self.identity("a TLS server needs a certificate and key")?.ok_or(TlsError::Missing(
-            "a TLS server needs a certificate and key",
-        ))?;
+        let (chain, key) = self
+            .identity("a TLS server needs a certificate and key")?
+            .ok_or(TlsError::Missing("a TLS server needs a certificate and key"))?;
         let builder = rustls::ServerConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
         let client_cas = self.extra_roots()?;
         let builder = if client_cas.is_empty() {

@@ -2,11 +2,11 @@
 //! `tests/fuzz_regressions.rs` (which includes this file by path), so a
 //! crash input kept in `fuzz/regressions/` is replayed by `cargo test`.
 
+use ocpp_rs_node_red::msgs;
 use ocpp_rs_node_red::ocppj::frame::{self, ErrorCode, Frame, MAX_DEPTH, MAX_ID_LEN};
-use ocpp_rs_node_red::ocppj::msgs;
-use ocpp_rs_node_red::ocppj::version::OcppVersion;
 use ocpp_rs_node_red::soap::envelope::{self, FaultCode, Outgoing, Reply, SoapVersion};
 use ocpp_rs_node_red::soap::{xml, Service};
+use ocpp_rs_node_red::version::OcppVersion;
 
 /// `ocppj_frame`: the OCPP-J frame parser (`ocppj::frame::parse`) on one text
 /// frame, by the rules of each version (1.6, 2.0.1, 2.1).

@@ -14,8 +14,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use crate::cp;
+use crate::cs::{self, answers, auth, calls, registry};
 use crate::events::Deliver;
-use crate::ocppj::{answers, calls, client, connection::ConnCmd, registry, server};
+use crate::flow::Ticket;
 use crate::soap;
 
 /// The engine's one tokio runtime, shared by every node in the process.
@@ -68,7 +70,7 @@ fn deliver_to(callback: EventFn) -> Deliver {
 /// A Central System listener (`CS server` node).
 #[napi]
 pub struct CsServer {
-    inner: Arc<server::CsServer>,
+    inner: Arc<cs::CsServer>,
 }
 
 #[napi]
@@ -77,12 +79,12 @@ impl CsServer {
     /// `onEvents` receives batches: the text of a JSON array of events.
     #[napi(constructor)]
     pub fn new(options_json: String, on_events: Function<String, ()>) -> Result<Self> {
-        let options: server::ServerOptions =
+        let options: cs::ServerOptions =
             serde_json::from_str(&options_json).map_err(|e| reason(format!("invalid CS server options: {e}")))?;
         let callback: EventFn =
             on_events.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
         let _guard = runtime()?.enter();
-        let inner = server::CsServer::start(options, deliver_to(callback)).map_err(reason)?;
+        let inner = cs::CsServer::start(options, deliver_to(callback)).map_err(reason)?;
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -128,10 +130,8 @@ fn millis(ms: u32) -> Duration {
     Duration::from_millis(u64::from(ms.max(1)))
 }
 
-fn outcome_promise(env: &Env, ticket: calls::Ticket) -> Result<PromiseRaw<'_, String>> {
-    env.spawn_future(async move {
-        Ok(ticket.outcome_json().await)
-    })
+fn outcome_promise(env: &Env, ticket: Ticket) -> Result<PromiseRaw<'_, String>> {
+    env.spawn_future(async move { Ok(ticket.outcome_json().await) })
 }
 
 /// Sends a SOAP request (`CS request SOAP`, `CP Request SOAP`); resolves with
@@ -168,22 +168,20 @@ pub fn set_passwords(entries_json: String) -> Result<()> {
     let entries: HashMap<String, String> = serde_json::from_str(&entries_json).map_err(|_| {
         reason("LOCAL_SET_ALL_AUTH_EVSES needs data as an object of {\"<chargeBoxId>\": \"<password>\"}")
     })?;
-    registry::set_passwords(entries);
+    auth::set_passwords(entries);
     Ok(())
 }
 
 /// Closes a station's connection; false when it is not connected.
 #[napi]
 pub fn disconnect_station(cb_id: String) -> bool {
-    registry::lookup(&cb_id)
-        .map(|tx| tx.send(ConnCmd::Close { code: 1000, reason: "disconnected by the Central System".into() }).is_ok())
-        .unwrap_or(false)
+    registry::disconnect(&cb_id)
 }
 
 /// A simulated charge point (`CP client JSON` node).
 #[napi]
 pub struct CpClient {
-    inner: Arc<client::CpClient>,
+    inner: Arc<cp::CpClient>,
 }
 
 #[napi]
@@ -191,12 +189,12 @@ impl CpClient {
     /// Starts connecting at once unless `delayConnect`; bad options throw here.
     #[napi(constructor)]
     pub fn new(options_json: String, on_events: Function<String, ()>) -> Result<Self> {
-        let options: client::ClientOptions =
+        let options: cp::ClientOptions =
             serde_json::from_str(&options_json).map_err(|e| reason(format!("invalid CP client options: {e}")))?;
         let callback: EventFn =
             on_events.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
         let _guard = runtime()?.enter();
-        let inner = client::CpClient::start(options, deliver_to(callback)).map_err(reason)?;
+        let inner = cp::CpClient::start(options, deliver_to(callback)).map_err(reason)?;
         Ok(Self { inner: Arc::new(inner) })
     }
 

@@ -8,9 +8,10 @@
 //! checks that the payload is an object, as the RPC framework requires.
 
 use serde_json::value::RawValue;
-use std::fmt::Write as _;
 
-use super::version::OcppVersion;
+use crate::json::push_json_str;
+use crate::schema::ViolationCode;
+use crate::version::OcppVersion;
 
 /// The longest message id OCPP-J 1.6 allows (section 4.1.3: "maximum of 36 characters").
 pub const MAX_ID_LEN: usize = 36;
@@ -142,16 +143,50 @@ impl ErrorCode {
     }
 }
 
+/// The CALLERROR code of a strict-mode violation.
+impl From<ViolationCode> for ErrorCode {
+    fn from(code: ViolationCode) -> Self {
+        match code {
+            ViolationCode::FormationViolation => ErrorCode::FormationViolation,
+            ViolationCode::PropertyConstraintViolation => ErrorCode::PropertyConstraintViolation,
+            ViolationCode::OccurrenceConstraintViolation => ErrorCode::OccurenceConstraintViolation,
+            ViolationCode::TypeConstraintViolation => ErrorCode::TypeConstraintViolation,
+            ViolationCode::NotImplemented => ErrorCode::NotImplemented,
+        }
+    }
+}
+
 /// A parsed frame borrowing from the text it came from.
 #[derive(Debug)]
 pub enum Frame<'a> {
-    Call { id: String, action: String, payload: &'a RawValue },
-    CallResult { id: String, payload: &'a RawValue },
-    CallError { id: String, code: String, description: String, details: &'a RawValue },
+    Call {
+        id: String,
+        action: String,
+        payload: &'a RawValue,
+    },
+    CallResult {
+        id: String,
+        payload: &'a RawValue,
+    },
+    CallError {
+        id: String,
+        code: String,
+        description: String,
+        details: &'a RawValue,
+    },
     /// 2.1: our CALLRESULT `id` could not be processed by the peer.
-    CallResultError { id: String, code: String, description: String, details: &'a RawValue },
+    CallResultError {
+        id: String,
+        code: String,
+        description: String,
+        details: &'a RawValue,
+    },
     /// 2.1: a one-way message.
-    Send { id: String, action: String, payload: &'a RawValue },
+    Send {
+        id: String,
+        action: String,
+        payload: &'a RawValue,
+    },
 }
 
 /// Why a frame was refused, with what the CALLERROR answering it must carry.
@@ -207,10 +242,8 @@ pub fn parse(text: &str, version: OcppVersion) -> Result<Frame<'_>, FrameError> 
             format!("unknown message type {type_number} (expected {})", MessageType::expected(version)),
         ));
     };
-    let is_answer = matches!(
-        message_type,
-        MessageType::CallResult | MessageType::CallError | MessageType::CallResultError
-    );
+    let is_answer =
+        matches!(message_type, MessageType::CallResult | MessageType::CallError | MessageType::CallResultError);
     let answer = |e: FrameError| FrameError { answers_call: is_answer, ..e };
     let Some(id) = id else {
         return Err(answer(FrameError::new(None, Formation, "message id is missing or not a string")));
@@ -247,7 +280,12 @@ pub fn parse(text: &str, version: OcppVersion) -> Result<Frame<'_>, FrameError> 
 }
 
 /// `[n, id, action, payload]` (CALL, SEND): the action and the payload.
-fn call_parts<'a>(id: &str, parts: &[&'a RawValue], name: &str, number: u8) -> Result<(String, &'a RawValue), FrameError> {
+fn call_parts<'a>(
+    id: &str,
+    parts: &[&'a RawValue],
+    name: &str,
+    number: u8,
+) -> Result<(String, &'a RawValue), FrameError> {
     if parts.len() < 4 {
         return Err(FrameError::new(
             Some(id),
@@ -342,18 +380,22 @@ pub fn too_deep(json: &str, max: usize) -> bool {
     false
 }
 
-/// Appends `s` as a JSON string literal.
-/// On the hot path for every id, action and station name: most need no
-/// escaping and are copied as they are.
-pub fn push_json_str(out: &mut String, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-        return;
+/// Checks the parts of a CALL a flow supplies (action, payload, message id),
+/// before it is queued anywhere, so a bad one fails at once with a reason.
+pub fn check_call(action: &str, payload: &str, id: &str) -> Result<(), String> {
+    if action.is_empty() {
+        return Err("no command: set msg.payload.command or the node's Command".into());
     }
-    // serde_json's escaping is exact; writing into a String cannot fail.
-    let _ = write!(out, "{}", serde_json::Value::from(s));
+    if !action.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("command {action:?} is not an OCPP action name"));
+    }
+    if id.is_empty() || id.chars().count() > MAX_ID_LEN {
+        return Err(format!("MessageId {id:?} must have 1 to 36 characters"));
+    }
+    match serde_json::from_str::<&serde_json::value::RawValue>(payload) {
+        Ok(raw) if raw.get().starts_with('{') => Ok(()),
+        _ => Err("the request's data must be a JSON object".into()),
+    }
 }
 
 pub fn call(id: &str, action: &str, payload: &str) -> String {
@@ -421,6 +463,25 @@ fn error_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strict_mode_violations_are_spelled_as_the_version_spells_error_codes() {
+        use ViolationCode::*;
+        let all = [
+            FormationViolation,
+            PropertyConstraintViolation,
+            OccurrenceConstraintViolation,
+            TypeConstraintViolation,
+            NotImplemented,
+        ];
+        for version in OcppVersion::ALL {
+            for violation in all {
+                let code = ErrorCode::from(violation);
+                assert_eq!(code.as_str(version), violation.as_str(version), "{violation:?} in {version:?}");
+                assert_eq!(ErrorCode::parse(violation.as_str(version)), Some(code));
+            }
+        }
+    }
     use OcppVersion::{V16, V201, V21};
 
     fn parse16(text: &str) -> Result<Frame<'_>, FrameError> {

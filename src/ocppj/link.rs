@@ -2,26 +2,29 @@
 //! answers malformed ones with the CALLERROR the spec names, keeps one CALL
 //! in flight with a bounded queue behind it, and checks the peer is alive.
 //!
-//! The side-specific parts (what to do with the peer's CALLs, where warnings
-//! and the raw log go) are the [`LinkHandler`]; the server's connection and
-//! the charge point client each drive a link from their own `select!` loop.
+//! The link owns the socket, the keep-alive pings and the deadlines of the
+//! CALLs it sent: [`Link::serve_until`] handles all three until the role that
+//! drives it has a command of its own (an answer to send, a CALL, a close).
+//! What the two roles do differently with the peer's CALLs, and where
+//! warnings and the raw log go, is their [`LinkHandler`].
 
 use futures_util::{SinkExt, StreamExt};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
-use tokio::time::Instant;
+use tokio::time::{sleep_until, Instant, Interval};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
-use super::calls::{CallOutcome, Failure};
-use crate::schema::Direction;
 use super::frame::{self, ErrorCode, Frame};
 use super::session::{OutgoingCall, OutgoingQueue, QueueError};
-use super::version::OcppVersion;
+use crate::flow::{CallOutcome, Failure};
+use crate::schema::{self, Direction, Violation};
+use crate::version::OcppVersion;
 
 pub type Call = OutgoingCall<oneshot::Sender<CallOutcome>>;
 
@@ -65,34 +68,76 @@ pub fn ws_config(max_frame_bytes: usize) -> WebSocketConfig {
         .max_frame_size(Some(max_frame_bytes))
 }
 
+/// How a link behaves, the same for its whole life.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkOptions {
+    /// The RPC rules and error spellings of this link.
+    pub version: OcppVersion,
+    /// Strict mode: the peer's CALLs, SENDs and CALLRESULTs are checked
+    /// against the version's schemas before anyone sees them.
+    pub strict: bool,
+    /// CALLs of ours held behind the one in flight.
+    pub max_queued: usize,
+    /// Keep-alive pings; `None` turns them off.
+    pub ping_every: Option<Duration>,
+}
+
+/// What ended a wait in [`Link::serve_until`].
+pub enum Step<C> {
+    /// The role's command arrived; the link is still open.
+    Command(C),
+    /// The link is over.
+    Ended(Ending),
+}
+
 pub struct Link<S, H> {
-    pub ws: WebSocketStream<S>,
+    ws: WebSocketStream<S>,
     pub handler: H,
     peer: Arc<str>,
     outgoing: OutgoingQueue<oneshot::Sender<CallOutcome>>,
     /// Set by any frame from the peer; a ping round without it ends the link.
     heard_from: bool,
-    /// The RPC rules and error spellings of this link.
-    pub version: OcppVersion,
-    /// Strict mode: the peer's CALLs, SENDs and CALLRESULTs are checked
-    /// against the version's schemas before anyone sees them.
+    version: OcppVersion,
     strict: bool,
+    ping_every: Option<Duration>,
+    ping_timer: Interval,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
-    pub fn new(
-        ws: WebSocketStream<S>,
-        handler: H,
-        peer: Arc<str>,
-        max_queued: usize,
-        version: OcppVersion,
-        strict: bool,
-    ) -> Self {
-        Self { ws, handler, peer, outgoing: OutgoingQueue::new(max_queued), heard_from: true, version, strict }
+    pub fn new(ws: WebSocketStream<S>, handler: H, peer: Arc<str>, options: LinkOptions) -> Self {
+        let LinkOptions { version, strict, max_queued, ping_every } = options;
+        Self {
+            ws,
+            handler,
+            peer,
+            outgoing: OutgoingQueue::new(max_queued),
+            heard_from: true,
+            version,
+            strict,
+            ping_every,
+            ping_timer: ping_ticker(ping_every),
+        }
     }
 
-    pub fn next_deadline(&self) -> Option<Instant> {
-        self.outgoing.next_deadline()
+    /// Serves the link (the peer's frames, keep-alive pings, the deadlines of
+    /// our CALLs) until the role's `command` is ready or the link ends.
+    ///
+    /// `command` is polled alongside for the whole wait, not made afresh per
+    /// frame, so a role's mailbox or cancellation is registered once.
+    pub async fn serve_until<C>(&mut self, command: impl Future<Output = C>) -> Step<C> {
+        tokio::pin!(command);
+        loop {
+            let deadline = self.outgoing.next_deadline();
+            let ended = tokio::select! {
+                cmd = &mut command => return Step::Command(cmd),
+                incoming = self.ws.next() => self.on_incoming(incoming).await,
+                _ = self.ping_timer.tick(), if self.ping_every.is_some() => self.ping().await,
+                _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => self.expire_calls().await,
+            };
+            if let Some(ending) = ended {
+                return Step::Ended(ending);
+            }
+        }
     }
 
     /// Every CALL held, sent or not, for the owner to fail or keep.
@@ -127,12 +172,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
         }
     }
 
-    pub async fn on_incoming(&mut self, incoming: Option<Result<Message, WsError>>) -> Option<Ending> {
+    async fn on_incoming(&mut self, incoming: Option<Result<Message, WsError>>) -> Option<Ending> {
         let message = match incoming {
             None => return Some(Ending::lost("connection lost")),
             Some(Err(WsError::Capacity(e))) => return Some(self.refuse(1009, &format!("frame too large: {e}")).await),
-            Some(Err(WsError::Utf8(_))) => return Some(self.refuse(1007, "a text frame that is not valid UTF-8").await),
-            Some(Err(WsError::Protocol(e))) => return Some(self.refuse(1002, &format!("WebSocket protocol error: {e}")).await),
+            Some(Err(WsError::Utf8(_))) => {
+                return Some(self.refuse(1007, "a text frame that is not valid UTF-8").await)
+            }
+            Some(Err(WsError::Protocol(e))) => {
+                return Some(self.refuse(1002, &format!("WebSocket protocol error: {e}")).await)
+            }
             Some(Err(e)) => return Some(Ending::lost(e.to_string())),
             Some(Ok(message)) => message,
         };
@@ -221,17 +270,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     }
 
     /// Strict mode's check of a payload from the peer.
-    fn check(&self, action: &str, dir: Direction, payload: &str) -> Option<crate::schema::Violation> {
+    fn check(&self, action: &str, dir: Direction, payload: &str) -> Option<Violation> {
         if !self.strict {
             return None;
         }
-        crate::schema::validate_str(self.version, action, dir, payload).err()
+        schema::validate_str(self.version, action, dir, payload).err()
     }
 
     /// Strict mode's check of the peer's answer to the CALL in flight: the
     /// violation and the sentence for the flow, or `None` when it is fine (or
     /// answers nothing in flight, which `settle` reports).
-    fn check_result(&self, id: &str, payload: &str) -> Option<(crate::schema::Violation, String)> {
+    fn check_result(&self, id: &str, payload: &str) -> Option<(Violation, String)> {
         if !self.strict {
             return None;
         }
@@ -243,7 +292,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
 
     /// A CALLRESULT that breaks its schema fails the request that asked for
     /// it; in OCPP 2.1 the peer also hears why (CALLRESULTERROR).
-    async fn refuse_result(&mut self, id: &str, (violation, message): (crate::schema::Violation, String)) -> Option<Ending> {
+    async fn refuse_result(&mut self, id: &str, (violation, message): (Violation, String)) -> Option<Ending> {
         if self.version == OcppVersion::V21 {
             let text = frame::call_result_error(id, violation.code.into(), &violation.message);
             if let Some(ending) = self.send_frame(text).await {
@@ -263,7 +312,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
         self.start_next().await
     }
 
-    pub async fn expire_calls(&mut self) -> Option<Ending> {
+    async fn expire_calls(&mut self) -> Option<Ending> {
         for call in self.outgoing.expire(Instant::now()) {
             let _ = call.reply.send(CallOutcome::timeout(&self.peer, &call.action));
         }
@@ -278,7 +327,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     }
 
     /// One keep-alive round: ends the link if the peer stayed silent since the last.
-    pub async fn ping(&mut self) -> Option<Ending> {
+    async fn ping(&mut self) -> Option<Ending> {
         if !self.heard_from {
             // The peer is gone: no close handshake to wait for; dropping the
             // socket ends the link.
@@ -322,7 +371,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
 }
 
 /// A ticker for keep-alive pings; with pings off it never fires.
-pub fn ping_ticker(every: Option<Duration>) -> tokio::time::Interval {
+fn ping_ticker(every: Option<Duration>) -> tokio::time::Interval {
     let period = every.unwrap_or(Duration::from_secs(86_400 * 365));
     tokio::time::interval_at(Instant::now() + period, period)
 }

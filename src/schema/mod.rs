@@ -76,15 +76,15 @@ mod formats;
 #[cfg(test)]
 mod tests;
 
+use crate::json::kind_of as kind_of_value;
 use check::{Check, Ctx, Fail, Found, Seg, What};
 use compile::{Compiled, Format};
 use serde::de::DeserializeSeed;
 use serde_json::Value;
-use crate::describe::kind_of as kind_of_value;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-pub use crate::ocppj::OcppVersion;
+pub use crate::version::OcppVersion;
 
 /// The embedded schema file of each version.
 fn source(version: OcppVersion) -> &'static str {
@@ -138,19 +138,6 @@ impl ViolationCode {
             Self::PropertyConstraintViolation => "PropertyConstraintViolation",
             Self::TypeConstraintViolation => "TypeConstraintViolation",
             Self::NotImplemented => "NotImplemented",
-        }
-    }
-}
-
-impl From<ViolationCode> for crate::ocppj::frame::ErrorCode {
-    fn from(code: ViolationCode) -> Self {
-        use crate::ocppj::frame::ErrorCode;
-        match code {
-            ViolationCode::FormationViolation => ErrorCode::FormationViolation,
-            ViolationCode::PropertyConstraintViolation => ErrorCode::PropertyConstraintViolation,
-            ViolationCode::OccurrenceConstraintViolation => ErrorCode::OccurenceConstraintViolation,
-            ViolationCode::TypeConstraintViolation => ErrorCode::TypeConstraintViolation,
-            ViolationCode::NotImplemented => ErrorCode::NotImplemented,
         }
     }
 }
@@ -289,7 +276,6 @@ fn formation(message: String) -> Violation {
 fn not_an_object(kind: &str) -> Violation {
     formation(format!("the payload is {kind}, not a JSON object"))
 }
-
 
 fn version_name(v: OcppVersion) -> &'static str {
     match v {
@@ -443,4 +429,16 @@ fn cap(mut m: String) -> String {
         m.push('…');
     }
     m
+}
+
+/// Strict mode: whether a payload this side is about to send matches the
+/// version's schema; the error says what to fix, in the flow's words.
+pub fn check_schema(version: OcppVersion, action: &str, dir: Direction, payload: &str) -> Result<(), String> {
+    validate_str(version, action, dir, payload).map_err(|v| {
+        let what = match dir {
+            Direction::Request => format!("the {action} request"),
+            Direction::Response => format!("the answer to {action}"),
+        };
+        v.explain(version, &what)
+    })
 }

@@ -692,10 +692,6 @@ fn codes_are_spelled_per_version() {
             ]
         );
     }
-    // Each 1.6 spelling is one the engine's OCPP-J 1.6 frame layer knows.
-    for c in all {
-        assert!(crate::ocppj::frame::ErrorCode::parse(c.as_str(V16)).is_some(), "{c:?}");
-    }
 }
 
 #[test]

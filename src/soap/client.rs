@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use super::envelope::{self, Outgoing, Reply};
 use super::Service;
-use crate::ocppj::calls::{CallOutcome, Failure};
+use crate::flow::{CallOutcome, Failure};
+use crate::sync::lock;
 use crate::tls::{TlsError, TlsOptions};
 
 type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
@@ -25,7 +26,7 @@ static CLIENTS: LazyLock<Mutex<HashMap<TlsOptions, HttpClient>>> = LazyLock::new
 const MAX_CLIENTS: usize = 32;
 
 fn client_for(tls: &TlsOptions) -> Result<HttpClient, TlsError> {
-    let mut clients = CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut clients = lock(&CLIENTS);
     if let Some(client) = clients.get(tls) {
         return Ok(client.clone());
     }
@@ -116,7 +117,10 @@ fn prepare(req: &SoapRequest, payload_json: &str, id: &str) -> Result<(Service, 
 async fn send(req: &SoapRequest, service: Service, envelope: String) -> CallOutcome {
     let operation = service.table().operation(&req.action).expect("checked in prepare");
     let content_type = format!("application/soap+xml; charset=utf-8; action=\"/{}\"", req.action);
-    let http = match hyper::Request::post(&req.url).header("content-type", content_type).body(Full::new(Bytes::from(envelope))) {
+    let http = match hyper::Request::post(&req.url)
+        .header("content-type", content_type)
+        .body(Full::new(Bytes::from(envelope)))
+    {
         Ok(r) => r,
         Err(e) => return CallOutcome::invalid(format!("bad SOAP URL {:?}: {e}", req.url)),
     };
@@ -126,11 +130,13 @@ async fn send(req: &SoapRequest, service: Service, envelope: String) -> CallOutc
     };
     let timeout = Duration::from_millis(req.timeout_ms.max(1));
     let exchange = async {
-        let response = client.request(http).await.map_err(|e| {
-            CallOutcome::Failed { failure: Failure::NotConnected, message: format!("cannot reach {}: {e}", req.url) }
+        let response = client.request(http).await.map_err(|e| CallOutcome::Failed {
+            failure: Failure::NotConnected,
+            message: format!("cannot reach {}: {e}", req.url),
         })?;
-        let body = Limited::new(response.into_body(), MAX_REPLY).collect().await.map_err(|e| {
-            CallOutcome::Failed { failure: Failure::Disconnected, message: format!("reading the answer failed: {e}") }
+        let body = Limited::new(response.into_body(), MAX_REPLY).collect().await.map_err(|e| CallOutcome::Failed {
+            failure: Failure::Disconnected,
+            message: format!("reading the answer failed: {e}"),
         })?;
         Ok::<_, CallOutcome>(body.to_bytes())
     };
@@ -142,9 +148,7 @@ async fn send(req: &SoapRequest, service: Service, envelope: String) -> CallOutc
     let text = String::from_utf8_lossy(&bytes);
     match envelope::parse_reply(&text, service, operation) {
         Ok(Reply::Response(value)) => CallOutcome::Result(value.to_string()),
-        Ok(Reply::Fault { code, reason }) => {
-            CallOutcome::CallError { code, description: reason, details: "{}".into() }
-        }
+        Ok(Reply::Fault { code, reason }) => CallOutcome::CallError { code, description: reason, details: "{}".into() },
         Err(e) => CallOutcome::invalid(format!("the peer's answer is not a valid {} response: {e}", req.action)),
     }
 }

@@ -6,10 +6,10 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::schema::{Field, Place, Ty};
+use super::operation::{Field, Place, Ty};
 use super::xml::{push_escaped, Element};
 use super::SoapError;
-use crate::describe::kind_of as kind;
+use crate::json::kind_of as kind;
 
 /// Reads an element's children (and attributes, text) into a JSON object.
 pub fn decode(element: &Element, fields: &[Field], path: &str) -> Result<Map<String, Value>, SoapError> {
@@ -225,7 +225,6 @@ fn check_date_time(s: &str, path: &str) -> Result<(), SoapError> {
         Err(invalid(format!("{path} is not an ISO 8601 date-time (YYYY-MM-DDThh:mm:ssZ): {s:?}")))
     }
 }
-
 
 fn invalid(message: String) -> SoapError {
     SoapError::Invalid(message)

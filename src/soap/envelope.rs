@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::codec;
-use super::schema::Operation;
+use super::operation::Operation;
 use super::xml::{self, push_escaped};
 use super::{Service, SoapError};
 
@@ -389,8 +389,12 @@ mod tests {
         assert_eq!(parsed.payload, json!({"type": "Soft"}));
         assert_eq!(parsed.addressing.action.as_deref(), Some("/Reset"));
         assert_eq!(parsed.addressing.from.as_deref(), Some("http://cs/ocpp16s"));
-        let answer = response(&parsed.addressing, parsed.service, parsed.operation, &json!({"status": "Accepted"})).unwrap();
-        assert_eq!(parse_reply(&answer, Service::ChargePoint16, op).unwrap(), Reply::Response(json!({"status": "Accepted"})));
+        let answer =
+            response(&parsed.addressing, parsed.service, parsed.operation, &json!({"status": "Accepted"})).unwrap();
+        assert_eq!(
+            parse_reply(&answer, Service::ChargePoint16, op).unwrap(),
+            Reply::Response(json!({"status": "Accepted"}))
+        );
         let f = fault(SoapVersion::V12, FaultCode::Sender, "nope");
         assert_eq!(
             parse_reply(&f, Service::ChargePoint16, op).unwrap(),

@@ -11,12 +11,12 @@
 pub mod client;
 pub mod codec;
 pub mod envelope;
-pub mod schema;
+pub mod operation;
 pub mod server;
 pub mod tables;
 pub mod xml;
 
-use schema::Table;
+use operation::Table;
 
 /// One of the four SOAP services of OCPP 1.5 and 1.6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -69,7 +69,12 @@ pub async fn serve(
         return fault(version, 400, FaultCode::Sender, &SoapError::NoChargeBoxIdentity.to_string());
     };
     if !hand_over.authorised(cb, authorization.as_deref()) {
-        let mut resp = fault(version, 401, FaultCode::Sender, "this chargeBoxIdentity needs HTTP Basic auth (user = chargeBoxIdentity)");
+        let mut resp = fault(
+            version,
+            401,
+            FaultCode::Sender,
+            "this chargeBoxIdentity needs HTTP Basic auth (user = chargeBoxIdentity)",
+        );
         resp.headers_mut().insert("www-authenticate", hyper::header::HeaderValue::from_static("Basic realm=\"OCPP\""));
         return resp;
     }

@@ -2,7 +2,7 @@
 //! OCA WSDLs in `src/soap/wsdl/` by `scripts/gen-soap-tables.js`. Do not edit:
 //! run `node scripts/gen-soap-tables.js && cargo fmt` instead.
 
-use super::schema::{Field, Operation, Place, Table, Ty};
+use super::operation::{Field, Operation, Place, Table, Ty};
 
 pub static CS15: Table = Table {
     namespace: "urn://Ocpp/Cs/2012/06/",

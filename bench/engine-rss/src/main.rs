@@ -5,7 +5,7 @@
 //!   cargo run --release --manifest-path bench/engine-rss/Cargo.toml -- 8840
 //!   bench/loadgen/target/release/ocpp-loadgen --url ws://127.0.0.1:8840/ocpp --stations 5000 --mode idle
 
-use ocpp_rs_node_red::ocppj::{answers, server};
+use ocpp_rs_node_red::cs::{answers, server, ServerOptions};
 use std::time::Duration;
 
 fn rss_mb() -> f64 {
@@ -40,7 +40,7 @@ fn main() {
     let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(8840);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
     runtime.block_on(async {
-        let options: server::ServerOptions =
+        let options: ServerOptions =
             serde_json::from_value(serde_json::json!({ "port": port, "host": "127.0.0.1", "jsonPath": "/ocpp" })).expect("options");
         let before = rss_mb();
         let _server = server::CsServer::start(options, Box::new(|batch, done| {
@@ -50,7 +50,7 @@ fn main() {
         eprintln!("listening on {port}; RSS {before:.1} MB");
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
-            eprintln!("RSS {:.1} MB, stations {}", rss_mb(), ocpp_rs_node_red::ocppj::registry::online().len());
+            eprintln!("RSS {:.1} MB, stations {}", rss_mb(), ocpp_rs_node_red::cs::registry::online().len());
         }
     });
 }

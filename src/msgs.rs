@@ -5,8 +5,8 @@
 //! Event fields: `k` kind, `o` output index, `cb` station, `s` command for the
 //! status text, `m` the msg, `text` for warnings.
 
-use super::frame::push_json_str;
-use super::version::OcppVersion;
+use crate::json::push_json_str;
+use crate::version::OcppVersion;
 
 /// `{"k":<kind>,"o":0[,"cb":<cb>]`: the start of every event on output 1, left open.
 fn event_head(out: &mut String, kind: &str, cb: Option<&str>) {
@@ -20,7 +20,15 @@ fn event_head(out: &mut String, kind: &str, cb: Option<&str>) {
 }
 
 /// A station's CALL, on a `CS server`'s first output.
-pub fn call(out: &mut String, cb: &str, version: OcppVersion, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
+pub fn call(
+    out: &mut String,
+    cb: &str,
+    version: OcppVersion,
+    frame_id: &str,
+    action: &str,
+    msg_id: &str,
+    payload: &str,
+) {
     event_head(out, "call", Some(cb));
     call_msg(out, Some(cb), version, frame_id, 2, action, Some(msg_id), payload);
 }
@@ -225,7 +233,9 @@ mod tests {
 
     #[test]
     fn charge_point_msgs_have_the_original_shape() {
-        let v = parsed(|o| cp_call(o, OcppVersion::V16, "f1", "Reset", "7d0f3c2a-1111-4222-8333-444455556666", r#"{"type":"Soft"}"#));
+        let v = parsed(|o| {
+            cp_call(o, OcppVersion::V16, "f1", "Reset", "7d0f3c2a-1111-4222-8333-444455556666", r#"{"type":"Soft"}"#)
+        });
         assert_eq!(
             v["m"],
             json!({"msgId":"7d0f3c2a-1111-4222-8333-444455556666","_msgid":"7d0f3c2a11114222","ocpp":{"ocppVersion":"1.6j","MessageId":"f1","msgType":2,"command":"Reset"},"payload":{"command":"Reset","data":{"type":"Soft"}}})

@@ -6,20 +6,18 @@
 //! the original. Every entry has a deadline: the server's sweeper answers the
 //! station with a CALLERROR when the flow stays silent.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use tokio::time::Instant;
 
-use super::connection::{ConnCmd, ConnTx};
-use super::frame::{self, ErrorCode};
-use super::calls::check_schema;
-use super::version::OcppVersion;
-use crate::schema::Direction;
+use super::mailbox::{ConnCmd, ConnTx};
+use crate::ocppj::answer::{Answer, AnswerError};
+use crate::ocppj::frame::{self, ErrorCode};
+use crate::schema::{check_schema, Direction};
 use crate::soap::envelope::{self, Addressing};
-use crate::soap::schema::Operation;
+use crate::soap::operation::Operation;
 use crate::soap::Service;
+use crate::sync::lock;
 
 pub struct PendingAnswer {
     pub waiter: Waiter,
@@ -47,18 +45,18 @@ pub struct SoapWaiter {
 impl SoapWaiter {
     /// The envelope answering the request: the flow's payload encoded for
     /// the operation, or the Fault the payload asks for.
-    fn document(&self, payload: &str) -> Result<(u16, String), AnswerError> {
-        let value: serde_json::Value =
-            serde_json::from_str(payload).map_err(|_| AnswerError::NotAnObject("invalid JSON"))?;
+    fn document(&self, payload: &str) -> Result<(u16, String), RespondError> {
+        let value: serde_json::Value = serde_json::from_str(payload)
+            .map_err(|_| RespondError::Answer(AnswerError::NotAnObject("invalid JSON")))?;
         if !value.is_object() {
-            return Err(AnswerError::NotAnObject("not an object"));
+            return Err(RespondError::Answer(AnswerError::NotAnObject("not an object")));
         }
         if let Some(fault) = value.get("Fault") {
             let (code, xml) = envelope::flow_fault(self.addressing.version, fault);
             return Ok((code.http_status(), xml));
         }
         let xml = envelope::response(&self.addressing, self.service, self.operation, &value)
-            .map_err(|e| AnswerError::Soap(self.operation.name, e.to_string()))?;
+            .map_err(|e| RespondError::Soap(self.operation.name, e.to_string()))?;
         Ok((200, xml))
     }
 }
@@ -66,20 +64,16 @@ impl SoapWaiter {
 static PENDING: LazyLock<Mutex<HashMap<String, PendingAnswer>>> = LazyLock::new(Default::default);
 
 fn pending() -> MutexGuard<'static, HashMap<String, PendingAnswer>> {
-    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+    lock(&PENDING)
 }
 
 /// Why the flow's answer could not be sent.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum AnswerError {
+pub enum RespondError {
     #[error("no station request is waiting for msgId \"{0}\": it was answered already, its answer timeout passed, or msg.msgId was changed on the way")]
     UnknownMsgId(String),
-    #[error("msg.payload must be an object (the body of the answer), got {0}")]
-    NotAnObject(&'static str),
-    #[error("msg.payload is a CALLERROR (msgType 4) but ErrorCode {0:?} is not an OCPP error code; use one of: {1}")]
-    BadErrorCode(String, String),
-    #[error("msg.payload is a CALLERROR (msgType 4) but {0}")]
-    BadCallError(&'static str),
+    #[error(transparent)]
+    Answer(#[from] AnswerError),
     #[error("station {0} disconnected before the answer could be sent")]
     StationGone(String),
     #[error("msg.payload does not fit the SOAP {0} response: {1}")]
@@ -96,18 +90,18 @@ pub fn wait_for_answer(msg_id: String, answer: PendingAnswer) {
 
 /// Sends the flow's answer: a CALLRESULT, or a CALLERROR when the payload
 /// says `msgType: 4` (the documented shape for answering with an error).
-pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
-    let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
+pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), RespondError> {
+    let payload = payload.ok_or(RespondError::Answer(AnswerError::NotAnObject("nothing")))?;
     let mut table = pending();
     // Check the payload before taking the entry, so a bad payload can be
     // corrected and sent again within the deadline.
-    let entry = table.get(msg_id).ok_or_else(|| AnswerError::UnknownMsgId(msg_id.to_owned()))?;
+    let entry = table.get(msg_id).ok_or_else(|| RespondError::UnknownMsgId(msg_id.to_owned()))?;
     let prepared = match &entry.waiter {
         Waiter::Station { frame_id, tx, action } => {
             let version = tx.version();
             let answer = Answer::read(payload, version)?;
             if let (Answer::Result, Some(action)) = (&answer, action) {
-                check_schema(version, action, Direction::Response, payload.trim()).map_err(AnswerError::Schema)?;
+                check_schema(version, action, Direction::Response, payload.trim()).map_err(RespondError::Schema)?;
             }
             Prepared::Frame(answer.frame(version, frame_id, payload))
         }
@@ -117,12 +111,12 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
     drop(table);
     match (entry.waiter, prepared) {
         (Waiter::Station { tx, .. }, Prepared::Frame(text)) => {
-            tx.send(ConnCmd::Answer(text)).map_err(|_| AnswerError::StationGone(tx.cb_id().to_string()))
+            tx.send(ConnCmd::Answer(text)).map_err(|_| RespondError::StationGone(tx.cb_id().to_string()))
         }
         (Waiter::Soap(waiter), Prepared::Document(doc)) => waiter
             .reply
             .send(doc)
-            .map_err(|_| AnswerError::StationGone(waiter.addressing.charge_box_identity.unwrap_or_default())),
+            .map_err(|_| RespondError::StationGone(waiter.addressing.charge_box_identity.unwrap_or_default())),
         _ => unreachable!("prepared for its own waiter"),
     }
 }
@@ -130,78 +124,6 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), AnswerError> {
 enum Prepared {
     Frame(String),
     Document((u16, String)),
-}
-
-/// A flow's answer to a CALL, checked: a CALLRESULT, or a CALLERROR when the
-/// payload says `msgType: 4`. Both sides (CS server, CP client) read answers so.
-pub enum Answer {
-    Result,
-    Error { code: ErrorCode, description: String, details: Option<String> },
-}
-
-impl Answer {
-    pub fn read(payload: &str, version: OcppVersion) -> Result<Self, AnswerError> {
-        classify(payload, version)
-    }
-
-    /// The frame answering CALL `frame_id`; `payload` is the text `read` checked.
-    pub fn frame(&self, version: OcppVersion, frame_id: &str, payload: &str) -> String {
-        match self {
-            Answer::Result => frame::call_result(frame_id, payload.trim()),
-            Answer::Error { code, description, details } => {
-                frame::call_error(version, frame_id, *code, description, details.as_deref())
-            }
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct Peek<'a> {
-    #[serde(rename = "msgType")]
-    msg_type: Option<serde_json::Value>,
-    #[serde(rename = "ErrorCode")]
-    error_code: Option<serde_json::Value>,
-    #[serde(rename = "ErrorDescription")]
-    error_description: Option<serde_json::Value>,
-    #[serde(rename = "ErrorDetails", borrow)]
-    error_details: Option<&'a RawValue>,
-}
-
-fn classify(payload: &str, version: OcppVersion) -> Result<Answer, AnswerError> {
-    let trimmed = payload.trim_start();
-    let kind = match trimmed.as_bytes().first() {
-        Some(b'{') => None,
-        Some(b'[') => Some("an array"),
-        Some(b'"') => Some("a string"),
-        Some(b't' | b'f') => Some("a boolean"),
-        Some(b'n') => Some("null"),
-        Some(_) => Some("a number"),
-        None => Some("nothing"),
-    };
-    if let Some(kind) = kind {
-        return Err(AnswerError::NotAnObject(kind));
-    }
-    let peek: Peek = serde_json::from_str(trimmed).map_err(|_| AnswerError::NotAnObject("invalid JSON"))?;
-    if peek.msg_type.as_ref().and_then(|v| v.as_u64()) != Some(4) {
-        return Ok(Answer::Result);
-    }
-    let code_text = match peek.error_code {
-        Some(serde_json::Value::String(s)) => s,
-        Some(_) => return Err(AnswerError::BadCallError("ErrorCode is not a string")),
-        None => return Err(AnswerError::BadCallError("ErrorCode is missing")),
-    };
-    let code = ErrorCode::parse(&code_text).ok_or_else(|| AnswerError::BadErrorCode(code_text, ErrorCode::names(version)))?;
-    let description = match peek.error_description {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(s)) => s,
-        Some(_) => return Err(AnswerError::BadCallError("ErrorDescription is not a string")),
-    };
-    let details = match peek.error_details {
-        None => None,
-        Some(raw) if raw.get().starts_with('{') => Some(raw.get().to_owned()),
-        Some(_) => return Err(AnswerError::BadCallError("ErrorDetails is not an object")),
-    };
-    Ok(Answer::Error { code, description, details })
 }
 
 /// Answers every CALL of `server` past its deadline with a CALLERROR
@@ -240,11 +162,16 @@ pub fn forget_server(server: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ocppj::connection::conn_channel;
+    use crate::cs::mailbox::conn_channel;
+    use crate::version::OcppVersion;
     use std::time::Duration;
 
     fn station(tx: &ConnTx, frame_id: &str, server: u64, deadline: Instant) -> PendingAnswer {
-        PendingAnswer { waiter: Waiter::Station { tx: tx.clone(), frame_id: frame_id.into(), action: None }, server, deadline }
+        PendingAnswer {
+            waiter: Waiter::Station { tx: tx.clone(), frame_id: frame_id.into(), action: None },
+            server,
+            deadline,
+        }
     }
 
     #[test]
@@ -257,12 +184,12 @@ mod tests {
             ConnCmd::Answer(t) => assert_eq!(t, r#"[3,"f1",{"currentTime":"2026-01-01T00:00:00Z"}]"#),
             _ => panic!(),
         }
-        assert_eq!(answer("m1", Some("{}")), Err(AnswerError::UnknownMsgId("m1".into())));
+        assert_eq!(answer("m1", Some("{}")), Err(RespondError::UnknownMsgId("m1".into())));
 
         wait_for_answer("m2".into(), station(&tx, "f2", 1, later));
         let bad = answer("m2", Some(r#"{"msgType":4,"ErrorCode":"Nope"}"#)).unwrap_err();
-        assert!(matches!(bad, AnswerError::BadErrorCode(..)));
-        assert_eq!(answer("m2", Some("[1]")), Err(AnswerError::NotAnObject("an array")));
+        assert!(matches!(bad, RespondError::Answer(AnswerError::BadErrorCode(..))));
+        assert_eq!(answer("m2", Some("[1]")), Err(RespondError::Answer(AnswerError::NotAnObject("an array"))));
         answer(
             "m2",
             Some(r#"{"msgType":4,"ErrorCode":"NotSupported","ErrorDescription":"no","ErrorDetails":{"a":1}}"#),
@@ -299,8 +226,8 @@ mod tests {
             ConnCmd::Answer(t) => assert!(t.starts_with(r#"[4,"f","InternalError","#)),
             _ => panic!(),
         }
-        assert!(matches!(answer("late", Some("{}")), Err(AnswerError::UnknownMsgId(_))));
+        assert!(matches!(answer("late", Some("{}")), Err(RespondError::UnknownMsgId(_))));
         forget_server(78);
-        assert!(matches!(answer("other", Some("{}")), Err(AnswerError::UnknownMsgId(_))));
+        assert!(matches!(answer("other", Some("{}")), Err(RespondError::UnknownMsgId(_))));
     }
 }

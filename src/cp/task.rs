@@ -1,0 +1,405 @@
+//! A charge point's task: connects to the Central System, reconnects with
+//! back-off and jitter, keeps transaction messages that arrive while offline
+//! until the link is back, and serves the link while it is up.
+//!
+//! One task per client owns the link and every queue; the node talks to it
+//! through a command channel ([`super::shared`]).
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{sleep_until, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+
+use super::options::{Settings, Target};
+use super::shared::{ClientCmd, ClientShared, PendingCall};
+use crate::basic_auth;
+use crate::events::EventSink;
+use crate::flow::{CallOutcome, Failure};
+use crate::msgs;
+use crate::ocppj::link::{ws_config, Ending, Link, LinkHandler, LinkOptions, Step};
+use crate::ocppj::session::OutgoingCall;
+use crate::sync::lock;
+
+/// Actions kept while offline and sent once the link is back: the messages a
+/// Central System needs for billing (OCPP 1.6 §4.7 asks stations to keep them).
+pub const TRANSACTION_ACTIONS: [&str; 3] = ["StartTransaction", "StopTransaction", "MeterValues"];
+
+/// CALLs from the Central System remembered for the flow's answer.
+const MAX_AWAITED_ANSWERS: usize = 1000;
+
+/// The charge point's side of a link: CALLs from the Central System go to the flow.
+pub(super) struct CentralSystemHandler {
+    sink: Arc<EventSink>,
+    shared: Arc<ClientShared>,
+    raw_log: bool,
+}
+
+impl LinkHandler for CentralSystemHandler {
+    fn call(&mut self, id: String, action: &str, payload: &str) {
+        let msg_id = uuid::Uuid::new_v4().to_string();
+        // Remember the id before the flow sees the CALL: its answer may come first.
+        {
+            let mut awaited = lock(&self.shared.awaited);
+            if awaited.len() >= MAX_AWAITED_ANSWERS {
+                awaited.pop_front();
+            }
+            awaited.push_back((id.clone(), Box::from(action)));
+        }
+        let version = self.shared.version;
+        self.sink.emit(|out| msgs::cp_call(out, version, &id, action, &msg_id, payload));
+    }
+
+    fn send(&mut self, id: String, action: &str, payload: &str) {
+        let version = self.shared.version;
+        self.sink.emit(|out| msgs::send(out, None, version, &id, action, payload));
+    }
+
+    fn warn(&self, text: String) {
+        self.sink.emit(|out| msgs::warn(out, "", &text));
+    }
+
+    fn log(&self, ours: bool, text: &str) {
+        if self.raw_log {
+            let from = if ours { "CS" } else { "CSMS" };
+            let cb = lock(&self.shared.target).cb_id.clone();
+            self.sink.emit(|out| msgs::raw_log(out, &cb, from, text));
+        }
+    }
+}
+
+type ClientLink = Link<MaybeTlsStream<tokio::net::TcpStream>, CentralSystemHandler>;
+
+/// What a command asks of the state machine.
+enum Next {
+    Stay,
+    /// Connect now (again), maybe to a new target.
+    Connect,
+    /// Stop connecting; wait for `connect`.
+    Idle,
+}
+
+pub(super) struct ClientTask {
+    settings: Settings,
+    shared: Arc<ClientShared>,
+    sink: Arc<EventSink>,
+    rx: mpsc::UnboundedReceiver<ClientCmd>,
+    cancel: CancellationToken,
+    /// CALLs kept while offline, in the order they must go out.
+    offline: VecDeque<PendingCall>,
+    want_connection: bool,
+    /// Failed attempts since the last success: drives the back-off.
+    failures: u32,
+    /// A `connect` from the flow ended the link: reconnect without waiting.
+    connect_now: bool,
+}
+
+impl ClientTask {
+    pub(super) fn new(
+        settings: Settings,
+        shared: Arc<ClientShared>,
+        sink: Arc<EventSink>,
+        rx: mpsc::UnboundedReceiver<ClientCmd>,
+        cancel: CancellationToken,
+        want_connection: bool,
+    ) -> Self {
+        Self {
+            settings,
+            shared,
+            sink,
+            rx,
+            cancel,
+            offline: VecDeque::new(),
+            want_connection,
+            failures: 0,
+            connect_now: false,
+        }
+    }
+
+    /// Runs until cancelled; returns the CALLs still held.
+    pub(super) async fn run(mut self) -> Vec<PendingCall> {
+        loop {
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            if !self.want_connection {
+                self.state("closed", None);
+                if !self.wait_for(None).await {
+                    break;
+                }
+                continue;
+            }
+            self.state("connecting", None);
+            match self.connect().await {
+                Ok(Some(link)) => {
+                    self.failures = 0;
+                    self.online(link).await;
+                }
+                Ok(None) => {}
+                Err(why) => {
+                    self.failures += 1;
+                    let delay = self.backoff();
+                    self.sink.emit(|out| {
+                        msgs::warn(out, "", &format!("connecting failed: {why}; next try in {delay:.1} s"))
+                    });
+                    self.state("reconnecting", Some(delay));
+                    if !self.wait_for(Some(Instant::now() + Duration::from_secs_f64(delay))).await {
+                        break;
+                    }
+                }
+            }
+        }
+        self.offline.drain(..).collect()
+    }
+
+    /// The original's back-off (min, then +inc per failure, capped at max),
+    /// with ±20 % jitter so a fleet of stations does not return in lockstep.
+    fn backoff(&self) -> f64 {
+        let s = &self.settings;
+        let base =
+            (s.reconnect_min + s.reconnect_inc * f64::from(self.failures.saturating_sub(1))).min(s.reconnect_max);
+        let unit = (uuid::Uuid::new_v4().as_u128() % 10_000) as f64 / 10_000.0;
+        (base * (0.8 + 0.4 * unit)).max(0.05)
+    }
+
+    fn state(&self, state: &str, next_try_s: Option<f64>) {
+        self.sink.emit(|out| msgs::cp_state(out, state, self.failures, next_try_s));
+    }
+
+    /// Waits offline until the deadline (or for ever) while serving commands.
+    /// False when the client is stopping.
+    async fn wait_for(&mut self, until: Option<Instant>) -> bool {
+        loop {
+            let cmd = tokio::select! {
+                _ = self.cancel.cancelled() => return false,
+                _ = sleep_until(until.unwrap_or_else(Instant::now)), if until.is_some() => return true,
+                cmd = self.rx.recv() => cmd,
+            };
+            let Some(cmd) = cmd else { return false };
+            match self.offline_command(cmd) {
+                Next::Stay => {}
+                Next::Connect => {
+                    self.want_connection = true;
+                    return true;
+                }
+                Next::Idle => {
+                    self.want_connection = false;
+                    return true;
+                }
+            }
+        }
+    }
+
+    fn offline_command(&mut self, cmd: ClientCmd) -> Next {
+        match cmd {
+            ClientCmd::Call(call) => {
+                self.keep_or_fail(call);
+                Next::Stay
+            }
+            // `reply` checks the link is up; one racing a drop goes nowhere.
+            ClientCmd::Send(_) => Next::Stay,
+            ClientCmd::Connect(target) => {
+                if let Some(target) = target {
+                    *lock(&self.shared.target) = target;
+                }
+                self.failures = 0;
+                Next::Connect
+            }
+            ClientCmd::Disconnect => Next::Idle,
+        }
+    }
+
+    fn queueable(&self, action: &str) -> bool {
+        self.settings.offline_queue
+            && (TRANSACTION_ACTIONS.contains(&action) || self.settings.queue_actions.iter().any(|a| a == action))
+    }
+
+    /// Keeps a CALL for later if its action is one kept while offline.
+    fn keep_or_fail(&mut self, call: PendingCall) {
+        if !self.queueable(&call.action) {
+            let message = format!(
+                "not connected to the Central System; {} is not kept while offline (only StartTransaction, StopTransaction, MeterValues and the node's extra actions are)",
+                call.action
+            );
+            let _ = call.reply.send(CallOutcome::Failed { failure: Failure::NotConnected, message });
+            return;
+        }
+        if self.offline.len() >= self.settings.queue_max {
+            let outcome = CallOutcome::queue_full("the Central System (offline queue)", self.settings.queue_max);
+            let _ = call.reply.send(outcome);
+            return;
+        }
+        self.offline.push_back(call);
+    }
+
+    /// One connection attempt, with the handshake timeout; `Ok(None)` when a
+    /// command cancelled it.
+    async fn connect(&mut self) -> Result<Option<ClientLink>, String> {
+        let target = lock(&self.shared.target).clone();
+        let (uri, userinfo) = target.endpoint().map_err(|e| e.to_string())?;
+        let mut request = uri.into_client_request().map_err(|e| e.to_string())?;
+        let headers = request.headers_mut();
+        let version = self.shared.version;
+        headers.insert("sec-websocket-protocol", HeaderValue::from_static(version.subprotocol()));
+        let credentials = match (&userinfo, &self.settings.password) {
+            (Some(info), _) => Some(percent_encoding::percent_decode_str(info).decode_utf8_lossy().into_owned()),
+            (None, Some(password)) => Some(format!("{}:{password}", target.cb_id)),
+            (None, None) => None,
+        };
+        if let Some(credentials) = credentials {
+            let value = basic_auth::header(&credentials);
+            headers.insert("authorization", HeaderValue::from_str(&value).map_err(|e| e.to_string())?);
+        }
+        let connector = self.settings.tls.clone().map(Connector::Rustls);
+        let config = ws_config(self.settings.max_frame_bytes);
+        let attempt = tokio::time::timeout(
+            self.settings.handshake_timeout,
+            tokio_tungstenite::connect_async_tls_with_config(request, Some(config), true, connector),
+        );
+        tokio::pin!(attempt);
+        loop {
+            tokio::select! {
+                _ = self.cancel.cancelled() => return Ok(None),
+                result = &mut attempt => {
+                    let (ws, response) = match result {
+                        Err(_) => return Err(format!("no WebSocket handshake within {:?}", self.settings.handshake_timeout)),
+                        Ok(Err(e)) => return Err(e.to_string()),
+                        Ok(Ok(pair)) => pair,
+                    };
+                    let confirmed = response.headers().get("sec-websocket-protocol").map(|v| v.as_bytes());
+                    if confirmed != Some(version.subprotocol().as_bytes()) {
+                        if version.is_2x() {
+                            // OCPP 2.x requires the CSMS to confirm the subprotocol.
+                            return Err(format!("the Central System did not accept the {} subprotocol", version.subprotocol()));
+                        }
+                        self.sink.emit(|out| msgs::warn(out, "", "the Central System did not confirm the ocpp1.6 subprotocol; continuing"));
+                    }
+                    return Ok(Some(self.new_link(ws, &target)));
+                }
+                Some(cmd) = self.rx.recv() => match self.offline_command(cmd) {
+                    Next::Stay => {}
+                    Next::Connect => return Ok(None),
+                    Next::Idle => {
+                        self.want_connection = false;
+                        return Ok(None);
+                    }
+                },
+            }
+        }
+    }
+
+    fn new_link(&self, ws: WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>, target: &Target) -> ClientLink {
+        let handler = CentralSystemHandler {
+            sink: self.sink.clone(),
+            shared: self.shared.clone(),
+            raw_log: self.settings.raw_log,
+        };
+        let room = self.settings.queue_max + 100;
+        let peer = Arc::from(format!("the Central System ({})", target.url));
+        let options = LinkOptions {
+            version: self.shared.version,
+            strict: self.shared.strict,
+            max_queued: room,
+            ping_every: self.settings.ping_interval,
+        };
+        Link::new(ws, handler, peer, options)
+    }
+
+    /// Serves an open link until it ends, then keeps what must survive.
+    async fn online(&mut self, mut link: ClientLink) {
+        lock(&self.shared.awaited).clear();
+        self.shared.online.store(true, Ordering::Release);
+        let version = self.shared.version;
+        self.sink.emit(|out| msgs::cp_online(out, version));
+        self.state("connected", None);
+        let mut ending = None;
+        while let Some(call) = self.offline.pop_front() {
+            if let Some(end) = link.push_call(call.start()).await {
+                ending = Some(end);
+                break;
+            }
+        }
+        let ending = match ending {
+            Some(end) => end,
+            None => self.drive(&mut link).await,
+        };
+        self.shared.online.store(false, Ordering::Release);
+        self.requeue(link.take_calls());
+        self.sink.emit(|out| msgs::cp_offline(out, version, ending.code, &ending.reason));
+        if std::mem::take(&mut self.connect_now) {
+            self.failures = 0;
+        } else if self.want_connection && !self.cancel.is_cancelled() {
+            // A lost link is retried after the first back-off step, not at once.
+            self.failures = 1;
+            let delay = self.backoff();
+            self.state("reconnecting", Some(delay));
+            self.wait_for(Some(Instant::now() + Duration::from_secs_f64(delay))).await;
+        }
+    }
+
+    /// CALLs that were sent or waiting when the link dropped: transaction
+    /// messages go back to the front of the offline queue, in order (the
+    /// Central System may see one twice, never zero times); others fail.
+    fn requeue(&mut self, calls: Vec<OutgoingCall<oneshot::Sender<CallOutcome>>>) {
+        let mut kept = Vec::new();
+        for call in calls {
+            if self.queueable(&call.action) {
+                // The full timeout again: it restarts when the CALL goes out on the new link.
+                kept.push(PendingCall {
+                    id: call.id,
+                    action: call.action,
+                    payload: call.payload,
+                    timeout: call.timeout,
+                    reply: call.reply,
+                });
+            } else {
+                let _ = call.reply.send(CallOutcome::disconnected("the Central System"));
+            }
+        }
+        for call in kept.into_iter().rev() {
+            self.offline.push_front(call);
+        }
+    }
+
+    async fn drive(&mut self, link: &mut ClientLink) -> Ending {
+        let cancelled = self.cancel.clone().cancelled_owned();
+        tokio::pin!(cancelled);
+        loop {
+            let rx = &mut self.rx;
+            let turn = async {
+                tokio::select! {
+                    _ = &mut cancelled => None,
+                    cmd = rx.recv() => cmd,
+                }
+            };
+            let cmd = match link.serve_until(turn).await {
+                Step::Ended(ending) => return ending,
+                Step::Command(cmd) => cmd,
+            };
+            let ended = match cmd {
+                None => Some(link.close(1000, "charge point stopping").await),
+                Some(ClientCmd::Call(call)) => link.push_call(call.start()).await,
+                Some(ClientCmd::Send(text)) => link.send_frame(text).await,
+                Some(ClientCmd::Connect(target)) => {
+                    if let Some(target) = target {
+                        *lock(&self.shared.target) = target;
+                    }
+                    self.connect_now = true;
+                    Some(link.close(1000, "reconnecting").await)
+                }
+                Some(ClientCmd::Disconnect) => {
+                    self.want_connection = false;
+                    Some(link.close(1000, "closed by the flow").await)
+                }
+            };
+            if let Some(ending) = ended {
+                return ending;
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! CALLs from the Central System to a station (`CS request JSON`): checked,
+//! then handed to the station's connection in the flow's order.
+
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::mailbox::ConnCmd;
+use super::registry;
+use crate::flow::{CallOutcome, Failure, Ticket};
+use crate::ocppj::frame::check_call;
+use crate::ocppj::session::OutgoingCall;
+use crate::schema::{check_schema, Direction};
+
+/// A CALL a flow asks for.
+pub struct CallRequest {
+    pub cb_id: String,
+    pub action: String,
+    /// Raw JSON object text.
+    pub payload: String,
+    pub timeout: Duration,
+    pub message_id: Option<String>,
+}
+
+/// Hands a CALL to a connected station's connection; the ticket resolves
+/// with the message id used (the caller's, or a fresh UUID) and the outcome.
+pub fn call_station(mut req: CallRequest) -> Ticket {
+    let id = req.message_id.take().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if let Err(message) = check_call(&req.action, &req.payload, &id) {
+        return Ticket::settled(id, CallOutcome::invalid(message));
+    }
+    let Some(tx) = registry::lookup(&req.cb_id) else {
+        let message = format!("station {} is not connected to any CS server", req.cb_id);
+        return Ticket::settled(id, CallOutcome::failed(Failure::NotConnected, message));
+    };
+    if tx.strict() {
+        if let Err(message) = check_schema(tx.version(), &req.action, Direction::Request, &req.payload) {
+            return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(tx.version());
+        }
+    }
+    let (reply, outcome) = oneshot::channel();
+    let call = OutgoingCall {
+        id: id.clone(),
+        action: req.action,
+        payload: req.payload,
+        timeout: req.timeout,
+        deadline: Instant::now() + req.timeout,
+        reply,
+    };
+    if tx.send(ConnCmd::Call(Box::new(call))).is_err() {
+        return Ticket::settled(id, CallOutcome::disconnected(&req.cb_id)).for_peer(tx.version());
+    }
+    Ticket::waiting(id, outcome, req.cb_id).for_peer(tx.version())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(action: &str, payload: &str) -> CallRequest {
+        CallRequest {
+            cb_id: "NOBODY".into(),
+            action: action.into(),
+            payload: payload.into(),
+            timeout: Duration::from_secs(1),
+            message_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_requests_and_absent_stations_fail_clearly() {
+        async fn failure(r: CallRequest) -> Failure {
+            match call_station(r).outcome().await.1 {
+                CallOutcome::Failed { failure, .. } => failure,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(failure(req("", "{}")).await, Failure::Invalid);
+        assert_eq!(failure(req("Get Configuration", "{}")).await, Failure::Invalid);
+        assert_eq!(failure(req("Reset", "[]")).await, Failure::Invalid);
+        assert_eq!(failure(req("Reset", "{}")).await, Failure::NotConnected);
+        let mut long = req("Reset", "{}");
+        long.message_id = Some("x".repeat(37));
+        assert_eq!(failure(long).await, Failure::Invalid);
+    }
+}

@@ -1,0 +1,196 @@
+//! One station's connection on the Central System side: registers the
+//! station, hands its CALLs to the flow, and drives its [`Link`] until the
+//! station leaves, the server closes, or the link dies.
+//!
+//! Everything about one connection happens in its own task, so no lock is
+//! taken on the hot path except the process-wide answer table.
+
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::WebSocketStream;
+use tokio_util::sync::CancellationToken;
+
+use super::answers::{self, PendingAnswer, Waiter};
+use super::mailbox::{conn_channel, ConnCmd, ConnRx, ConnTx};
+use super::options::ServerConfig;
+use super::registry;
+use crate::events::EventSink;
+use crate::flow::CallOutcome;
+use crate::msgs;
+use crate::ocppj::link::{Ending, Link, LinkHandler, LinkOptions, Step};
+use crate::version::OcppVersion;
+
+/// What a station's connection needs of the server it came in on.
+pub struct ServerContext {
+    pub config: ServerConfig,
+    /// The node's events.
+    pub sink: Arc<EventSink>,
+    /// Tells this server's waiting answers from other servers'.
+    pub server_id: u64,
+}
+
+/// The Central System's side of a link: CALLs go to the flow.
+struct StationHandler {
+    cb_id: Arc<str>,
+    tx: ConnTx,
+    server: Arc<ServerContext>,
+    /// CALLs handed to the flow and not answered yet (by the flow or by the
+    /// answer timeout). OCPP-J allows one; a station that floods is refused
+    /// past `maxStationCalls`, so the flow's queue and the answer table stay bounded.
+    unanswered: usize,
+    /// Set while CALLs are refused, so a flood gives one warning, not one per frame.
+    refusing: bool,
+}
+
+impl LinkHandler for StationHandler {
+    fn refuse_call(&mut self, action: &str) -> Option<String> {
+        let limit = self.server.config.max_station_calls;
+        if self.unanswered < limit {
+            self.refusing = false;
+            return None;
+        }
+        let why = format!(
+            "{limit} CALLs from this station are still unanswered (maxStationCalls); OCPP-J allows one at a time"
+        );
+        if !std::mem::replace(&mut self.refusing, true) {
+            self.warn(format!("refusing CALLs from {} until the flow answers, {action} first: {why}", self.cb_id));
+        }
+        Some(why)
+    }
+
+    fn call(&mut self, frame_id: String, action: &str, payload: &str) {
+        self.unanswered += 1;
+        let msg_id = uuid::Uuid::new_v4().to_string();
+        // Register before the flow can see the msg: its answer may come back
+        // from another thread before `emit` returns.
+        let deadline = tokio::time::Instant::now() + self.server.config.answer_timeout;
+        // The action is kept only when the answer will be checked against its schema.
+        let action_for_check = self.tx.strict().then(|| Box::from(action));
+        let waiter = Waiter::Station { tx: self.tx.clone(), frame_id: frame_id.clone(), action: action_for_check };
+        let pending = PendingAnswer { waiter, server: self.server.server_id, deadline };
+        answers::wait_for_answer(msg_id.clone(), pending);
+        let cb = &self.cb_id;
+        let version = self.tx.version();
+        self.server.sink.emit(|out| msgs::call(out, cb, version, &frame_id, action, &msg_id, payload));
+    }
+
+    fn send(&mut self, frame_id: String, action: &str, payload: &str) {
+        let cb = &self.cb_id;
+        let version = self.tx.version();
+        self.server.sink.emit(|out| msgs::send(out, Some(cb), version, &frame_id, action, payload));
+    }
+
+    fn warn(&self, text: String) {
+        self.server.sink.emit(|out| msgs::warn(out, &self.cb_id, &text));
+    }
+
+    fn log(&self, ours: bool, text: &str) {
+        if self.server.config.raw_log {
+            let from = if ours { "CSMS" } else { "CS" };
+            self.server.sink.emit(|out| msgs::raw_log(out, &self.cb_id, from, text));
+        }
+    }
+}
+
+/// A station accepted but not yet upgraded: registered already, so a CALL
+/// for it right after its handshake is queued, not refused.
+pub(crate) struct Admitted {
+    cb_id: Arc<str>,
+    conn_id: u64,
+    tx: ConnTx,
+    rx: ConnRx,
+}
+
+impl Admitted {
+    /// Registers the station; a previous connection with its id is told to close.
+    pub(crate) fn register(cb_id: Arc<str>, conn_id: u64, version: OcppVersion, strict: bool) -> Self {
+        let (tx, rx) = conn_channel(cb_id.clone(), version, strict);
+        let replaced = registry::register(cb_id.clone(), registry::Station { conn_id, tx: tx.clone() });
+        if let Some(old) = replaced {
+            let _ = old.tx.send(ConnCmd::Close {
+                code: 1000,
+                reason: "replaced by a new connection with the same charge box id".into(),
+            });
+        }
+        Self { cb_id, conn_id, tx, rx }
+    }
+}
+
+impl Drop for Admitted {
+    /// The upgrade failed, or the connection ended: forget the station unless
+    /// a newer connection took its place.
+    fn drop(&mut self) {
+        registry::unregister(&self.cb_id, self.conn_id);
+    }
+}
+
+/// Serves one station until it leaves, the server closes, or the link dies.
+pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: WebSocketStream<S>,
+    mut admitted: Admitted,
+    server: Arc<ServerContext>,
+    cancel: CancellationToken,
+) {
+    let cb_id = admitted.cb_id.clone();
+    let version = admitted.tx.version();
+    server.sink.emit(|out| msgs::online(out, &cb_id, version));
+    let handler = StationHandler {
+        cb_id: cb_id.clone(),
+        tx: admitted.tx.clone(),
+        server: server.clone(),
+        unanswered: 0,
+        refusing: false,
+    };
+    let config = &server.config;
+    let options =
+        LinkOptions { version, strict: config.strict, max_queued: config.max_queued, ping_every: config.ping_interval };
+    let mut link = Link::new(ws, handler, cb_id.clone(), options);
+    let ending = drive(&mut link, &mut admitted.rx, cancel).await;
+    drop(admitted);
+    for call in link.take_calls() {
+        let _ = call.reply.send(CallOutcome::disconnected(&cb_id));
+    }
+    server.sink.emit(|out| msgs::offline(out, &cb_id, version, ending.code, &ending.reason));
+}
+
+/// What the connection does besides serving its link.
+enum Turn {
+    Command(ConnCmd),
+    /// The server is closing.
+    Shutdown,
+}
+
+async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
+    link: &mut Link<S, StationHandler>,
+    rx: &mut ConnRx,
+    cancel: CancellationToken,
+) -> Ending {
+    // Made once: made afresh each turn, it would join and leave the
+    // server-wide list of waiters for every message.
+    let cancelled = cancel.cancelled();
+    tokio::pin!(cancelled);
+    loop {
+        let turn = async {
+            tokio::select! {
+                _ = &mut cancelled => Turn::Shutdown,
+                cmd = rx.recv() => Turn::Command(cmd),
+            }
+        };
+        let cmd = match link.serve_until(turn).await {
+            Step::Ended(ending) => return ending,
+            Step::Command(cmd) => cmd,
+        };
+        let ended = match cmd {
+            Turn::Shutdown => Some(Box::pin(link.close(1012, "Central System restarting")).await),
+            Turn::Command(ConnCmd::Answer(text)) => {
+                link.handler.unanswered = link.handler.unanswered.saturating_sub(1);
+                link.send_frame(text).await
+            }
+            Turn::Command(ConnCmd::Call(call)) => link.push_call(*call).await,
+            Turn::Command(ConnCmd::Close { code, reason }) => Some(Box::pin(link.close(code, &reason)).await),
+        };
+        if let Some(ending) = ended {
+            return ending;
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! A server's options as the node passes them, and the checked settings
+//! every part of the server reads. Defaults are the original package's where
+//! it had the option; each is documented in the node's help.
+
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::auth::Passwords;
+use crate::version::OcppVersion;
+
+/// Options as the node passes them (JSON, camelCase). Defaults are those of
+/// the design notes; each is documented in the node's help.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServerOptions {
+    pub port: u16,
+    /// Address to bind; all interfaces (IPv6 and IPv4) when absent.
+    pub host: Option<IpAddr>,
+    /// Path prefix of the OCPP-J service; `None` disables it.
+    pub json_path: Option<String>,
+    /// Paths of the SOAP 1.5 and 1.6 services on the same port; `None` disables each.
+    pub soap15_path: Option<String>,
+    pub soap16_path: Option<String>,
+    /// Serve the charge point's SOAP services (`CP server SOAP`) instead of the Central System's.
+    pub charge_point: bool,
+    pub answer_timeout_s: f64,
+    /// 0 turns pings off.
+    pub ping_interval_s: f64,
+    pub max_frame_kb: usize,
+    pub max_queued: usize,
+    /// CALLs a station may have waiting for the flow's answer; more are
+    /// refused with a CALLERROR (OCPP-J allows one at a time).
+    pub max_station_calls: usize,
+    pub require_subprotocol: bool,
+    /// The OCPP-J versions served on the JSON path (1.6 by default).
+    pub versions: Vec<OcppVersion>,
+    /// Check every OCPP-J payload, both ways, against the OCA schemas.
+    pub strict: bool,
+    /// Emit every frame for the node's second output.
+    pub raw_log: bool,
+    /// `wss://` and `https://` with this certificate (profiles 2 and 3).
+    pub tls: Option<crate::tls::TlsOptions>,
+    /// Basic-auth passwords per charge box id (the node's credentials).
+    pub passwords: Passwords,
+    /// Refuse stations that have no password (a closed list).
+    pub require_auth: bool,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            host: None,
+            json_path: Some("/ocpp".into()),
+            soap15_path: None,
+            soap16_path: None,
+            charge_point: false,
+            answer_timeout_s: 60.0,
+            ping_interval_s: 30.0,
+            max_frame_kb: 1024,
+            max_queued: 100,
+            max_station_calls: 10,
+            require_subprotocol: false,
+            versions: vec![OcppVersion::V16],
+            strict: false,
+            raw_log: false,
+            tls: None,
+            passwords: Passwords::default(),
+            require_auth: false,
+        }
+    }
+}
+
+/// Validated, ready-to-use settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub json_prefix: Option<String>,
+    pub soap15_path: Option<String>,
+    pub soap16_path: Option<String>,
+    pub charge_point: bool,
+    pub answer_timeout: Duration,
+    pub ping_interval: Option<Duration>,
+    pub max_frame_bytes: usize,
+    pub max_queued: usize,
+    pub max_station_calls: usize,
+    pub require_subprotocol: bool,
+    pub versions: Vec<OcppVersion>,
+    pub strict: bool,
+    pub raw_log: bool,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub passwords: Passwords,
+    pub require_auth: bool,
+}
+
+/// Why a server's options cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    #[error("invalid option: {0}")]
+    Option(String),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+}
+
+impl ServerOptions {
+    pub fn validate(&self) -> Result<ServerConfig, OptionsError> {
+        let seconds = |name: &str, v: f64, min: f64| {
+            if v.is_finite() && v >= min && v <= 86_400.0 {
+                Ok(Duration::from_secs_f64(v))
+            } else {
+                Err(OptionsError::Option(format!("{name} must be a number of seconds from {min} to 86400, got {v}")))
+            }
+        };
+        let answer_timeout = seconds("answerTimeout", self.answer_timeout_s, 0.1)?;
+        let ping = seconds("pingInterval", self.ping_interval_s, 0.0)?;
+        if !(1..=65_536).contains(&self.max_frame_kb) {
+            return Err(OptionsError::Option(format!("maxFrameKB must be from 1 to 65536, got {}", self.max_frame_kb)));
+        }
+        if !(1..=100_000).contains(&self.max_queued) {
+            return Err(OptionsError::Option(format!("maxQueued must be from 1 to 100000, got {}", self.max_queued)));
+        }
+        if !(1..=10_000).contains(&self.max_station_calls) {
+            return Err(OptionsError::Option(format!(
+                "maxStationCalls must be from 1 to 10000, got {}",
+                self.max_station_calls
+            )));
+        }
+        if self.json_path.is_some() && self.versions.is_empty() {
+            return Err(OptionsError::Option("the JSON service is on but no OCPP version is enabled".into()));
+        }
+        Ok(ServerConfig {
+            json_prefix: self.json_path.as_deref().map(normalise_prefix),
+            soap15_path: self.soap15_path.as_deref().map(normalise_prefix),
+            soap16_path: self.soap16_path.as_deref().map(normalise_prefix),
+            charge_point: self.charge_point,
+            answer_timeout,
+            ping_interval: (!ping.is_zero()).then_some(ping),
+            max_frame_bytes: self.max_frame_kb * 1024,
+            max_queued: self.max_queued,
+            max_station_calls: self.max_station_calls,
+            require_subprotocol: self.require_subprotocol,
+            versions: self.versions.clone(),
+            strict: self.strict,
+            raw_log: self.raw_log,
+            tls: self.tls.as_ref().map(|t| t.server_config()).transpose()?,
+            passwords: self.passwords.clone(),
+            require_auth: self.require_auth,
+        })
+    }
+}
+
+/// `"/"`, `""` and `"/ocpp/"` become `""`, `""` and `"/ocpp"`: the prefix the
+/// id's segment follows. (The original's default `"/"` made JSON unreachable.)
+fn normalise_prefix(path: &str) -> String {
+    let trimmed = path.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else if trimmed.starts_with('/') {
+        trimmed.to_owned()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_normalised() {
+        assert_eq!(normalise_prefix("/"), "");
+        assert_eq!(normalise_prefix(""), "");
+        assert_eq!(normalise_prefix("/ocpp/"), "/ocpp");
+        assert_eq!(normalise_prefix("ocpp"), "/ocpp");
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let bad = ServerOptions { max_frame_kb: 0, ..Default::default() };
+        assert!(bad.validate().unwrap_err().to_string().contains("maxFrameKB"));
+        let bad = ServerOptions { answer_timeout_s: -1.0, ..Default::default() };
+        assert!(bad.validate().is_err());
+        let off = ServerOptions { ping_interval_s: 0.0, ..Default::default() }.validate().unwrap();
+        assert_eq!(off.ping_interval, None);
+    }
+}

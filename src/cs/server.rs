@@ -1,0 +1,299 @@
+//! A listener of the Central System (`CS server`), or of a charge point's SOAP
+//! service (`CP server SOAP`): routes SOAP paths to the SOAP service and
+//! `<path16j>/<chargeBoxId>` upgrades to connection tasks, owns the answer
+//! deadlines, and shuts down completely (port free, tasks ended) before
+//! `close` returns.
+
+use hyper::body::Incoming;
+use hyper::header::HeaderValue;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::WebSocketStream;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use tokio::sync::oneshot;
+
+use super::answers;
+use super::auth;
+use super::connection::{serve_station, Admitted, ServerContext};
+use super::handshake::{charge_box_id, check_request_head, choose_subprotocol, is_websocket_upgrade};
+use super::options::{OptionsError, ServerOptions};
+use super::registry;
+use crate::events::{Deliver, EventSink};
+use crate::listener::{self, text_response, Body, Handler, ListenError};
+use crate::msgs;
+use crate::ocppj::link::ws_config;
+use crate::soap;
+use crate::version::OcppVersion;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Listen(#[from] ListenError),
+    #[error(transparent)]
+    Options(#[from] OptionsError),
+}
+
+static NEXT_SERVER_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What a server's tasks share: what its connections see, and what only the
+/// listener and `close` use.
+pub(crate) struct ServerShared {
+    ctx: Arc<ServerContext>,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+    next_conn_id: AtomicU64,
+}
+
+/// A running Central System listener.
+pub struct CsServer {
+    shared: Arc<ServerShared>,
+    port: u16,
+}
+
+impl CsServer {
+    /// Binds the port and starts serving; must run inside the tokio runtime.
+    pub fn start(options: ServerOptions, deliver: Deliver) -> Result<Self, ServerError> {
+        let config = options.validate()?;
+        if config.strict {
+            // Compile the schemas now, not on the first station's first message.
+            for version in &config.versions {
+                crate::schema::warm_up(*version);
+            }
+        }
+        let host = options.host.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
+        let port = std_listener.local_addr().map(|a| a.port()).unwrap_or(options.port);
+        let ctx = ServerContext {
+            server_id: NEXT_SERVER_ID.fetch_add(1, Ordering::Relaxed),
+            config,
+            sink: EventSink::start(deliver),
+        };
+        let shared = Arc::new(ServerShared {
+            ctx: Arc::new(ctx),
+            cancel: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            next_conn_id: AtomicU64::new(1),
+        });
+        let tracker = shared.tracker.clone();
+        tracker.spawn(listener::serve(
+            std_listener,
+            shared.ctx.config.tls.clone(),
+            shared.clone(),
+            shared.cancel.clone(),
+            tracker.clone(),
+        ));
+        tracker.spawn(sweep_deadlines(shared.clone()));
+        Ok(Self { shared, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops listening, closes every station with 1012, forgets waiting
+    /// answers, and returns once every task has ended (the port is free).
+    pub async fn close(&self) {
+        self.shared.cancel.cancel();
+        self.shared.tracker.close();
+        if tokio::time::timeout(Duration::from_secs(5), self.shared.tracker.wait()).await.is_err() {
+            // A peer that ignores the close handshake must not hold up a redeploy;
+            // the listener task ended first, so the port is already free.
+        }
+        answers::forget_server(self.shared.ctx.server_id);
+        self.shared.ctx.sink.close();
+    }
+}
+
+async fn sweep_deadlines(shared: Arc<ServerShared>) {
+    let every = (shared.ctx.config.answer_timeout / 10).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = shared.cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let secs = shared.ctx.config.answer_timeout.as_secs_f64();
+        for cb in answers::sweep(shared.ctx.server_id, tokio::time::Instant::now(), secs) {
+            shared.ctx.sink.emit(|out| {
+                msgs::warn(
+                    out,
+                    &cb,
+                    &format!(
+                        "no answer from the flow to {cb} within {secs} s: the station got a CALLERROR InternalError"
+                    ),
+                )
+            });
+        }
+    }
+}
+
+impl Handler for ServerShared {
+    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        if let Some(service) = self.soap_service(req.uri().path()) {
+            let max_body = self.ctx.config.max_frame_bytes;
+            return soap::server::serve(req, &[service], max_body, &*self).await;
+        }
+        let cb_id = self.ctx.config.json_prefix.as_deref().and_then(|prefix| charge_box_id(prefix, req.uri().path()));
+        match cb_id {
+            Some(cb_id) => self.upgrade(req, cb_id),
+            None => text_response(404, &self.not_found_text()),
+        }
+    }
+}
+
+impl soap::server::HandOver for ServerShared {
+    /// Registers the request for the flow's answer, then shows it to the flow.
+    fn hand_over(&self, request: soap::envelope::Request) -> oneshot::Receiver<(u16, String)> {
+        let (reply, answer) = oneshot::channel();
+        let msg_id = uuid::Uuid::new_v4().to_string();
+        let cb = request.addressing.charge_box_identity.clone().unwrap_or_default();
+        if let Some(from) = &request.addressing.from {
+            registry::remember_soap_address(&cb, from);
+        }
+        let payload = request.payload.to_string();
+        let call = msgs::SoapCall {
+            cb: &cb,
+            version: request.service.version(),
+            action: request.operation.name,
+            msg_id: &msg_id,
+            message_id: request.addressing.message_id.as_deref(),
+            from: request.addressing.from.as_deref(),
+            payload: &payload,
+        };
+        let mut event = String::new();
+        msgs::soap_call(&mut event, &call);
+        let waiter = answers::Waiter::Soap(answers::SoapWaiter {
+            reply,
+            addressing: request.addressing,
+            service: request.service,
+            operation: request.operation,
+        });
+        let deadline = tokio::time::Instant::now() + self.ctx.config.answer_timeout;
+        answers::wait_for_answer(msg_id, answers::PendingAnswer { waiter, server: self.ctx.server_id, deadline });
+        self.ctx.sink.emit(|out| out.push_str(&event));
+        answer
+    }
+
+    /// A charge point's own SOAP service has no station passwords to check.
+    fn authorised(&self, cb: &str, authorization: Option<&[u8]>) -> bool {
+        self.ctx.config.charge_point
+            || auth::authorised(cb, authorization, &self.ctx.config.passwords, self.ctx.config.require_auth)
+    }
+}
+
+impl ServerShared {
+    /// The SOAP service whose path this is (case-insensitive, trailing slash tolerated).
+    fn soap_service(&self, path: &str) -> Option<soap::Service> {
+        let path = path.trim_end_matches('/');
+        let matches = |p: &Option<String>| p.as_deref().is_some_and(|p| !p.is_empty() && p.eq_ignore_ascii_case(path));
+        use soap::Service::*;
+        let (v15, v16) = if self.ctx.config.charge_point {
+            (ChargePoint15, ChargePoint16)
+        } else {
+            (CentralSystem15, CentralSystem16)
+        };
+        if matches(&self.ctx.config.soap16_path) {
+            Some(v16)
+        } else if matches(&self.ctx.config.soap15_path) {
+            Some(v15)
+        } else {
+            None
+        }
+    }
+
+    fn not_found_text(&self) -> String {
+        match &self.ctx.config.json_prefix {
+            Some(prefix) => {
+                format!("No OCPP service here. OCPP-J stations connect to ws://<host>:<port>{prefix}/<chargeBoxId>\n")
+            }
+            None => "No OCPP service here.\n".to_owned(),
+        }
+    }
+
+    /// Checks the handshake and auth before switching protocols, so a refused
+    /// station gets an HTTP answer and the flow never hears of it.
+    fn upgrade(self: Arc<Self>, mut req: Request<Incoming>, cb_id: String) -> Response<Body> {
+        let headers = req.headers();
+        if let Err(text) = check_request_head(headers, &cb_id) {
+            return text_response(400, text);
+        }
+        if !is_websocket_upgrade(headers) {
+            return text_response(426, "OCPP-J stations connect here with a WebSocket upgrade\n");
+        }
+        if headers.get("sec-websocket-version").map(HeaderValue::as_bytes) != Some(b"13") {
+            let mut resp = text_response(426, "WebSocket version 13 is required\n");
+            resp.headers_mut().insert("sec-websocket-version", HeaderValue::from_static("13"));
+            return resp;
+        }
+        let Some(key) = headers.get("sec-websocket-key") else {
+            return text_response(400, "missing Sec-WebSocket-Key\n");
+        };
+        let accept = derive_accept_key(key.as_bytes());
+        let (version, protocol) =
+            match choose_subprotocol(headers, &self.ctx.config.versions, self.ctx.config.require_subprotocol) {
+                Ok(Some(version)) => (version, Some(version.subprotocol())),
+                // An old 1.6 station that offers no subprotocol at all.
+                Ok(None) => (OcppVersion::V16, None),
+                Err(text) => return text_response(400, &text),
+            };
+        let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
+        if !auth::authorised(&cb_id, authorization, &self.ctx.config.passwords, self.ctx.config.require_auth) {
+            let mut resp = text_response(401, "this charge box id needs HTTP Basic auth (user = charge box id)\n");
+            resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\""));
+            return resp;
+        }
+        let on_upgrade = hyper::upgrade::on(&mut req);
+        let conn_id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
+        let admitted = Admitted::register(cb_id.into(), conn_id, version, self.ctx.config.strict);
+        let shared = self.clone();
+        let fut = async move {
+            let Ok(upgraded) = on_upgrade.await else { return };
+            // Take the stream back from hyper: its `Upgraded` wrapper would
+            // keep hyper's 8 KiB read buffer alive for the connection's life.
+            let upgraded = match upgraded.downcast::<TokioIo<tokio::net::TcpStream>>() {
+                Ok(parts) => return shared.serve_upgraded(parts.io.into_inner(), parts.read_buf, admitted).await,
+                Err(upgraded) => upgraded,
+            };
+            if let Ok(parts) = upgraded.downcast::<TokioIo<listener::TlsStream>>() {
+                // Boxed: a TLS stream's state is kilobytes, and every plain
+                // connection's task would otherwise be sized for it too.
+                Box::pin(shared.serve_upgraded(parts.io.into_inner(), parts.read_buf, admitted)).await;
+            }
+        };
+        self.tracker.spawn(fut);
+        let mut resp = Response::builder()
+            .status(101)
+            .header("connection", "Upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-accept", accept);
+        if let Some(protocol) = protocol {
+            resp = resp.header("sec-websocket-protocol", protocol);
+        }
+        resp.body(Body::default()).unwrap_or_default()
+    }
+
+    /// Serves a station on the stream its upgrade left, plain or TLS.
+    async fn serve_upgraded<S>(self: Arc<Self>, stream: S, read_buf: bytes::Bytes, admitted: Admitted)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let config = Some(ws_config(self.ctx.config.max_frame_bytes));
+        let ws = if read_buf.is_empty() {
+            // An empty `Bytes` still holds the whole buffer: drop it now.
+            drop(read_buf);
+            WebSocketStream::from_raw_socket(stream, Role::Server, config).await
+        } else {
+            WebSocketStream::from_partially_read(stream, Vec::from(read_buf), Role::Server, config).await
+        };
+        let cancel = self.cancel.clone();
+        serve_station(ws, admitted, self.ctx.clone(), cancel).await;
+    }
+}
