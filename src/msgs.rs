@@ -1,6 +1,9 @@
-//! The events a `CS server` node receives, each carrying the Node-RED msg it
-//! sends, already in the original package's shape (behaviour notes §2.3, §7).
-//! Building the msg here keeps the node's JavaScript to one `node.send`.
+//! The events a node receives (`CS server`, `CP server SOAP`, `CP client
+//! JSON`), each carrying the Node-RED msg it sends, already in the shape
+//! `node-red-contrib-ocpp` gave it (`msgId`, `ocpp.command`,
+//! `ocpp.chargeBoxIdentity`, `payload.command` and `payload.data`), so flows
+//! written for it run unchanged. Building the msg here keeps the node's
+//! JavaScript to one `node.send`.
 //!
 //! Event fields: `k` kind, `o` output index, `cb` station, `s` command for the
 //! status text, `m` the msg, `text` for warnings.
@@ -139,7 +142,7 @@ pub fn cp_state(out: &mut String, state: &str, failures: u32, next_try_s: Option
     out.push('}');
 }
 
-/// A SOAP station's request, in the original's shape (behaviour notes §2.2):
+/// A SOAP station's request, in the shape the original gave it:
 /// `ocppVersion` "1.5"/"1.6", `MessageID` (capital D, "Unknown" when absent)
 /// and `From` when the station sent one.
 pub struct SoapCall<'a> {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use super::auth::Passwords;
 use crate::version::OcppVersion;
 
-/// Options as the node passes them (JSON, camelCase). Defaults are those of
-/// the design notes; each is documented in the node's help.
+/// Options as the node passes them (JSON, camelCase). Each is documented,
+/// with its default, in the node's help and the README's limits table.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServerOptions {
