@@ -1,15 +1,15 @@
 // Differential test cases for the Rust validator (see `against_ajv` in
-// tests.rs): for every schema, random valid payloads and single mutations of
+// src/schema/tests.rs): for every schema, random valid payloads and single mutations of
 // them, judged by ajv as ocpp-rpc (a devDependency) sets it up. Writes JSON
 // lines to stdout. Run from the package root after `npm install`:
-//   node src/schema/diff-ajv.js > /tmp/cases.jsonl
+//   node tests/schema-diff-ajv.js > /tmp/cases.jsonl
 // Env: N (payloads per schema, default 20), SEED (default 1), PACKAGE_ROOT.
 // Generated date-times stay within RFC 3339 proper: ajv-formats also accepts
 // a space for `T` and offsets without a colon, which the Rust side refuses.
 const fs = require('fs');
 const path = require('path');
 // PACKAGE_ROOT: where node_modules is, if not this checkout (a git worktree).
-const root = process.env.PACKAGE_ROOT || path.resolve(__dirname, '../..');
+const root = process.env.PACKAGE_ROOT || path.resolve(__dirname, '..');
 // ocpp-rpc's own set-up (ajv + ajv-formats, and a multipleOf with a
 // rounding tolerance, since plain ajv finds 19876.9 not a multiple of 0.1).
 const { createValidator } = require(path.join(root, 'node_modules/ocpp-rpc/lib/validator'));
@@ -123,7 +123,7 @@ function mutate(payload, schema, root) {
 }
 
 for (const [ver, file] of Object.entries(files)) {
-  const schemas = JSON.parse(fs.readFileSync(path.join(__dirname, 'data', file)));
+  const schemas = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'src', 'schema', 'data', file)));
   const ajv = createValidator(ver, schemas)._ajv;
   for (const root of schemas) {
     const id = root.$id;

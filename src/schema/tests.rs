@@ -1029,14 +1029,14 @@ fn bench_meter_values_16() {
 }
 
 /// Differential check against ajv (the validator ocpp-rpc uses):
-/// `node src/schema/diff-ajv.js > /tmp/cases.jsonl` (needs `npm install`), then
+/// `node tests/schema-diff-ajv.js > /tmp/cases.jsonl` (needs `npm install`), then
 /// `OCPP_SCHEMA_DIFF=/tmp/cases.jsonl cargo test --release --no-default-features --lib schema::tests::against_ajv -- --ignored --nocapture`.
 /// Each line is a random payload per schema, valid or with one mutation, and
 /// ajv's verdict with its first error; validity, code and path must match.
 #[test]
 #[ignore]
 fn against_ajv() {
-    let Ok(file) = std::env::var("OCPP_SCHEMA_DIFF") else { panic!("set OCPP_SCHEMA_DIFF to a file from diff-ajv.js") };
+    let Ok(file) = std::env::var("OCPP_SCHEMA_DIFF") else { panic!("set OCPP_SCHEMA_DIFF to a file from tests/schema-diff-ajv.js") };
     let text = std::fs::read_to_string(file).unwrap();
     let (mut n, mut mismatches) = (0, Vec::new());
     for line in text.lines() {
