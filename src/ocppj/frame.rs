@@ -466,16 +466,8 @@ mod tests {
 
     #[test]
     fn strict_mode_violations_are_spelled_as_the_version_spells_error_codes() {
-        use ViolationCode::*;
-        let all = [
-            FormationViolation,
-            PropertyConstraintViolation,
-            OccurrenceConstraintViolation,
-            TypeConstraintViolation,
-            NotImplemented,
-        ];
         for version in OcppVersion::ALL {
-            for violation in all {
+            for violation in ViolationCode::ALL {
                 let code = ErrorCode::from(violation);
                 assert_eq!(code.as_str(version), violation.as_str(version), "{violation:?} in {version:?}");
                 assert_eq!(ErrorCode::parse(violation.as_str(version)), Some(code));

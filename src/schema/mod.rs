@@ -125,6 +125,14 @@ pub enum ViolationCode {
 }
 
 impl ViolationCode {
+    pub const ALL: [ViolationCode; 5] = [
+        Self::FormationViolation,
+        Self::PropertyConstraintViolation,
+        Self::OccurrenceConstraintViolation,
+        Self::TypeConstraintViolation,
+        Self::NotImplemented,
+    ];
+
     /// The CALLERROR `errorCode` for this violation in `version`.
     pub fn as_str(self, version: OcppVersion) -> &'static str {
         let v16 = version == OcppVersion::V16;
