@@ -19,6 +19,7 @@ use crate::schema::{check_schema, Direction};
 use crate::sync::lock;
 use crate::version::OcppVersion;
 
+/// Why the node's request of a charge point failed; each becomes a node error.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error(transparent)]
@@ -36,6 +37,7 @@ pub enum ClientError {
     Stopped,
 }
 
+/// The node's handle on a running charge point.
 pub struct CpClient {
     tx: mpsc::UnboundedSender<ClientCmd>,
     shared: Arc<ClientShared>,
