@@ -330,6 +330,9 @@ impl ClientTask {
         };
         self.shared.online.store(false, Ordering::Release);
         self.requeue(link.take_calls());
+        // The socket ends here, not after the back-off below: a Central
+        // System that closed is waiting for the TCP connection to end.
+        drop(link);
         self.sink.emit(|out| msgs::cp_offline(out, version, ending.code, &ending.reason));
         if std::mem::take(&mut self.connect_now) {
             self.failures = 0;

@@ -58,6 +58,10 @@ impl Ending {
     }
 }
 
+/// How long a close handshake may take, either way: a peer that does not
+/// answer must not hold a connection (and a redeploy) up.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
 /// Buffer sizes set deliberately: tungstenite's defaults (128 KiB each) cost
 /// far too much with thousands of stations; OCPP frames are small.
 pub fn ws_config(max_frame_bytes: usize) -> WebSocketConfig {
@@ -201,6 +205,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
             Message::Close(close) => {
                 let (code, reason) =
                     close.map(|c| (u16::from(c.code), c.reason.to_string())).unwrap_or((1005, String::new()));
+                // The peer closed: answer with a Close before the connection
+                // ends (RFC 6455 5.5.1), or it sees 1006 instead of its own code.
+                // tungstenite has queued the answer (the peer's code echoed);
+                // flushing sends it.
+                let _ = tokio::time::timeout(CLOSE_WAIT, self.ws.flush()).await;
                 Some(Ending { code, reason })
             }
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => None,
@@ -347,7 +356,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     async fn refuse(&mut self, code: u16, reason: &str) -> Ending {
         const DRAIN_LIMIT: u64 = 64 << 20;
         let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_owned().into() };
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
             if self.ws.close(Some(frame)).await.is_ok() {
                 let mut rest = tokio::io::AsyncReadExt::take(self.ws.get_mut(), DRAIN_LIMIT);
                 let _ = tokio::io::copy(&mut rest, &mut tokio::io::sink()).await;
@@ -360,7 +369,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     /// Sends a close frame, waiting briefly for the peer's reply.
     pub async fn close(&mut self, code: u16, reason: &str) -> Ending {
         let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_owned().into() };
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
             if self.ws.close(Some(frame)).await.is_ok() {
                 while let Some(Ok(_)) = self.ws.next().await {}
             }

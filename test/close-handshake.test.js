@@ -1,0 +1,118 @@
+'use strict';
+// The WebSocket close handshake (RFC 6455 5.5.1), both roles, with peers
+// nobody here wrote (the `ws` package) reporting the close code they saw: a
+// peer whose Close is not answered sees 1006 (abnormal closure) instead of
+// its own code.
+const assert = require('assert');
+const WebSocket = require('ws');
+const { helper, core, ours, freePort, collector, loadFlow } = require('./lib/harness');
+
+// Resolves with {code, reason} once the socket is closed.
+const closed = (ws) =>
+  new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+
+const opened = (ws) =>
+  new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+
+describe('WebSocket close handshake', function () {
+  this.timeout(20000);
+
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  describe('CS server', () => {
+    let port;
+
+    beforeEach(async () => {
+      port = await freePort();
+      await loadFlow([ours.server, ours.remoteCp], [
+        { id: 'tab', type: 'tab', label: 'close' },
+        {
+          id: 'cs', z: 'tab', type: 'CS server', name: 'CS', port: String(port), portType: 'num',
+          enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp',
+          log: false, pathlog: '', pingInterval: 30, answerTimeout: 5, wires: [['out'], []],
+        },
+        { id: 'out', z: 'tab', type: 'helper' },
+        { id: 'rcp', type: 'ocpp-remotej-cp', cbId: '', name: '', ocppver: '1.6j' },
+        { id: 'req', z: 'tab', type: 'CS request JSON', remotecb: 'rcp', command: '', cmddata: '', timeout: 5, wires: [[]] },
+      ]);
+    });
+
+    it('answers a station\'s Close with a Close: the station sees its own code, and the flow gets OFFLINE with it', async () => {
+      const out = collector(helper.getNode('out'));
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/CLOSE-1`, ['ocpp1.6']);
+      await opened(ws);
+      await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === 'CLOSE-1');
+      const seen = closed(ws);
+      ws.close(1000, 'station going home');
+      assert.deepStrictEqual(await seen, { code: 1000, reason: 'station going home' });
+      const offline = await out.next((m) => m.ocpp && m.ocpp.websocket === 'OFFLINE' && m.ocpp.chargeBoxIdentity === 'CLOSE-1');
+      assert.strictEqual(offline.ocpp.code, 1000, JSON.stringify(offline.ocpp));
+    });
+
+    it('answers a Close with another code with that code (4000, application-defined)', async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/CLOSE-2`, ['ocpp1.6']);
+      await opened(ws);
+      const seen = closed(ws);
+      ws.close(4000, 'maintenance');
+      assert.strictEqual((await seen).code, 4000);
+    });
+
+    it('closes with 1000 on LOCAL_DISCONNECT and waits for the station\'s Close', async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/CLOSE-3`, ['ocpp1.6']);
+      await opened(ws);
+      const seen = closed(ws);
+      helper.getNode('req').receive({ payload: { command: 'LOCAL_DISCONNECT', cbId: 'CLOSE-3' } });
+      const { code, reason } = await seen;
+      assert.strictEqual(code, 1000);
+      assert.match(reason, /disconnected by the Central System/);
+    });
+  });
+
+  describe('CP client JSON', () => {
+    let port;
+    let wss;
+    let accepted;
+
+    beforeEach(async () => {
+      port = await freePort();
+      wss = new WebSocket.Server({ port, host: '127.0.0.1', handleProtocols: (protocols) => [...protocols][0] });
+      accepted = new Promise((resolve) => wss.once('connection', resolve));
+      await loadFlow([ours.cpJson, ours.remoteCs], [
+        { id: 'tab', type: 'tab', label: 'cp' },
+        { id: 'rcs', type: 'ocpp-remote-cs', name: 'CS', url: `ws://127.0.0.1:${port}/ocpp` },
+        {
+          id: 'cp', z: 'tab', type: 'CP client JSON', name: '', cbId: 'CP-CLOSE', remotecs: 'rcs', ocppver: '1.6j',
+          command: '', cmddata: '', log: false, pathlog: '', wsdelayconnect: false, wstomin: 30, wstoinc: 0, wstomax: 30,
+          callTimeout: 5, pingInterval: 30, handshakeTimeout: 5, offlineQueue: true, queueActions: '', queueMax: 100,
+          wires: [['out']],
+        },
+        { id: 'out', z: 'tab', type: 'helper' },
+      ]);
+    });
+
+    afterEach(async () => {
+      await new Promise((resolve) => wss.close(resolve));
+    });
+
+    it('answers the Central System\'s Close with a Close, so the Central System sees its own code', async () => {
+      const socket = await accepted;
+      const seen = closed(socket);
+      socket.close(1001, 'Central System going away');
+      assert.deepStrictEqual(await seen, { code: 1001, reason: 'Central System going away' });
+    });
+
+    it('closes with 1000 when the flow says close, and the Central System sees it', async () => {
+      const socket = await accepted;
+      const seen = closed(socket);
+      helper.getNode('cp').receive({ payload: { msgType: 99, command: 'close' } });
+      const { code, reason } = await seen;
+      assert.strictEqual(code, 1000);
+      assert.match(reason, /closed by the flow/);
+    });
+  });
+});
