@@ -2,10 +2,11 @@
 //! description, `POST <path>` reads a request (size-limited, before parsing),
 //! hands it over, and answers with the envelope or a Fault.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::envelope::{self, FaultCode, SoapVersion};
@@ -49,13 +50,19 @@ pub async fn serve(
         _ => SoapVersion::V12,
     };
     let declared = req.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let too_large = || fault(version, 413, FaultCode::Sender, &SoapError::TooLarge(max_body).to_string());
     if declared.is_some_and(|n| n > max_body) {
-        return fault(version, 413, FaultCode::Sender, &SoapError::TooLarge(max_body).to_string());
+        linger(req.into_body());
+        return too_large();
     }
     let authorization = req.headers().get("authorization").map(|v| v.as_bytes().to_vec());
-    let body = match Limited::new(req.into_body(), max_body).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return fault(version, 413, FaultCode::Sender, &SoapError::TooLarge(max_body).to_string()),
+    let body = match read_body(req.into_body(), max_body).await {
+        Ok(body) => body,
+        Err(Some(rest)) => {
+            linger(rest);
+            return too_large();
+        }
+        Err(None) => return fault(version, 400, FaultCode::Sender, "the request body could not be read"),
     };
     let Ok(text) = std::str::from_utf8(&body) else {
         return fault(version, 400, FaultCode::Sender, "the request is not UTF-8");
@@ -82,6 +89,46 @@ pub async fn serve(
         Ok((status, xml)) => document(status, version.content_type(), xml),
         Err(_) => fault(version, 503, FaultCode::Receiver, "the Central System is restarting"),
     }
+}
+
+/// How much of a refused body is read and thrown away, and for how long,
+/// before the connection is closed anyway.
+const LINGER_BYTES: usize = 64 << 20;
+const LINGER_TIME: Duration = Duration::from_secs(10);
+
+/// The body, up to `max` bytes; past that, what is left of it (to [`linger`]
+/// on), or `None` when it could not be read at all.
+async fn read_body(mut body: Incoming, max: usize) -> Result<Bytes, Option<Incoming>> {
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| None)?;
+        if let Some(data) = frame.data_ref() {
+            if buf.len() + data.len() > max {
+                return Err(Some(body));
+            }
+            buf.extend_from_slice(data);
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// Reads and discards what is left of a refused request's body (bounded in
+/// bytes and time) while the refusal is sent: closing a socket with unread
+/// bytes makes the kernel reset it, and a client still sending would see a
+/// broken pipe instead of the 413.
+fn linger(mut body: Incoming) {
+    tokio::spawn(async move {
+        let drain = async {
+            let mut seen = 0;
+            while let Some(Ok(frame)) = body.frame().await {
+                seen += frame.data_ref().map_or(0, |d| d.len());
+                if seen > LINGER_BYTES {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+    });
 }
 
 fn fault(version: SoapVersion, status: u16, code: FaultCode, reason: &str) -> Response<Body> {
