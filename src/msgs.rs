@@ -206,8 +206,20 @@ pub fn raw_log(out: &mut String, cb: &str, from: &str, frame: &str) {
     out.push_str("}}");
 }
 
+/// A refused handshake, which the node counts in its status; with the
+/// warning for the log when one is due.
+pub fn refused(out: &mut String, cb: &str, warning: Option<&str>) {
+    text_event(out, "refused", cb, warning.unwrap_or(""));
+}
+
 pub fn warn(out: &mut String, cb: &str, text: &str) {
-    out.push_str(r#"{"k":"warn","cb":"#);
+    text_event(out, "warn", cb, text);
+}
+
+fn text_event(out: &mut String, kind: &str, cb: &str, text: &str) {
+    out.push_str(r#"{"k":""#);
+    out.push_str(kind);
+    out.push_str(r#"","cb":"#);
     push_json_str(out, cb);
     out.push_str(r#","text":"#);
     push_json_str(out, text);

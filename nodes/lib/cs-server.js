@@ -76,8 +76,10 @@ function serve(node, config, opts, label) {
   const logger = fileLogger(node, config, config.name || `${label} Port ${opts.port}`);
   const logToOutput2 = output2Wired(config);
   let connected = 0;
+  let refused = 0;
   const scheme = opts.tls ? 'TLS ' : '';
-  const idle = () => ({ fill: 'blue', shape: 'ring', text: `listening on ${scheme}${opts.port}${opts.jsonPath !== null ? `, ${connected} connected` : ''}` });
+  const counts = () => [opts.jsonPath !== null ? `${connected} connected` : '', refused ? `${refused} refused` : ''].filter(Boolean).join(', ');
+  const idle = () => ({ fill: 'blue', shape: 'ring', text: `listening on ${scheme}${opts.port}${counts() ? `, ${counts()}` : ''}` });
   // One node.send per msg: Node-RED deep-clones every msg after the first
   // of a single send() call, and these msgs are fresh objects already.
   const sendTo = [(m) => node.send([m]), (m) => node.send([null, m])];
@@ -105,11 +107,20 @@ function serve(node, config, opts, label) {
         case 'warn':
           node.warn(ev.text);
           break;
+        case 'refused':
+          // Every refused handshake is counted; the engine words a warning
+          // (ev.text) once per station and minute.
+          refused += 1;
+          if (ev.text) {
+            node.warn(ev.text);
+            if (logger) logger.log('info', ev.text);
+          }
+          break;
         default:
           break;
       }
     }
-    status.set(last ? { fill: 'green', shape: 'dot', text: `${opts.jsonPath !== null ? `${connected} connected, ` : ''}last ${last}` } : idle());
+    status.set(last ? { fill: 'green', shape: 'dot', text: `${counts() ? `${counts()}, ` : ''}last ${last}` } : idle());
   }
 
   let server;

@@ -4,6 +4,7 @@
 //! - [`server`]: a listener; SOAP paths and OCPP-J upgrades on one port.
 //! - [`options`]: the server's options, checked into its settings.
 //! - [`handshake`]: what an upgrade must be before the 101.
+//! - [`refusals`]: refused handshakes, warned about once per station and minute.
 //! - [`connection`]: one OCPP-J station's task, driving its link.
 //! - [`mailbox`]: how other tasks reach a connection.
 //! - [`answers`]: station requests (OCPP-J and SOAP) waiting for the flow.
@@ -18,6 +19,7 @@ pub mod connection;
 pub mod handshake;
 pub mod mailbox;
 pub mod options;
+pub mod refusals;
 pub mod registry;
 pub mod server;
 

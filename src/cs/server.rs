@@ -5,7 +5,7 @@
 //! `close` returns.
 
 use hyper::body::Incoming;
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -25,6 +25,7 @@ use super::auth;
 use super::connection::{serve_station, Admitted, ServerContext};
 use super::handshake::{charge_box_id, check_request_head, choose_subprotocol, is_websocket_upgrade};
 use super::options::{OptionsError, ServerOptions};
+use super::refusals::{Refusal, Refusals};
 use super::registry;
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
@@ -49,6 +50,7 @@ pub(crate) struct ServerShared {
     ctx: Arc<ServerContext>,
     cancel: CancellationToken,
     tracker: TaskTracker,
+    refusals: Refusals,
     next_conn_id: AtomicU64,
 }
 
@@ -80,6 +82,7 @@ impl CsServer {
             ctx: Arc::new(ctx),
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            refusals: Refusals::default(),
             next_conn_id: AtomicU64::new(1),
         });
         let tracker = shared.tracker.clone();
@@ -144,6 +147,11 @@ impl Handler for ServerShared {
         let cb_id = self.ctx.config.json_prefix.as_deref().and_then(|prefix| charge_box_id(prefix, req.uri().path()));
         match cb_id {
             Some(cb_id) => self.upgrade(req, cb_id),
+            // A station knocking at the wrong path is told, the flow's author too.
+            None if is_websocket_upgrade(req.headers()) => {
+                let path = req.uri().path().to_owned();
+                self.refuse("", &format!("a station at {path}"), Refusal::new(404, self.not_found_text()))
+            }
             None => text_response(404, &self.not_found_text()),
         }
     }
@@ -221,35 +229,17 @@ impl ServerShared {
     /// Checks the handshake and auth before switching protocols, so a refused
     /// station gets an HTTP answer and the flow never hears of it.
     fn upgrade(self: Arc<Self>, mut req: Request<Incoming>, cb_id: String) -> Response<Body> {
-        let headers = req.headers();
-        if let Err(text) = check_request_head(headers, &cb_id) {
-            return text_response(400, text);
-        }
-        if !is_websocket_upgrade(headers) {
+        if !is_websocket_upgrade(req.headers()) {
+            // Not a handshake at all (a browser, a health check): no warning.
             return text_response(426, "OCPP-J stations connect here with a WebSocket upgrade\n");
         }
-        if headers.get("sec-websocket-version").map(HeaderValue::as_bytes) != Some(b"13") {
-            let mut resp = text_response(426, "WebSocket version 13 is required\n");
-            resp.headers_mut().insert("sec-websocket-version", HeaderValue::from_static("13"));
-            return resp;
-        }
-        let Some(key) = headers.get("sec-websocket-key") else {
-            return text_response(400, "missing Sec-WebSocket-Key\n");
+        let (version, accept) = match self.admit(req.headers(), &cb_id) {
+            Ok(admitted) => admitted,
+            Err(refusal) => return self.refuse(&cb_id, &station_label(&cb_id), refusal),
         };
-        let accept = derive_accept_key(key.as_bytes());
-        let (version, protocol) =
-            match choose_subprotocol(headers, &self.ctx.config.versions, self.ctx.config.require_subprotocol) {
-                Ok(Some(version)) => (version, Some(version.subprotocol())),
-                // An old 1.6 station that offers no subprotocol at all.
-                Ok(None) => (OcppVersion::V16, None),
-                Err(text) => return text_response(400, &text),
-            };
-        let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
-        if !auth::authorised(&cb_id, authorization, &self.ctx.config.passwords, self.ctx.config.require_auth) {
-            let mut resp = text_response(401, "this charge box id needs HTTP Basic auth (user = charge box id)\n");
-            resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\""));
-            return resp;
-        }
+        let protocol = version.map(OcppVersion::subprotocol);
+        // An old 1.6 station that offers no subprotocol at all.
+        let version = version.unwrap_or(OcppVersion::V16);
         let on_upgrade = hyper::upgrade::on(&mut req);
         let conn_id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
         let admitted = Admitted::register(cb_id.into(), conn_id, version, self.ctx.config.strict);
@@ -280,6 +270,39 @@ impl ServerShared {
         resp.body(Body::default()).unwrap_or_default()
     }
 
+    /// What a WebSocket handshake must pass before the 101: its version
+    /// (`None`: a 1.6 station that offered no subprotocol) and accept key.
+    fn admit(&self, headers: &HeaderMap, cb_id: &str) -> Result<(Option<OcppVersion>, String), Refusal> {
+        let config = &self.ctx.config;
+        check_request_head(headers, cb_id).map_err(|text| Refusal::new(400, text))?;
+        if headers.get("sec-websocket-version").map(HeaderValue::as_bytes) != Some(b"13") {
+            return Err(Refusal::new(426, "WebSocket version 13 is required\n"));
+        }
+        let key = headers.get("sec-websocket-key").ok_or_else(|| Refusal::new(400, "missing Sec-WebSocket-Key\n"))?;
+        let version = choose_subprotocol(headers, &config.versions, config.require_subprotocol)
+            .map_err(|text| Refusal::new(400, text))?;
+        let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
+        if !auth::authorised(cb_id, authorization, &config.passwords, config.require_auth) {
+            return Err(Refusal::new(401, "this charge box id needs HTTP Basic auth (user = charge box id)\n"));
+        }
+        Ok((version, derive_accept_key(key.as_bytes())))
+    }
+
+    /// Answers a refused handshake, tells the node (which counts them), and
+    /// warns the flow's author (once per station and minute) who was refused and why.
+    fn refuse(&self, cb: &str, who: &str, refusal: Refusal) -> Response<Body> {
+        let warning = self.refusals.note(who, &refusal, tokio::time::Instant::now());
+        self.ctx.sink.emit(|out| msgs::refused(out, cb, warning.as_deref()));
+        let mut resp = text_response(refusal.status, &refusal.text);
+        let headers = resp.headers_mut();
+        match refusal.status {
+            401 => drop(headers.insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\""))),
+            426 => drop(headers.insert("sec-websocket-version", HeaderValue::from_static("13"))),
+            _ => {}
+        }
+        resp
+    }
+
     /// Serves a station on the stream its upgrade left, plain or TLS.
     async fn serve_upgraded<S>(self: Arc<Self>, stream: S, read_buf: bytes::Bytes, admitted: Admitted)
     where
@@ -295,5 +318,14 @@ impl ServerShared {
         };
         let cancel = self.cancel.clone();
         serve_station(ws, admitted, self.ctx.clone(), cancel).await;
+    }
+}
+
+/// "station <id>" for a warning, with an absurdly long id cut short.
+fn station_label(cb_id: &str) -> String {
+    const SHOWN: usize = 64;
+    match cb_id.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("station {}…", &cb_id[..cut]),
+        None => format!("station {cb_id}"),
     }
 }

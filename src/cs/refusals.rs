@@ -1,0 +1,105 @@
+//! Refused handshakes, told to the flow's author: a station that cannot get
+//! in (wrong subprotocol, bad credentials, unknown path, over a limit) gets
+//! its HTTP answer, and the Node-RED log gets a warning naming the station and
+//! the reason, at most one per station per [`WINDOW`], so a station retrying
+//! every second does not flood the log.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::time::Instant;
+
+use crate::sync::lock;
+
+/// At most one warning per station in this time.
+pub const WINDOW: Duration = Duration::from_secs(60);
+
+/// Stations remembered; past this, the oldest are forgotten (a flood of
+/// made-up ids must not grow the table).
+const MAX_REMEMBERED: usize = 10_000;
+
+/// Why a handshake was refused: the HTTP answer, and what the log says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    /// The text of the answer, one line ending in a newline.
+    pub text: String,
+}
+
+impl Refusal {
+    pub fn new(status: u16, text: impl Into<String>) -> Self {
+        Self { status, text: text.into() }
+    }
+}
+
+/// Per station: when its last warning went out, and how many refusals were
+/// held back since.
+#[derive(Default)]
+pub struct Refusals {
+    seen: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl Refusals {
+    /// Notes a refusal of `who`; returns the warning to log, if one is due.
+    pub fn note(&self, who: &str, refusal: &Refusal, now: Instant) -> Option<String> {
+        let mut seen = lock(&self.seen);
+        if let Some((last, held)) = seen.get_mut(who) {
+            if now.duration_since(*last) < WINDOW {
+                *held += 1;
+                return None;
+            }
+            let held_back = std::mem::take(held);
+            *last = now;
+            return Some(warning(who, refusal, held_back));
+        }
+        if seen.len() >= MAX_REMEMBERED {
+            seen.retain(|_, (last, _)| now.duration_since(*last) < WINDOW);
+            if seen.len() >= MAX_REMEMBERED {
+                seen.clear();
+            }
+        }
+        seen.insert(who.to_owned(), (now, 0));
+        Some(warning(who, refusal, 0))
+    }
+}
+
+fn warning(who: &str, refusal: &Refusal, held_back: u32) -> String {
+    let mut text = format!("refused {who} (HTTP {}): {}", refusal.status, refusal.text.trim_end());
+    if held_back > 0 {
+        text.push_str(&format!(" ({held_back} more refusals of it since the last warning)"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_warning_per_station_per_window_with_the_count_held_back() {
+        let refusals = Refusals::default();
+        let r = Refusal::new(400, "unsupported subprotocol(s) ocpp2.0.1; this server speaks ocpp1.6\n");
+        let t0 = Instant::now();
+        let first = refusals.note("station CP1", &r, t0).unwrap();
+        assert_eq!(
+            first,
+            "refused station CP1 (HTTP 400): unsupported subprotocol(s) ocpp2.0.1; this server speaks ocpp1.6"
+        );
+        assert_eq!(refusals.note("station CP1", &r, t0 + Duration::from_secs(1)), None);
+        assert_eq!(refusals.note("station CP1", &r, t0 + Duration::from_secs(2)), None);
+        assert!(refusals.note("station CP2", &r, t0 + Duration::from_secs(2)).is_some(), "per station");
+        let later = refusals.note("station CP1", &r, t0 + WINDOW).unwrap();
+        assert!(later.ends_with("(2 more refusals of it since the last warning)"), "{later}");
+    }
+
+    #[test]
+    fn the_table_stays_bounded() {
+        let refusals = Refusals::default();
+        let r = Refusal::new(401, "x\n");
+        let t0 = Instant::now();
+        for i in 0..MAX_REMEMBERED + 10 {
+            refusals.note(&format!("station {i}"), &r, t0);
+        }
+        assert!(lock(&refusals.seen).len() <= MAX_REMEMBERED);
+    }
+}
