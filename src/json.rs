@@ -31,6 +31,19 @@ pub fn push_json_str(out: &mut String, s: &str) {
     let _ = write!(out, "{}", serde_json::Value::from(s));
 }
 
+/// Appends the concatenation of `parts` as one JSON string literal.
+pub fn push_json_str_parts(out: &mut String, parts: &[&str]) {
+    out.push('"');
+    for part in parts {
+        let start = out.len();
+        push_json_str(out, part);
+        // Keep what is between the part's own quotes.
+        out.pop();
+        out.remove(start);
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +55,8 @@ mod tests {
         push_json_str(&mut out, "a\"b\n");
         assert_eq!(out, r#""CP-1""a\"b\n""#);
         assert_eq!(kind_of(&serde_json::json!([1])), "an array");
+        let mut out = String::new();
+        push_json_str_parts(&mut out, &["CP \"1\"", "/", "Heartbeat"]);
+        assert_eq!(out, r#""CP \"1\"/Heartbeat""#);
     }
 }

@@ -8,8 +8,36 @@
 //! Event fields: `k` kind, `o` output index, `cb` station, `s` command for the
 //! status text, `m` the msg, `text` for warnings.
 
-use crate::json::push_json_str;
+use crate::json::{push_json_str, push_json_str_parts};
 use crate::version::OcppVersion;
+
+/// Whose msg it is. A station at the Central System is named in
+/// `ocpp.chargeBoxIdentity`, as the original did; the charge point's own msgs
+/// (`CP client JSON`) are not, as in the original. Both are named in
+/// `msg.topic`, `<chargeBoxId>/<command>`, so the debug sidebar tells them apart.
+#[derive(Debug, Clone, Copy)]
+pub enum Side<'a> {
+    /// A station connected to a `CS server`.
+    Station(&'a str),
+    /// The charge point a `CP client JSON` plays.
+    ChargePoint(&'a str),
+}
+
+impl<'a> Side<'a> {
+    fn id(self) -> &'a str {
+        match self {
+            Self::Station(id) | Self::ChargePoint(id) => id,
+        }
+    }
+
+    /// The id for `ocpp.chargeBoxIdentity` and the event's `cb`.
+    fn shown(self) -> Option<&'a str> {
+        match self {
+            Self::Station(id) => Some(id),
+            Self::ChargePoint(_) => None,
+        }
+    }
+}
 
 /// `{"k":<kind>,"o":0[,"cb":<cb>]`: the start of every event on output 1, left open.
 fn event_head(out: &mut String, kind: &str, cb: Option<&str>) {
@@ -22,38 +50,40 @@ fn event_head(out: &mut String, kind: &str, cb: Option<&str>) {
     }
 }
 
-/// A station's CALL, on a `CS server`'s first output.
+/// `"topic":"<id>/<command>",`
+fn topic(out: &mut String, id: &str, command: &str) {
+    out.push_str(r#""topic":"#);
+    push_json_str_parts(out, &[id, "/", command]);
+    out.push(',');
+}
+
+/// The peer's CALL: a station's on a `CS server`'s first output, the Central
+/// System's on a `CP client JSON`'s output.
 pub fn call(
     out: &mut String,
-    cb: &str,
+    side: Side<'_>,
     version: OcppVersion,
     frame_id: &str,
     action: &str,
     msg_id: &str,
     payload: &str,
 ) {
-    event_head(out, "call", Some(cb));
-    call_msg(out, Some(cb), version, frame_id, 2, action, Some(msg_id), payload);
-}
-
-/// A Central System's CALL, on a `CP client JSON`'s output (no chargeBoxIdentity, as the original).
-pub fn cp_call(out: &mut String, version: OcppVersion, frame_id: &str, action: &str, msg_id: &str, payload: &str) {
-    event_head(out, "call", None);
-    call_msg(out, None, version, frame_id, 2, action, Some(msg_id), payload);
+    event_head(out, "call", side.shown());
+    call_msg(out, side, version, frame_id, 2, action, Some(msg_id), payload);
 }
 
 /// An OCPP 2.1 SEND (message type 6): like a CALL, but without `msgId`,
 /// since nothing answers it.
-pub fn send(out: &mut String, cb: Option<&str>, version: OcppVersion, frame_id: &str, action: &str, payload: &str) {
-    event_head(out, "call", cb);
-    call_msg(out, cb, version, frame_id, 6, action, None, payload);
+pub fn send(out: &mut String, side: Side<'_>, version: OcppVersion, frame_id: &str, action: &str, payload: &str) {
+    event_head(out, "call", side.shown());
+    call_msg(out, side, version, frame_id, 6, action, None, payload);
 }
 
-/// `,"s":<action>,"m":{msgId, ocpp, payload}}`: the rest of a call event.
+/// `,"s":<action>,"m":{msgId, topic, ocpp, payload}}`: the rest of a call event.
 #[allow(clippy::too_many_arguments)]
 fn call_msg(
     out: &mut String,
-    cb: Option<&str>,
+    side: Side<'_>,
     version: OcppVersion,
     frame_id: &str,
     msg_type: u8,
@@ -73,10 +103,11 @@ fn call_msg(
         out.extend(msg_id.chars().filter(|c| c.is_ascii_hexdigit()).take(16));
         out.push_str(r#"","#);
     }
+    topic(out, side.id(), action);
     out.push_str(r#""ocpp":{"ocppVersion":""#);
     out.push_str(version.label());
     out.push_str(r#"","#);
-    if let Some(cb) = cb {
+    if let Some(cb) = side.shown() {
         out.push_str(r#""chargeBoxIdentity":"#);
         push_json_str(out, cb);
         out.push(',');
@@ -95,12 +126,15 @@ fn call_msg(
 }
 
 /// `"ocpp":{"websocket":<state>,["chargeBoxIdentity":<cb>,]"ocppVersion":<v>`, left open.
-fn connection_event(out: &mut String, kind: &str, cb: Option<&str>, version: OcppVersion) {
-    event_head(out, kind, cb);
-    out.push_str(r#","m":{"ocpp":{"websocket":""#);
-    out.push_str(if kind == "online" { "ONLINE" } else { "OFFLINE" });
+fn connection_event(out: &mut String, kind: &str, side: Side<'_>, version: OcppVersion) {
+    event_head(out, kind, side.shown());
+    let state = if kind == "online" { "ONLINE" } else { "OFFLINE" };
+    out.push_str(r#","m":{"#);
+    topic(out, side.id(), state);
+    out.push_str(r#""ocpp":{"websocket":""#);
+    out.push_str(state);
     out.push('"');
-    if let Some(cb) = cb {
+    if let Some(cb) = side.shown() {
         out.push_str(r#","chargeBoxIdentity":"#);
         push_json_str(out, cb);
     }
@@ -117,14 +151,15 @@ fn close_details(out: &mut String, code: u16, reason: &str) {
     out.push_str("}}}");
 }
 
-/// The charge point's link came up: `{ocpp:{websocket:"ONLINE"}}` as the original.
-pub fn cp_online(out: &mut String, version: OcppVersion) {
-    connection_event(out, "online", None, version);
+/// The link came up: `{ocpp:{websocket:"ONLINE"}}` as the original.
+pub fn online(out: &mut String, side: Side<'_>, version: OcppVersion) {
+    connection_event(out, "online", side, version);
     out.push_str("}}}");
 }
 
-pub fn cp_offline(out: &mut String, version: OcppVersion, code: u16, reason: &str) {
-    connection_event(out, "offline", None, version);
+/// The link ended, with the close code and reason.
+pub fn offline(out: &mut String, side: Side<'_>, version: OcppVersion, code: u16, reason: &str) {
+    connection_event(out, "offline", side, version);
     close_details(out, code, reason);
 }
 
@@ -162,7 +197,9 @@ pub fn soap_call(out: &mut String, c: &SoapCall<'_>) {
     push_json_str(out, c.action);
     out.push_str(r#","m":{"msgId":"#);
     push_json_str(out, c.msg_id);
-    out.push_str(r#","ocpp":{"command":"#);
+    out.push(',');
+    topic(out, c.cb, c.action);
+    out.push_str(r#""ocpp":{"command":"#);
     push_json_str(out, c.action);
     out.push_str(r#","chargeBoxIdentity":"#);
     push_json_str(out, c.cb);
@@ -179,16 +216,6 @@ pub fn soap_call(out: &mut String, c: &SoapCall<'_>) {
     out.push_str(r#","data":"#);
     out.push_str(c.payload);
     out.push_str("}}}");
-}
-
-pub fn online(out: &mut String, cb: &str, version: OcppVersion) {
-    connection_event(out, "online", Some(cb), version);
-    out.push_str("}}}");
-}
-
-pub fn offline(out: &mut String, cb: &str, version: OcppVersion, code: u16, reason: &str) {
-    connection_event(out, "offline", Some(cb), version);
-    close_details(out, code, reason);
 }
 
 /// Output 2: `{timestamp, cbId, msgFrom, payload: <the raw frame>}`. `frame`
@@ -239,29 +266,30 @@ mod tests {
 
     #[test]
     fn call_msg_has_the_original_shape_plus_version() {
-        let v = parsed(|o| call(o, "CP \"1\"", OcppVersion::V16, "f1", "Heartbeat", "m1", "{}"));
+        let v = parsed(|o| call(o, Side::Station("CP \"1\""), OcppVersion::V16, "f1", "Heartbeat", "m1", "{}"));
         assert_eq!(
             v["m"],
-            json!({"msgId":"m1","_msgid":"1","ocpp":{"ocppVersion":"1.6j","chargeBoxIdentity":"CP \"1\"","MessageId":"f1","msgType":2,"command":"Heartbeat"},"payload":{"command":"Heartbeat","data":{}}})
+            json!({"msgId":"m1","_msgid":"1","topic":"CP \"1\"/Heartbeat","ocpp":{"ocppVersion":"1.6j","chargeBoxIdentity":"CP \"1\"","MessageId":"f1","msgType":2,"command":"Heartbeat"},"payload":{"command":"Heartbeat","data":{}}})
         );
     }
 
     #[test]
     fn charge_point_msgs_have_the_original_shape() {
         let v = parsed(|o| {
-            cp_call(o, OcppVersion::V16, "f1", "Reset", "7d0f3c2a-1111-4222-8333-444455556666", r#"{"type":"Soft"}"#)
+            let side = Side::ChargePoint("SIM-1");
+            call(o, side, OcppVersion::V16, "f1", "Reset", "7d0f3c2a-1111-4222-8333-444455556666", r#"{"type":"Soft"}"#)
         });
         assert_eq!(
             v["m"],
-            json!({"msgId":"7d0f3c2a-1111-4222-8333-444455556666","_msgid":"7d0f3c2a11114222","ocpp":{"ocppVersion":"1.6j","MessageId":"f1","msgType":2,"command":"Reset"},"payload":{"command":"Reset","data":{"type":"Soft"}}})
+            json!({"msgId":"7d0f3c2a-1111-4222-8333-444455556666","_msgid":"7d0f3c2a11114222","topic":"SIM-1/Reset","ocpp":{"ocppVersion":"1.6j","MessageId":"f1","msgType":2,"command":"Reset"},"payload":{"command":"Reset","data":{"type":"Soft"}}})
         );
         assert_eq!(
-            parsed(|o| cp_online(o, OcppVersion::V201))["m"],
-            json!({"ocpp":{"websocket":"ONLINE","ocppVersion":"2.0.1"}})
+            parsed(|o| online(o, Side::ChargePoint("SIM-1"), OcppVersion::V201))["m"],
+            json!({"topic":"SIM-1/ONLINE","ocpp":{"websocket":"ONLINE","ocppVersion":"2.0.1"}})
         );
         assert_eq!(
-            parsed(|o| cp_offline(o, OcppVersion::V16, 1006, "x"))["m"],
-            json!({"ocpp":{"websocket":"OFFLINE","ocppVersion":"1.6j","code":1006,"reason":"x"}})
+            parsed(|o| offline(o, Side::ChargePoint("SIM-1"), OcppVersion::V16, 1006, "x"))["m"],
+            json!({"topic":"SIM-1/OFFLINE","ocpp":{"websocket":"OFFLINE","ocppVersion":"1.6j","code":1006,"reason":"x"}})
         );
         assert_eq!(parsed(|o| cp_state(o, "reconnecting", 2, Some(5.25)))["nextTryS"], 5.2);
     }
@@ -280,22 +308,25 @@ mod tests {
         let v = parsed(|o| soap_call(o, &call));
         assert_eq!(
             v["m"],
-            json!({"msgId":"m","ocpp":{"command":"Heartbeat","chargeBoxIdentity":"CB1","ocppVersion":"1.6","From":"http://cp","MessageID":"Unknown"},"payload":{"command":"Heartbeat","data":{}}})
+            json!({"msgId":"m","topic":"CB1/Heartbeat","ocpp":{"command":"Heartbeat","chargeBoxIdentity":"CB1","ocppVersion":"1.6","From":"http://cp","MessageID":"Unknown"},"payload":{"command":"Heartbeat","data":{}}})
         );
     }
 
     #[test]
     fn connection_events_and_log_are_valid_json() {
-        let on = parsed(|o| online(o, "A", OcppVersion::V21));
+        let on = parsed(|o| online(o, Side::Station("A"), OcppVersion::V21));
         assert_eq!(on["cb"], "A");
-        assert_eq!(on["m"], json!({"ocpp":{"websocket":"ONLINE","chargeBoxIdentity":"A","ocppVersion":"2.1"}}));
-        let off = parsed(|o| offline(o, "A", OcppVersion::V16, 1006, "gone"));
+        assert_eq!(
+            on["m"],
+            json!({"topic":"A/ONLINE","ocpp":{"websocket":"ONLINE","chargeBoxIdentity":"A","ocppVersion":"2.1"}})
+        );
+        let off = parsed(|o| offline(o, Side::Station("A"), OcppVersion::V16, 1006, "gone"));
         assert_eq!(off["m"]["ocpp"]["code"], 1006);
         assert_eq!(off["k"], "offline");
-        let sent = parsed(|o| send(o, Some("A"), OcppVersion::V21, "s1", "NotifyPeriodicEventStream", "{}"));
+        let sent = parsed(|o| send(o, Side::Station("A"), OcppVersion::V21, "s1", "NotifyPeriodicEventStream", "{}"));
         assert_eq!(
             sent["m"],
-            json!({"ocpp":{"ocppVersion":"2.1","chargeBoxIdentity":"A","MessageId":"s1","msgType":6,"command":"NotifyPeriodicEventStream"},"payload":{"command":"NotifyPeriodicEventStream","data":{}}})
+            json!({"topic":"A/NotifyPeriodicEventStream","ocpp":{"ocppVersion":"2.1","chargeBoxIdentity":"A","MessageId":"s1","msgType":6,"command":"NotifyPeriodicEventStream"},"payload":{"command":"NotifyPeriodicEventStream","data":{}}})
         );
         let log = parsed(|o| raw_log(o, "A", "CS", r#"[2,"1","Heartbeat",{}]"#));
         assert_eq!(log["m"]["payload"][2], "Heartbeat");

@@ -58,7 +58,7 @@ fn check_frame_as(text: &str, v: OcppVersion) {
                     assert!(!action.is_empty());
                     check_payload(payload.get());
                     let mut event = String::new();
-                    msgs::call(&mut event, "CB", v, id, action, MSG_ID, payload.get());
+                    msgs::call(&mut event, msgs::Side::Station("CB"), v, id, action, MSG_ID, payload.get());
                     assert!(js_json_parse_accepts(&event), "the CALL event {event:?} is not JSON");
                     (id, frame::call(id, action, payload.get()))
                 }
@@ -67,7 +67,7 @@ fn check_frame_as(text: &str, v: OcppVersion) {
                     assert!(!action.is_empty());
                     check_payload(payload.get());
                     let mut event = String::new();
-                    msgs::send(&mut event, Some("CB"), v, id, action, payload.get());
+                    msgs::send(&mut event, msgs::Side::Station("CB"), v, id, action, payload.get());
                     assert!(js_json_parse_accepts(&event), "the SEND event {event:?} is not JSON");
                     (id, frame::send(id, action, payload.get()))
                 }

@@ -21,7 +21,7 @@ use super::shared::{ClientCmd, ClientShared, PendingCall};
 use crate::basic_auth;
 use crate::events::EventSink;
 use crate::flow::{CallOutcome, Failure};
-use crate::msgs;
+use crate::msgs::{self, Side};
 use crate::ocppj::link::{ws_config, Ending, Link, LinkHandler, LinkOptions, Step};
 use crate::ocppj::session::OutgoingCall;
 use crate::sync::lock;
@@ -38,6 +38,8 @@ pub(super) struct CentralSystemHandler {
     sink: Arc<EventSink>,
     shared: Arc<ClientShared>,
     raw_log: bool,
+    /// The id this link connected with.
+    cb_id: Arc<str>,
 }
 
 impl LinkHandler for CentralSystemHandler {
@@ -52,12 +54,12 @@ impl LinkHandler for CentralSystemHandler {
             awaited.push_back((id.clone(), Box::from(action)));
         }
         let version = self.shared.version;
-        self.sink.emit(|out| msgs::cp_call(out, version, &id, action, &msg_id, payload));
+        self.sink.emit(|out| msgs::call(out, Side::ChargePoint(&self.cb_id), version, &id, action, &msg_id, payload));
     }
 
     fn send(&mut self, id: String, action: &str, payload: &str) {
         let version = self.shared.version;
-        self.sink.emit(|out| msgs::send(out, None, version, &id, action, payload));
+        self.sink.emit(|out| msgs::send(out, Side::ChargePoint(&self.cb_id), version, &id, action, payload));
     }
 
     fn warn(&self, text: String) {
@@ -67,8 +69,7 @@ impl LinkHandler for CentralSystemHandler {
     fn log(&self, ours: bool, text: &str) {
         if self.raw_log {
             let from = if ours { "CS" } else { "CSMS" };
-            let cb = lock(&self.shared.target).cb_id.clone();
-            self.sink.emit(|out| msgs::raw_log(out, &cb, from, text));
+            self.sink.emit(|out| msgs::raw_log(out, &self.cb_id, from, text));
         }
     }
 }
@@ -298,6 +299,7 @@ impl ClientTask {
             sink: self.sink.clone(),
             shared: self.shared.clone(),
             raw_log: self.settings.raw_log,
+            cb_id: Arc::from(target.cb_id.as_str()),
         };
         let room = self.settings.queue_max + 100;
         let peer = Arc::from(format!("the Central System ({})", target.url));
@@ -315,7 +317,8 @@ impl ClientTask {
         lock(&self.shared.awaited).clear();
         self.shared.online.store(true, Ordering::Release);
         let version = self.shared.version;
-        self.sink.emit(|out| msgs::cp_online(out, version));
+        let cb_id = link.handler.cb_id.clone();
+        self.sink.emit(|out| msgs::online(out, Side::ChargePoint(&cb_id), version));
         self.state("connected", None);
         let mut ending = None;
         while let Some(call) = self.offline.pop_front() {
@@ -333,7 +336,7 @@ impl ClientTask {
         // The socket ends here, not after the back-off below: a Central
         // System that closed is waiting for the TCP connection to end.
         drop(link);
-        self.sink.emit(|out| msgs::cp_offline(out, version, ending.code, &ending.reason));
+        self.sink.emit(|out| msgs::offline(out, Side::ChargePoint(&cb_id), version, ending.code, &ending.reason));
         if std::mem::take(&mut self.connect_now) {
             self.failures = 0;
         } else if self.want_connection && !self.cancel.is_cancelled() {

@@ -16,7 +16,7 @@ use super::options::ServerConfig;
 use super::registry;
 use crate::events::EventSink;
 use crate::flow::CallOutcome;
-use crate::msgs;
+use crate::msgs::{self, Side};
 use crate::ocppj::link::{Ending, Link, LinkHandler, LinkOptions, Step};
 use crate::version::OcppVersion;
 
@@ -71,13 +71,13 @@ impl LinkHandler for StationHandler {
         answers::wait_for_answer(msg_id.clone(), pending);
         let cb = &self.cb_id;
         let version = self.tx.version();
-        self.server.sink.emit(|out| msgs::call(out, cb, version, &frame_id, action, &msg_id, payload));
+        self.server.sink.emit(|out| msgs::call(out, Side::Station(cb), version, &frame_id, action, &msg_id, payload));
     }
 
     fn send(&mut self, frame_id: String, action: &str, payload: &str) {
         let cb = &self.cb_id;
         let version = self.tx.version();
-        self.server.sink.emit(|out| msgs::send(out, Some(cb), version, &frame_id, action, payload));
+        self.server.sink.emit(|out| msgs::send(out, Side::Station(cb), version, &frame_id, action, payload));
     }
 
     fn warn(&self, text: String) {
@@ -133,7 +133,7 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
 ) {
     let cb_id = admitted.cb_id.clone();
     let version = admitted.tx.version();
-    server.sink.emit(|out| msgs::online(out, &cb_id, version));
+    server.sink.emit(|out| msgs::online(out, Side::Station(&cb_id), version));
     let handler = StationHandler {
         cb_id: cb_id.clone(),
         tx: admitted.tx.clone(),
@@ -150,7 +150,7 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
     for call in link.take_calls() {
         let _ = call.reply.send(CallOutcome::disconnected(&cb_id));
     }
-    server.sink.emit(|out| msgs::offline(out, &cb_id, version, ending.code, &ending.reason));
+    server.sink.emit(|out| msgs::offline(out, Side::Station(&cb_id), version, ending.code, &ending.reason));
 }
 
 /// What the connection does besides serving its link.
