@@ -46,12 +46,14 @@ describe('WebSocket close handshake', function () {
       const out = collector(helper.getNode('out'));
       const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/CLOSE-1`, ['ocpp1.6']);
       await opened(ws);
-      await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === 'CLOSE-1');
+      const online = await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === 'CLOSE-1');
+      assert.strictEqual(online.topic, 'CLOSE-1/ONLINE');
       const seen = closed(ws);
       ws.close(1000, 'station going home');
       assert.deepStrictEqual(await seen, { code: 1000, reason: 'station going home' });
       const offline = await out.next((m) => m.ocpp && m.ocpp.websocket === 'OFFLINE' && m.ocpp.chargeBoxIdentity === 'CLOSE-1');
       assert.strictEqual(offline.ocpp.code, 1000, JSON.stringify(offline.ocpp));
+      assert.strictEqual(offline.topic, 'CLOSE-1/OFFLINE');
     });
 
     it('answers a Close with another code with that code (4000, application-defined)', async () => {
@@ -100,7 +102,10 @@ describe('WebSocket close handshake', function () {
     });
 
     it('answers the Central System\'s Close with a Close, so the Central System sees its own code', async () => {
+      const out = collector(helper.getNode('out'));
       const socket = await accepted;
+      const online = await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE');
+      assert.strictEqual(online.topic, 'CP-CLOSE/ONLINE');
       const seen = closed(socket);
       socket.close(1001, 'Central System going away');
       assert.deepStrictEqual(await seen, { code: 1001, reason: 'Central System going away' });
