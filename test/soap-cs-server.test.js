@@ -23,7 +23,11 @@ switch (msg.payload.command) {
   // OCPP 1.5 names the interval heartbeatInterval; 1.6 (SOAP and JSON) interval.
   case 'BootNotification': msg.payload = msg.ocpp.ocppVersion === '1.5' ? { status: 'Accepted', currentTime: now, heartbeatInterval: 300 } : { status: 'Accepted', currentTime: now, interval: 300 }; break;
   case 'Heartbeat': msg.payload = { currentTime: now }; break;
-  case 'Authorize': msg.payload = msg.payload.data.idTag === 'FAULT' ? { Fault: { Code: { Value: 'soap:Sender' }, Reason: { Text: 'no such tag here' } } } : { idTagInfo: { status: 'Accepted' } }; break;
+  case 'Authorize':
+    if (msg.payload.data.idTag === 'FAULT') msg.payload = { Fault: { Code: { Value: 'soap:Sender' }, Reason: { Text: 'no such tag here' } } };
+    else if (msg.payload.data.idTag === 'FORGOT') msg.payload = {};
+    else msg.payload = { idTagInfo: { status: 'Accepted' } };
+    break;
   case 'StartTransaction': msg.payload = { transactionId: 11, idTagInfo: { status: 'Accepted' } }; break;
   case 'StopTransaction': msg.payload = { idTagInfo: { status: 'Accepted' } }; break;
   case 'DataTransfer': msg.payload = { status: 'Rejected' }; break;
@@ -114,17 +118,29 @@ describe('CS server over SOAP 1.5 and 1.6, with OCPP-J on the same port', functi
     }
   });
 
-  it('turns payload.Fault into a SOAP Fault, and a bad answer into a node error plus a Fault', async () => {
+  it('turns payload.Fault into a SOAP Fault; fits answers to the WSDL with one warning; a bad answer is a Fault at once and a node error', async () => {
     const station = await soapStation('1.6', port, 'FAULTY');
     await assert.rejects(station.AuthorizeAsync({ idTag: 'FAULT' }), (e) => /no such tag here/.test(e.message));
+    // A field the WSDL does not have is left out: the station is answered, the node warns once, naming it.
+    const resp = helper.getNode('resp');
+    const warnings = [];
+    const warn = resp.warn.bind(resp);
+    resp.warn = (text) => warnings.push(String(text)) && warn(text);
+    await station.DiagnosticsStatusNotificationAsync({ status: 'Idle' });
+    await station.DiagnosticsStatusNotificationAsync({ status: 'Uploaded' });
+    assert.deepStrictEqual(warnings, [
+      'the answer to DiagnosticsStatusNotification was fitted to the WSDL: left out status of diagnosticsStatusNotificationResponse, which the WSDL does not have',
+    ]);
+    // A missing required field: the station gets a Fault at once, not after the answer timeout (5 s)...
     const caught = collector(helper.getNode('caught'));
-    // The flow answers UpdateFirmware-like unknowns with an invalid status: the node reports it...
-    const pending = station.DiagnosticsStatusNotificationAsync({ status: 'Idle' }).catch((e) => e);
+    const started = Date.now();
+    const result = await station.AuthorizeAsync({ idTag: 'FORGOT' }).catch((e) => e);
+    assert.ok(result instanceof Error, String(result));
+    assert.match(result.message, /no valid answer: msg.payload does not fit the SOAP Authorize response: authorizeResponse lacks the required idTagInfo/);
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    // ...and the flow a catchable error saying so.
     const err = await caught.next();
-    assert.match(err.error.message, /does not fit the SOAP DiagnosticsStatusNotification response: .*unknown field "status"/);
-    // ...and the station gets a Fault once the answer timeout passes.
-    const result = await pending;
-    assert.ok(result instanceof Error && /did not answer within/.test(result.message), String(result));
+    assert.match(err.error.message, /does not fit the SOAP Authorize response: .*idTagInfo; the station got a SOAP Fault instead/);
   });
 
   it('answers malformed, unknown and headerless requests with Faults, and serves the WSDL', async () => {

@@ -77,15 +77,19 @@ describe('strict mode (OCA JSON schemas)', function () {
     v201.ws.close();
   });
 
-  it("refuses the flow's invalid answer with a catchable error; the station gets InternalError at the deadline", async () => {
+  it("refuses the flow's invalid answer with a catchable error; the station gets InternalError at once", async () => {
     await loadFlow(NODES, csFlow(port));
     const caught = collector(helper.getNode('caught'));
     const cp = await rawSocket(`ws://127.0.0.1:${port}/ocpp/BAD-ANSWER-1`, 'ocpp1.6');
     const reply = cp.call([2, 'hb1', 'Heartbeat', {}]);
     const err = await caught.next();
     assert.match(err.error.message, /answer to Heartbeat is not valid OCPP 1.6j \(PropertyConstraintViolation\).*currentTime/);
-    const late = await reply;
-    assert.deepStrictEqual(late.slice(0, 3), [4, 'hb1', 'InternalError']);
+    assert.match(err.error.message, /the station got a CALLERROR InternalError instead/);
+    const started = Date.now();
+    const told = await reply;
+    assert.deepStrictEqual(told.slice(0, 3), [4, 'hb1', 'InternalError']);
+    assert.match(told[3], /^no valid answer: /);
+    assert.ok(Date.now() - started < 1000, 'not at the 2 s answer timeout');
     cp.ws.close();
   });
 

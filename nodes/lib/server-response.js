@@ -22,7 +22,9 @@ module.exports = function register(RED) {
       }
       try {
         const body = msg.payload === undefined ? null : JSON.stringify(msg.payload);
-        addon.respond(String(msg.msgId), body === undefined ? null : body);
+        // A SOAP answer fitted to the WSDL comes back with what was changed (once per kind).
+        const warning = addon.respond(String(msg.msgId), body === undefined ? null : body);
+        if (warning) node.warn(warning);
       } catch (err) {
         status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
         return done(err);

@@ -102,9 +102,10 @@ impl CsServer {
     }
 }
 
-/// Answers a station's CALL (`server response`); throws with a readable reason.
+/// Answers a station's CALL (`server response`); throws with a readable
+/// reason. Returns a warning for the node when the answer was fitted to a WSDL.
 #[napi]
-pub fn respond(msg_id: String, payload_json: Option<String>) -> Result<()> {
+pub fn respond(msg_id: String, payload_json: Option<String>) -> Result<Option<String>> {
     answers::answer(&msg_id, payload_json.as_deref()).map_err(reason)
 }
 

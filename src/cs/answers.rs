@@ -14,10 +14,12 @@ use super::mailbox::{ConnCmd, ConnTx};
 use crate::ocppj::answer::{Answer, AnswerError};
 use crate::ocppj::frame::{self, ErrorCode};
 use crate::schema::{check_schema, Direction};
+use crate::soap::codec::{self, Fitted};
 use crate::soap::envelope::{self, Addressing};
 use crate::soap::operation::Operation;
 use crate::soap::Service;
 use crate::sync::lock;
+use crate::version::OcppVersion;
 
 pub struct PendingAnswer {
     pub waiter: Waiter,
@@ -40,24 +42,40 @@ pub struct SoapWaiter {
     pub addressing: Addressing,
     pub service: Service,
     pub operation: &'static Operation,
+    /// Strict mode: an answer must fit the WSDL as it is; otherwise fields it
+    /// does not have are dropped and the other version's names taken.
+    pub strict: bool,
 }
 
 impl SoapWaiter {
-    /// The envelope answering the request: the flow's payload encoded for
-    /// the operation, or the Fault the payload asks for.
-    fn document(&self, payload: &str) -> Result<(u16, String), RespondError> {
-        let value: serde_json::Value = serde_json::from_str(payload)
-            .map_err(|_| RespondError::Answer(AnswerError::NotAnObject("invalid JSON")))?;
+    /// The envelope answering the request (the flow's payload encoded for the
+    /// operation, or the Fault the payload asks for), and what was changed to
+    /// make the payload fit.
+    fn document(&self, payload: Option<&str>) -> Result<((u16, String), Vec<Fitted>), RespondError> {
+        let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
+        let mut value: serde_json::Value =
+            serde_json::from_str(payload).map_err(|_| AnswerError::NotAnObject("invalid JSON"))?;
         if !value.is_object() {
-            return Err(RespondError::Answer(AnswerError::NotAnObject("not an object")));
+            return Err(AnswerError::NotAnObject(crate::json::kind_of(&value)).into());
         }
         if let Some(fault) = value.get("Fault") {
             let (code, xml) = envelope::flow_fault(self.addressing.version, fault);
-            return Ok((code.http_status(), xml));
+            return Ok(((code.http_status(), xml), Vec::new()));
         }
-        let xml = envelope::response(&self.addressing, self.service, self.operation, &value)
-            .map_err(|e| RespondError::Soap(self.operation.name, e.to_string()))?;
-        Ok((200, xml))
+        let op = self.operation;
+        let mut notes = Vec::new();
+        if !self.strict {
+            codec::fit(&mut value, op.name, op.response_fields, op.response, &mut notes);
+        }
+        let xml = envelope::response(&self.addressing, self.service, op, &value)
+            .map_err(|e| RespondError::Soap(op.name, e.to_string()))?;
+        Ok(((200, xml), notes))
+    }
+
+    /// The Fault a station gets when the flow's answer cannot be sent.
+    fn refusal(&self, why: &RespondError) -> (u16, String) {
+        let text = format!("no valid answer: {why}");
+        (500, envelope::fault(self.addressing.version, envelope::FaultCode::Receiver, &text))
     }
 }
 
@@ -81,6 +99,9 @@ pub enum RespondError {
     /// Strict mode: the answer does not match its schema.
     #[error("{0}")]
     Schema(String),
+    /// The answer could not be sent, so the station got an error instead.
+    #[error("{0}; the station got {1} instead")]
+    StationTold(Box<RespondError>, &'static str),
 }
 
 /// Remembers a CALL until the flow answers it.
@@ -89,41 +110,73 @@ pub fn wait_for_answer(msg_id: String, answer: PendingAnswer) {
 }
 
 /// Sends the flow's answer: a CALLRESULT, or a CALLERROR when the payload
-/// says `msgType: 4` (the documented shape for answering with an error).
-pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<(), RespondError> {
-    let payload = payload.ok_or(RespondError::Answer(AnswerError::NotAnObject("nothing")))?;
-    let mut table = pending();
-    // Check the payload before taking the entry, so a bad payload can be
-    // corrected and sent again within the deadline.
-    let entry = table.get(msg_id).ok_or_else(|| RespondError::UnknownMsgId(msg_id.to_owned()))?;
-    let prepared = match &entry.waiter {
-        Waiter::Station { frame_id, tx, action } => {
+/// says `msgType: 4` (the documented shape for answering with an error); for
+/// SOAP, the response envelope or a Fault. Returns what the flow's author
+/// should hear about (a SOAP answer fitted to the WSDL), once per kind.
+///
+/// An answer that cannot be sent does not leave the station waiting for the
+/// answer timeout: it gets a CALLERROR `InternalError` (SOAP: a Fault) at once,
+/// and the flow an error saying so.
+pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<Option<String>, RespondError> {
+    let entry = pending().remove(msg_id).ok_or_else(|| RespondError::UnknownMsgId(msg_id.to_owned()))?;
+    match entry.waiter {
+        Waiter::Station { tx, frame_id, action } => {
             let version = tx.version();
-            let answer = Answer::read(payload, version)?;
-            if let (Answer::Result, Some(action)) = (&answer, action) {
-                check_schema(version, action, Direction::Response, payload.trim()).map_err(RespondError::Schema)?;
-            }
-            Prepared::Frame(answer.frame(version, frame_id, payload))
+            let (text, outcome) = match station_frame(version, &frame_id, action.as_deref(), payload) {
+                Ok(text) => (text, Ok(None)),
+                Err(why) => {
+                    let description = format!("no valid answer: {why}");
+                    let text = frame::call_error(version, &frame_id, ErrorCode::InternalError, &description, None);
+                    (text, Err(RespondError::StationTold(Box::new(why), "a CALLERROR InternalError")))
+                }
+            };
+            tx.send(ConnCmd::Answer(text)).map_err(|_| RespondError::StationGone(tx.cb_id().to_string()))?;
+            outcome
         }
-        Waiter::Soap(waiter) => Prepared::Document(waiter.document(payload)?),
-    };
-    let entry = table.remove(msg_id).expect("checked above, under the same lock");
-    drop(table);
-    match (entry.waiter, prepared) {
-        (Waiter::Station { tx, .. }, Prepared::Frame(text)) => {
-            tx.send(ConnCmd::Answer(text)).map_err(|_| RespondError::StationGone(tx.cb_id().to_string()))
+        Waiter::Soap(waiter) => {
+            let (document, outcome) = match waiter.document(payload) {
+                Ok((document, notes)) => (document, Ok(first_time(waiter.operation.name, &notes))),
+                Err(why) => (waiter.refusal(&why), Err(RespondError::StationTold(Box::new(why), "a SOAP Fault"))),
+            };
+            let cb = waiter.addressing.charge_box_identity.unwrap_or_default();
+            waiter.reply.send(document).map_err(|_| RespondError::StationGone(cb))?;
+            outcome
         }
-        (Waiter::Soap(waiter), Prepared::Document(doc)) => waiter
-            .reply
-            .send(doc)
-            .map_err(|_| RespondError::StationGone(waiter.addressing.charge_box_identity.unwrap_or_default())),
-        _ => unreachable!("prepared for its own waiter"),
     }
 }
 
-enum Prepared {
-    Frame(String),
-    Document((u16, String)),
+/// The frame answering an OCPP-J station's CALL with the flow's payload.
+fn station_frame(
+    version: OcppVersion,
+    frame_id: &str,
+    action: Option<&str>,
+    payload: Option<&str>,
+) -> Result<String, RespondError> {
+    let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
+    let answer = Answer::read(payload, version)?;
+    if let (Answer::Result, Some(action)) = (&answer, action) {
+        check_schema(version, action, Direction::Response, payload.trim()).map_err(RespondError::Schema)?;
+    }
+    Ok(answer.frame(version, frame_id, payload))
+}
+
+/// What a fitted answer's author should hear: each kind of change once per
+/// process, so a flow answering every station the same way warns once.
+fn first_time(operation: &str, notes: &[Fitted]) -> Option<String> {
+    static SEEN: LazyLock<Mutex<std::collections::HashSet<String>>> = LazyLock::new(Default::default);
+    const MAX_SEEN: usize = 1000;
+    if notes.is_empty() {
+        return None;
+    }
+    let text = format!(
+        "the answer to {operation} was fitted to the WSDL: {}",
+        notes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    );
+    let mut seen = lock(&SEEN);
+    if seen.len() >= MAX_SEEN {
+        seen.clear();
+    }
+    seen.insert(text.clone()).then_some(text)
 }
 
 /// Answers every CALL of `server` past its deadline with a CALLERROR
@@ -187,9 +240,6 @@ mod tests {
         assert_eq!(answer("m1", Some("{}")), Err(RespondError::UnknownMsgId("m1".into())));
 
         wait_for_answer("m2".into(), station(&tx, "f2", 1, later));
-        let bad = answer("m2", Some(r#"{"msgType":4,"ErrorCode":"Nope"}"#)).unwrap_err();
-        assert!(matches!(bad, RespondError::Answer(AnswerError::BadErrorCode(..))));
-        assert_eq!(answer("m2", Some("[1]")), Err(RespondError::Answer(AnswerError::NotAnObject("an array"))));
         answer(
             "m2",
             Some(r#"{"msgType":4,"ErrorCode":"NotSupported","ErrorDescription":"no","ErrorDetails":{"a":1}}"#),
@@ -198,6 +248,32 @@ mod tests {
         match rx.try_recv().unwrap() {
             ConnCmd::Answer(t) => assert_eq!(t, r#"[4,"f2","NotSupported","no",{"a":1}]"#),
             _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn an_answer_that_cannot_be_sent_gets_the_station_an_internal_error_at_once() {
+        let (tx, mut rx) = conn_channel("CP2".into(), OcppVersion::V16, false);
+        let later = Instant::now() + Duration::from_secs(60);
+        let cases: [(Option<&str>, fn(&AnswerError) -> bool); 3] = [
+            (Some(r#"{"msgType":4,"ErrorCode":"Nope"}"#), |e| matches!(e, AnswerError::BadErrorCode(..))),
+            (Some("[1]"), |e| *e == AnswerError::NotAnObject("an array")),
+            (None, |e| *e == AnswerError::NotAnObject("nothing")),
+        ];
+        for (payload, expected) in cases {
+            wait_for_answer("bad".into(), station(&tx, "f9", 1, later));
+            match answer("bad", payload).unwrap_err() {
+                RespondError::StationTold(why, told) => {
+                    assert!(matches!(*why, RespondError::Answer(ref e) if expected(e)), "{why:?}");
+                    assert_eq!(told, "a CALLERROR InternalError");
+                }
+                other => panic!("{other:?}"),
+            }
+            match rx.try_recv().unwrap() {
+                ConnCmd::Answer(t) => assert!(t.starts_with(r#"[4,"f9","InternalError","no valid answer: "#), "{t}"),
+                _ => panic!(),
+            }
+            assert_eq!(answer("bad", Some("{}")), Err(RespondError::UnknownMsgId("bad".into())), "answered once");
         }
     }
 

@@ -183,6 +183,7 @@ impl soap::server::HandOver for ServerShared {
             addressing: request.addressing,
             service: request.service,
             operation: request.operation,
+            strict: self.ctx.config.strict,
         });
         let deadline = tokio::time::Instant::now() + self.ctx.config.answer_timeout;
         answers::wait_for_answer(msg_id, answers::PendingAnswer { waiter, server: self.ctx.server_id, deadline });

@@ -92,6 +92,86 @@ fn scalar_from_text(text: &str, ty: &Ty, path: &str) -> Result<Value, SoapError>
     })
 }
 
+/// What [`fit`] changed in a flow's answer to make it fit the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fitted {
+    /// Fields the schema does not have, left out.
+    Dropped { path: String, names: Vec<String> },
+    /// A field or enum value spelled as the other OCPP version spells it.
+    Renamed { path: String, from: String, to: String },
+}
+
+impl std::fmt::Display for Fitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Dropped { path, names } => {
+                write!(f, "left out {} of {path}, which the WSDL does not have", names.join(", "))
+            }
+            Self::Renamed { path, from, to } => write!(f, "sent {path} {from:?} as {to:?}, its name in this version"),
+        }
+    }
+}
+
+/// Field names OCPP 1.5 and 1.6 spell differently, per operation: flows written
+/// for the original often answer one version with the other's words (it sent
+/// whatever it was given).
+const FIELD_RENAMES: &[(&str, &str, &str)] =
+    &[("BootNotification", "heartbeatInterval", "interval"), ("BootNotification", "interval", "heartbeatInterval")];
+
+/// Enum values the two versions spell differently, per operation.
+const VALUE_RENAMES: &[(&str, &str, &str)] = &[
+    ("UnlockConnector", "Accepted", "Unlocked"),
+    ("UnlockConnector", "Rejected", "UnlockFailed"),
+    ("UnlockConnector", "Unlocked", "Accepted"),
+    ("UnlockConnector", "UnlockFailed", "Rejected"),
+];
+
+/// Outside strict mode, makes a flow's answer to `operation` fit its schema
+/// where the intent is clear: the other version's name for a field or an
+/// enum value becomes this version's, and fields the schema does not have
+/// are dropped. What is left wrong (a missing required field, a wrong type)
+/// is for [`encode`] to refuse.
+pub fn fit(value: &mut Value, operation: &str, fields: &[Field], path: &str, notes: &mut Vec<Fitted>) {
+    let Some(object) = value.as_object_mut() else { return };
+    for &(_, from, to) in FIELD_RENAMES.iter().filter(|(op, ..)| *op == operation) {
+        let known = |name: &str| fields.iter().any(|f| f.name == name);
+        if !known(from) && known(to) && !object.contains_key(to) {
+            if let Some(v) = object.remove(from) {
+                object.insert(to.to_owned(), v);
+                notes.push(Fitted::Renamed { path: path.to_owned(), from: from.to_owned(), to: to.to_owned() });
+            }
+        }
+    }
+    let unknown: Vec<String> =
+        object.keys().filter(|k| !fields.iter().any(|f| f.name == k.as_str())).cloned().collect();
+    for name in &unknown {
+        object.remove(name);
+    }
+    if !unknown.is_empty() {
+        notes.push(Fitted::Dropped { path: path.to_owned(), names: unknown });
+    }
+    for field in fields {
+        let here = format!("{path}.{}", field.name);
+        match (object.get_mut(field.name), &field.ty) {
+            (Some(Value::Array(items)), Ty::Complex(sub)) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    fit(item, operation, sub, &format!("{here}[{i}]"), notes);
+                }
+            }
+            (Some(item), Ty::Complex(sub)) => fit(item, operation, sub, &here, notes),
+            (Some(Value::String(text)), Ty::Enum(values)) if !values.contains(&text.as_str()) => {
+                let renamed =
+                    VALUE_RENAMES.iter().find(|(op, from, to)| *op == operation && from == text && values.contains(to));
+                if let Some(&(_, from, to)) = renamed {
+                    notes.push(Fitted::Renamed { path: here, from: from.to_owned(), to: to.to_owned() });
+                    *text = to.to_owned();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Writes a JSON object as the children of an element, in schema order,
 /// each child prefixed with `prefix` (the OCPP namespace's prefix).
 pub fn encode(out: &mut String, prefix: &str, value: &Value, fields: &[Field], path: &str) -> Result<(), SoapError> {
@@ -234,6 +314,46 @@ fn invalid(message: String) -> SoapError {
 mod tests {
     use super::super::{tables, xml};
     use super::*;
+
+    #[test]
+    fn answers_in_the_other_version_s_words_are_fitted_and_unknown_fields_dropped() {
+        let boot16 = tables::CS16.operation("BootNotification").unwrap();
+        let mut answer = serde_json::json!({
+            "status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "heartbeatInterval": 300, "note": "x"
+        });
+        let mut notes = Vec::new();
+        fit(&mut answer, "BootNotification", boot16.response_fields, "bootNotificationResponse", &mut notes);
+        assert_eq!(
+            answer,
+            serde_json::json!({"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 300})
+        );
+        assert_eq!(
+            notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "sent bootNotificationResponse \"heartbeatInterval\" as \"interval\", its name in this version",
+                "left out note of bootNotificationResponse, which the WSDL does not have",
+            ]
+        );
+        let boot15 = tables::CS15.operation("BootNotification").unwrap();
+        let mut answer =
+            serde_json::json!({"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 60});
+        fit(&mut answer, "BootNotification", boot15.response_fields, "r", &mut Vec::new());
+        assert_eq!(answer["heartbeatInterval"], 60);
+
+        let unlock16 = tables::CP16.operation("UnlockConnector").unwrap();
+        let mut answer = serde_json::json!({"status": "Accepted"});
+        fit(&mut answer, "UnlockConnector", unlock16.response_fields, "r", &mut Vec::new());
+        assert_eq!(answer["status"], "Unlocked");
+        let unlock15 = tables::CP15.operation("UnlockConnector").unwrap();
+        let mut answer = serde_json::json!({"status": "UnlockFailed"});
+        fit(&mut answer, "UnlockConnector", unlock15.response_fields, "r", &mut Vec::new());
+        assert_eq!(answer["status"], "Rejected");
+        // Elsewhere, no guessing: a wrong value stays wrong for encode to refuse.
+        let mut answer =
+            serde_json::json!({"status": "Unlocked", "currentTime": "2026-01-01T00:00:00Z", "interval": 1});
+        fit(&mut answer, "BootNotification", boot16.response_fields, "r", &mut Vec::new());
+        assert_eq!(answer["status"], "Unlocked");
+    }
     use serde_json::json;
 
     fn roundtrip(fields: &[Field], value: Value) -> Value {
