@@ -255,7 +255,8 @@ mod tests {
     fn an_answer_that_cannot_be_sent_gets_the_station_an_internal_error_at_once() {
         let (tx, mut rx) = conn_channel("CP2".into(), OcppVersion::V16, false);
         let later = Instant::now() + Duration::from_secs(60);
-        let cases: [(Option<&str>, fn(&AnswerError) -> bool); 3] = [
+        type Case = (Option<&'static str>, fn(&AnswerError) -> bool);
+        let cases: [Case; 3] = [
             (Some(r#"{"msgType":4,"ErrorCode":"Nope"}"#), |e| matches!(e, AnswerError::BadErrorCode(..))),
             (Some("[1]"), |e| *e == AnswerError::NotAnObject("an array")),
             (None, |e| *e == AnswerError::NotAnObject("nothing")),
