@@ -45,6 +45,54 @@ pub struct SoapWaiter {
     /// Strict mode: an answer must fit the WSDL as it is; otherwise fields it
     /// does not have are dropped and the other version's names taken.
     pub strict: bool,
+    /// Its place in the station's count of waiting requests.
+    pub slot: SoapSlot,
+}
+
+/// How many SOAP requests of each station are waiting for the flow, on one
+/// server. A station may have at most `maxStationCalls`: SOAP has no rule of
+/// one at a time, and a station that posts without waiting must not fill the
+/// answer table.
+#[derive(Default)]
+pub struct SoapQueue {
+    waiting: Mutex<HashMap<String, usize>>,
+}
+
+/// One request's place in its station's count; dropping it (answered, timed
+/// out, or forgotten with its server) frees it.
+pub struct SoapSlot {
+    queue: Arc<SoapQueue>,
+    cb: String,
+}
+
+impl SoapQueue {
+    /// A place for one more request of `cb`, unless `limit` are waiting already.
+    pub fn enter(self: &Arc<Self>, cb: &str, limit: usize) -> Option<SoapSlot> {
+        let mut waiting = lock(&self.waiting);
+        let count = waiting.entry(cb.to_owned()).or_default();
+        if *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(SoapSlot { queue: self.clone(), cb: cb.to_owned() })
+    }
+
+    #[cfg(test)]
+    fn stations(&self) -> usize {
+        lock(&self.waiting).len()
+    }
+}
+
+impl Drop for SoapSlot {
+    fn drop(&mut self) {
+        let mut waiting = lock(&self.queue.waiting);
+        if let Some(count) = waiting.get_mut(&self.cb) {
+            *count -= 1;
+            if *count == 0 {
+                waiting.remove(&self.cb);
+            }
+        }
+    }
 }
 
 impl SoapWaiter {
@@ -225,6 +273,19 @@ mod tests {
             server,
             deadline,
         }
+    }
+
+    #[test]
+    fn soap_requests_per_station_are_capped_and_their_places_freed() {
+        let queue = Arc::new(SoapQueue::default());
+        let a1 = queue.enter("A", 2).unwrap();
+        let a2 = queue.enter("A", 2).unwrap();
+        assert!(queue.enter("A", 2).is_none(), "a third waits for none of the first two");
+        let b = queue.enter("B", 2).unwrap();
+        drop(a1);
+        let a3 = queue.enter("A", 2).unwrap();
+        drop((a2, a3, b));
+        assert_eq!(queue.stations(), 0, "no entry is left behind");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Everything about one connection happens in its own task, so no lock is
 //! taken on the hot path except the process-wide answer table.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
@@ -27,6 +28,8 @@ pub struct ServerContext {
     pub sink: Arc<EventSink>,
     /// Tells this server's waiting answers from other servers'.
     pub server_id: u64,
+    /// OCPP-J stations admitted and not gone yet, against `maxConnections`.
+    pub connections: AtomicUsize,
 }
 
 /// The Central System's side of a link: CALLs go to the flow.
@@ -99,11 +102,33 @@ pub(crate) struct Admitted {
     conn_id: u64,
     tx: ConnTx,
     rx: ConnRx,
+    _place: Place,
+}
+
+/// A station's place in its server's count of connections.
+pub(crate) struct Place(Arc<ServerContext>);
+
+impl Place {
+    /// A place, unless `maxConnections` stations are connected already.
+    pub(crate) fn take(server: &Arc<ServerContext>) -> Option<Self> {
+        let before = server.connections.fetch_add(1, Ordering::AcqRel);
+        if before >= server.config.max_connections {
+            server.connections.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self(server.clone()))
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Admitted {
     /// Registers the station; a previous connection with its id is told to close.
-    pub(crate) fn register(cb_id: Arc<str>, conn_id: u64, version: OcppVersion, strict: bool) -> Self {
+    pub(crate) fn register(cb_id: Arc<str>, conn_id: u64, version: OcppVersion, strict: bool, place: Place) -> Self {
         let (tx, rx) = conn_channel(cb_id.clone(), version, strict);
         let replaced = registry::register(cb_id.clone(), registry::Station { conn_id, tx: tx.clone() });
         if let Some(old) = replaced {
@@ -112,7 +137,7 @@ impl Admitted {
                 reason: "replaced by a new connection with the same charge box id".into(),
             });
         }
-        Self { cb_id, conn_id, tx, rx }
+        Self { cb_id, conn_id, tx, rx, _place: place }
     }
 }
 

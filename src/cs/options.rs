@@ -33,6 +33,8 @@ pub struct ServerOptions {
     /// CALLs a station may have waiting for the flow's answer; more are
     /// refused with a CALLERROR (OCPP-J allows one at a time).
     pub max_station_calls: usize,
+    /// OCPP-J stations connected at once; more are refused before the upgrade with 503.
+    pub max_connections: usize,
     pub require_subprotocol: bool,
     /// The OCPP-J versions served on the JSON path (1.6 by default).
     pub versions: Vec<OcppVersion>,
@@ -62,6 +64,7 @@ impl Default for ServerOptions {
             max_frame_kb: 1024,
             max_queued: 100,
             max_station_calls: 10,
+            max_connections: 50_000,
             require_subprotocol: false,
             versions: vec![OcppVersion::V16],
             strict: false,
@@ -85,6 +88,7 @@ pub struct ServerConfig {
     pub max_frame_bytes: usize,
     pub max_queued: usize,
     pub max_station_calls: usize,
+    pub max_connections: usize,
     pub require_subprotocol: bool,
     pub versions: Vec<OcppVersion>,
     pub strict: bool,
@@ -126,6 +130,12 @@ impl ServerOptions {
                 self.max_station_calls
             )));
         }
+        if !(1..=1_000_000).contains(&self.max_connections) {
+            return Err(OptionsError::Option(format!(
+                "maxConnections must be from 1 to 1000000, got {}",
+                self.max_connections
+            )));
+        }
         if self.json_path.is_some() && self.versions.is_empty() {
             return Err(OptionsError::Option("the JSON service is on but no OCPP version is enabled".into()));
         }
@@ -139,6 +149,7 @@ impl ServerOptions {
             max_frame_bytes: self.max_frame_kb * 1024,
             max_queued: self.max_queued,
             max_station_calls: self.max_station_calls,
+            max_connections: self.max_connections,
             require_subprotocol: self.require_subprotocol,
             versions: self.versions.clone(),
             strict: self.strict,

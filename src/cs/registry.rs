@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use super::mailbox::{ConnCmd, ConnTx};
 use crate::sync::lock;
@@ -16,18 +17,77 @@ pub struct Station {
 }
 
 static STATIONS: LazyLock<Mutex<HashMap<Arc<str>, Station>>> = LazyLock::new(Default::default);
-/// Where each SOAP station said it can be reached (its WS-Addressing `From`).
-static SOAP_ADDRESSES: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Default::default);
 
-/// Remembers a SOAP station's own endpoint, for calling it back.
+/// Where each SOAP station said it can be reached (its WS-Addressing `From`).
+static SOAP_ADDRESSES: LazyLock<Mutex<Addresses>> =
+    LazyLock::new(|| Mutex::new(Addresses::new(MAX_ADDRESSES, ADDRESS_TTL)));
+
+/// SOAP stations whose address is kept. Any POST that passes authentication
+/// can add one, so the table is bounded: past this, expired addresses go,
+/// then the oldest tenth.
+const MAX_ADDRESSES: usize = 100_000;
+
+/// An address no request has confirmed for this long is forgotten: a SOAP
+/// station repeats its `From` with every request, heartbeats included.
+const ADDRESS_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// The longest address kept.
+const MAX_ADDRESS_LEN: usize = 2048;
+
+/// Remembers a SOAP station's own endpoint, for calling it back. Called only
+/// for requests that passed authentication: for a station with a password,
+/// only a request with that password can move its address.
 pub fn remember_soap_address(cb_id: &str, address: &str) {
-    if address.starts_with("http") && !address.ends_with("/anonymous") {
-        lock(&SOAP_ADDRESSES).insert(cb_id.to_owned(), address.to_owned());
+    if address.starts_with("http") && !address.ends_with("/anonymous") && address.len() <= MAX_ADDRESS_LEN {
+        lock(&SOAP_ADDRESSES).insert(cb_id, address, Instant::now());
     }
 }
 
 pub fn soap_address(cb_id: &str) -> Option<String> {
-    lock(&SOAP_ADDRESSES).get(cb_id).cloned()
+    lock(&SOAP_ADDRESSES).get(cb_id, Instant::now())
+}
+
+/// A bounded table of addresses with an expiry.
+struct Addresses {
+    entries: HashMap<String, (String, Instant)>,
+    cap: usize,
+    ttl: Duration,
+}
+
+impl Addresses {
+    fn new(cap: usize, ttl: Duration) -> Self {
+        Self { entries: HashMap::new(), cap, ttl }
+    }
+
+    fn insert(&mut self, cb_id: &str, address: &str, now: Instant) {
+        if let Some(entry) = self.entries.get_mut(cb_id) {
+            *entry = (address.to_owned(), now);
+            return;
+        }
+        if self.entries.len() >= self.cap {
+            self.make_room(now);
+        }
+        self.entries.insert(cb_id.to_owned(), (address.to_owned(), now));
+    }
+
+    fn get(&self, cb_id: &str, now: Instant) -> Option<String> {
+        let (address, seen) = self.entries.get(cb_id)?;
+        (now.duration_since(*seen) < self.ttl).then(|| address.clone())
+    }
+
+    /// Drops the expired entries, and if that is not enough, the oldest tenth.
+    fn make_room(&mut self, now: Instant) {
+        let ttl = self.ttl;
+        self.entries.retain(|_, (_, seen)| now.duration_since(*seen) < ttl);
+        if self.entries.len() < self.cap {
+            return;
+        }
+        let mut seen: Vec<Instant> = self.entries.values().map(|(_, t)| *t).collect();
+        let tenth = (self.cap / 10).max(1);
+        let (_, cut, _) = seen.select_nth_unstable(tenth - 1);
+        let cut = *cut;
+        self.entries.retain(|_, (_, t)| *t > cut);
+    }
 }
 
 /// Records a new connection; returns the one it replaces, which the caller closes.
@@ -61,4 +121,25 @@ pub fn online() -> Vec<String> {
 pub fn disconnect(cb_id: &str) -> bool {
     let close = || ConnCmd::Close { code: 1000, reason: "disconnected by the Central System".into() };
     lookup(cb_id).is_some_and(|tx| tx.send(close()).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soap_addresses_expire_and_stay_bounded() {
+        let t0 = Instant::now();
+        let mut table = Addresses::new(100, Duration::from_secs(60));
+        table.insert("CP1", "http://cp1:8080/", t0);
+        assert_eq!(table.get("CP1", t0 + Duration::from_secs(59)).as_deref(), Some("http://cp1:8080/"));
+        assert_eq!(table.get("CP1", t0 + Duration::from_secs(60)), None, "expired");
+        table.insert("CP1", "http://cp1:9090/", t0 + Duration::from_secs(61));
+        assert_eq!(table.get("CP1", t0 + Duration::from_secs(62)).as_deref(), Some("http://cp1:9090/"), "renewed");
+        for i in 0..1000 {
+            table.insert(&format!("FLOOD-{i}"), "http://x/", t0 + Duration::from_millis(62_000 + i));
+        }
+        assert!(table.entries.len() <= 100, "{}", table.entries.len());
+        assert!(table.get("FLOOD-999", t0 + Duration::from_secs(63)).is_some(), "the newest are kept");
+    }
 }

@@ -9,7 +9,7 @@ use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -20,9 +20,9 @@ use tokio_util::task::TaskTracker;
 
 use tokio::sync::oneshot;
 
-use super::answers;
+use super::answers::{self, SoapQueue};
 use super::auth;
-use super::connection::{serve_station, Admitted, ServerContext};
+use super::connection::{serve_station, Admitted, Place, ServerContext};
 use super::handshake::{charge_box_id, check_request_head, choose_subprotocol, is_websocket_upgrade};
 use super::options::{OptionsError, ServerOptions};
 use super::refusals::{Refusal, Refusals};
@@ -51,6 +51,8 @@ pub(crate) struct ServerShared {
     cancel: CancellationToken,
     tracker: TaskTracker,
     refusals: Refusals,
+    /// SOAP requests waiting for the flow, per station.
+    soap_queue: Arc<SoapQueue>,
     next_conn_id: AtomicU64,
 }
 
@@ -77,12 +79,14 @@ impl CsServer {
             server_id: NEXT_SERVER_ID.fetch_add(1, Ordering::Relaxed),
             config,
             sink: EventSink::start(deliver),
+            connections: AtomicUsize::new(0),
         };
         let shared = Arc::new(ServerShared {
             ctx: Arc::new(ctx),
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
             refusals: Refusals::default(),
+            soap_queue: Arc::default(),
             next_conn_id: AtomicU64::new(1),
         });
         let tracker = shared.tracker.clone();
@@ -159,10 +163,17 @@ impl Handler for ServerShared {
 
 impl soap::server::HandOver for ServerShared {
     /// Registers the request for the flow's answer, then shows it to the flow.
-    fn hand_over(&self, request: soap::envelope::Request) -> oneshot::Receiver<(u16, String)> {
+    fn hand_over(&self, request: soap::envelope::Request) -> Result<oneshot::Receiver<(u16, String)>, String> {
+        let cb = request.addressing.charge_box_identity.clone().unwrap_or_default();
+        let limit = self.ctx.config.max_station_calls;
+        let Some(slot) = self.soap_queue.enter(&cb, limit) else {
+            return Err(format!(
+                "{limit} requests from {cb} are still waiting for the Central System's answer (maxStationCalls); \
+                 wait for the answers before sending more"
+            ));
+        };
         let (reply, answer) = oneshot::channel();
         let msg_id = uuid::Uuid::new_v4().to_string();
-        let cb = request.addressing.charge_box_identity.clone().unwrap_or_default();
         if let Some(from) = &request.addressing.from {
             registry::remember_soap_address(&cb, from);
         }
@@ -184,11 +195,12 @@ impl soap::server::HandOver for ServerShared {
             service: request.service,
             operation: request.operation,
             strict: self.ctx.config.strict,
+            slot,
         });
         let deadline = tokio::time::Instant::now() + self.ctx.config.answer_timeout;
         answers::wait_for_answer(msg_id, answers::PendingAnswer { waiter, server: self.ctx.server_id, deadline });
         self.ctx.sink.emit(|out| out.push_str(&event));
-        answer
+        Ok(answer)
     }
 
     /// A charge point's own SOAP service has no station passwords to check.
@@ -241,9 +253,14 @@ impl ServerShared {
         let protocol = version.map(OcppVersion::subprotocol);
         // An old 1.6 station that offers no subprotocol at all.
         let version = version.unwrap_or(OcppVersion::V16);
+        let Some(place) = Place::take(&self.ctx) else {
+            let limit = self.ctx.config.max_connections;
+            let text = format!("{limit} stations are connected, the most this server takes (maxConnections)\n");
+            return self.refuse(&cb_id, &station_label(&cb_id), Refusal::new(503, text));
+        };
         let on_upgrade = hyper::upgrade::on(&mut req);
         let conn_id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
-        let admitted = Admitted::register(cb_id.into(), conn_id, version, self.ctx.config.strict);
+        let admitted = Admitted::register(cb_id.into(), conn_id, version, self.ctx.config.strict, place);
         let shared = self.clone();
         let fut = async move {
             let Ok(upgraded) = on_upgrade.await else { return };

@@ -14,9 +14,10 @@ use super::{Service, SoapError};
 use crate::listener::Body;
 
 /// Where a request goes once read: registers it for the flow's answer and
-/// returns the receiver of the HTTP response (status, envelope).
+/// returns the receiver of the HTTP response (status, envelope), or why it
+/// cannot be taken now (answered with a 503 Fault).
 pub trait HandOver {
-    fn hand_over(&self, request: envelope::Request) -> oneshot::Receiver<(u16, String)>;
+    fn hand_over(&self, request: envelope::Request) -> Result<oneshot::Receiver<(u16, String)>, String>;
 
     /// HTTP Basic auth for the station named in `chargeBoxIdentity`, checked
     /// before the flow hears of the request.
@@ -85,7 +86,11 @@ pub async fn serve(
         resp.headers_mut().insert("www-authenticate", hyper::header::HeaderValue::from_static("Basic realm=\"OCPP\""));
         return resp;
     }
-    match hand_over.hand_over(request).await {
+    let answer = match hand_over.hand_over(request) {
+        Ok(answer) => answer,
+        Err(busy) => return fault(version, 503, FaultCode::Receiver, &busy),
+    };
+    match answer.await {
         Ok((status, xml)) => document(status, version.content_type(), xml),
         Err(_) => fault(version, 503, FaultCode::Receiver, "the Central System is restarting"),
     }
