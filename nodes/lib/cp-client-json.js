@@ -5,6 +5,7 @@ const { addon, loadError } = require('./engine');
 const { throttledStatus } = require('./status');
 const options = require('./options');
 const { fileLogger } = require('./file-log');
+const { settleMsg } = require('./call-outcome');
 
 
 function clientOptions(RED, node, config, remote) {
@@ -103,21 +104,18 @@ module.exports = function register(RED) {
       const messageId = payload.MessageId !== undefined ? String(payload.MessageId) : null;
       const outcome = JSON.parse(await client.call(String(command), body, Math.round(callTimeoutMs), messageId));
       const ocpp = { ocppVersion: client.version, MessageId: outcome.id, command: String(command) };
-      if ('result' in outcome) {
-        msg.msgId = outcome.id;
-        msg.ocpp = Object.assign(ocpp, { msgType: 3, websocket: client.online ? 'ONLINE' : 'OFFLINE' });
-        msg.payload = { data: outcome.result };
-        status.set({ fill: 'green', shape: 'dot', text: `response in: ${command}` });
-        send(msg);
-        return done();
-      }
-      if (outcome.callError) {
-        const e = outcome.callError;
-        msg.ocpp = Object.assign(ocpp, { msgType: 4, ErrorCode: e.code, ErrorDescription: e.description, ErrorDetails: e.details });
-        return done(new Error(`the Central System answered ${command} with CALLERROR ${e.code}${e.description ? `: ${e.description}` : ''}`));
-      }
-      msg.ocpp = Object.assign(ocpp, { failure: outcome.failure });
-      return done(new Error(outcome.message));
+      const failed = settleMsg(outcome, msg, {
+        protocol: 'json',
+        ocpp,
+        answered: { websocket: client.online ? 'ONLINE' : 'OFFLINE' },
+        peer: 'the Central System',
+        command,
+      });
+      if (failed) return done(failed.error);
+      msg.msgId = outcome.id;
+      status.set({ fill: 'green', shape: 'dot', text: `response in: ${command}` });
+      send(msg);
+      return done();
     }
 
     function control(payload, send) {

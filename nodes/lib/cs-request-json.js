@@ -4,6 +4,7 @@
 const { addon, loadError, watchStation } = require('./engine');
 const { throttledStatus } = require('./status');
 const options = require('./options');
+const { settleMsg } = require('./call-outcome');
 
 const OCPP_VERSION = '1.6j';
 
@@ -92,22 +93,14 @@ module.exports = function register(RED) {
       }
       // The version the station connected with; 1.6j when it was not found.
       const ocpp = { ocppVersion: outcome.version || OCPP_VERSION, chargeBoxIdentity: cbId, MessageId: outcome.id, command: String(command) };
-      if ('result' in outcome) {
-        msg.ocpp = Object.assign(ocpp, { msgType: 3 });
-        msg.payload = { data: outcome.result };
-        if (userId) msg.msgId = outcome.id;
-        send(msg);
-        return done();
+      const failed = settleMsg(outcome, msg, { protocol: 'json', ocpp, peer: cbId, command });
+      if (failed) {
+        status.set({ fill: 'red', shape: failed.shape, text: `${cbId}:${command} ${failed.reason}` });
+        return done(failed.error);
       }
-      if (outcome.callError) {
-        const e = outcome.callError;
-        msg.ocpp = Object.assign(ocpp, { msgType: 4, ErrorCode: e.code, ErrorDescription: e.description, ErrorDetails: e.details });
-        status.set({ fill: 'red', shape: 'dot', text: `${cbId}:${command} ${e.code}` });
-        return done(new Error(`${cbId} answered ${command} with CALLERROR ${e.code}${e.description ? `: ${e.description}` : ''}`));
-      }
-      msg.ocpp = Object.assign(ocpp, { failure: outcome.failure });
-      status.set({ fill: 'red', shape: 'ring', text: `${cbId}:${command} ${outcome.failure}` });
-      return done(new Error(outcome.message));
+      if (userId) msg.msgId = outcome.id;
+      send(msg);
+      return done();
     });
 
     node.on('close', (removed, done) => {

@@ -5,6 +5,7 @@
 const { addon, loadError } = require('./engine');
 const { throttledStatus } = require('./status');
 const options = require('./options');
+const { settleMsg } = require('./call-outcome');
 
 const VERSIONS = { '1.5s': '1.5', '1.6s': '1.6', '1.5': '1.5', '1.6': '1.6' };
 
@@ -67,22 +68,15 @@ function soapRequestNode(RED, type, target, resolve) {
       } catch (err) {
         return done(err);
       }
-      msg.ocpp = { command: request.action, MessageId: outcome.id, chargeBoxIdentity: request.chargeBoxIdentity, url: request.url, ocppVersion: version, ocppVer: `${version}s` };
-      if ('result' in outcome) {
-        if (msg.payload === null || typeof msg.payload !== 'object') msg.payload = {};
-        msg.payload.data = outcome.result;
-        status.set({ fill: 'green', shape: 'dot', text: `response in: ${command}` });
-        send(msg);
-        return done();
+      const ocpp = { command: request.action, MessageId: outcome.id, chargeBoxIdentity: request.chargeBoxIdentity, url: request.url, ocppVersion: version, ocppVer: `${version}s` };
+      const failed = settleMsg(outcome, msg, { protocol: 'soap', ocpp, peer: request.url, command });
+      if (failed) {
+        status.set({ fill: 'red', shape: failed.shape, text: `${command}: ${failed.reason}` });
+        return done(failed.error);
       }
-      if (outcome.callError) {
-        msg.ocpp.Fault = { code: outcome.callError.code, reason: outcome.callError.description };
-        status.set({ fill: 'red', shape: 'dot', text: `${command}: SOAP Fault` });
-        return done(new Error(`${request.url} answered ${command} with a SOAP Fault (${outcome.callError.code}): ${outcome.callError.description}`));
-      }
-      msg.ocpp.failure = outcome.failure;
-      status.set({ fill: 'red', shape: 'ring', text: `${command}: ${outcome.failure}` });
-      return done(new Error(outcome.message));
+      status.set({ fill: 'green', shape: 'dot', text: `response in: ${command}` });
+      send(msg);
+      return done();
     });
     node.on('close', (removed, done) => {
       status.stop();
