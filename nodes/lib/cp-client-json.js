@@ -1,7 +1,7 @@
 'use strict';
 // `CP client JSON`: a simulated charge point over OCPP-J 1.6. The engine owns
 // the link, the reconnects and the offline queue; this file maps msgs to calls.
-const { addon, loadError } = require('./engine');
+const { addon, loadError, engineMissing } = require('./engine');
 const { throttledStatus } = require('./status');
 const options = require('./options');
 const { fileLogger } = require('./file-log');
@@ -44,9 +44,7 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     const node = this;
     const status = throttledStatus(node);
-    if (!addon) {
-      node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
-      node.error(loadError.message);
+    if (engineMissing(node)) {
       node.on('input', (msg, send, done) => done(loadError));
       return;
     }

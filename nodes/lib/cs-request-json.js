@@ -1,7 +1,7 @@
 'use strict';
 // `CS request JSON`: sends a CALL to a station connected to any CS server and
 // sends the answer on, or fails the msg (catchable) with the reason.
-const { addon, loadError, watchStation } = require('./engine');
+const { addon, loadError, engineMissing, watchStation } = require('./engine');
 const { throttledStatus } = require('./status');
 const options = require('./options');
 const { settleMsg } = require('./call-outcome');
@@ -37,10 +37,7 @@ module.exports = function register(RED) {
     const status = throttledStatus(node);
     const remote = config.remotecb ? RED.nodes.getNode(config.remotecb) : null;
     const defaultCbId = remote && remote.cbId ? String(remote.cbId) : '';
-    if (!addon) {
-      node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
-      node.error(loadError.message);
-    }
+    engineMissing(node);
     let timeoutMs = 60000;
     try {
       timeoutMs = options.number(config.timeout, 'Timeout', { min: 0.1, max: 86400, fallback: 60 }) * 1000;

@@ -2,7 +2,7 @@
 // `CS server` (a Central System: OCPP-J and SOAP on one port) and
 // `CP server SOAP` (a charge point's SOAP service). The engine builds every
 // msg; this file turns config into engine options and events into node.send.
-const { addon, loadError, stationChanged } = require('./engine');
+const { addon, engineMissing, stationChanged } = require('./engine');
 const { throttledStatus } = require('./status');
 const options = require('./options');
 const { fileLogger } = require('./file-log');
@@ -139,11 +139,7 @@ function serve(node, config, opts, label) {
 
 // Common start-up checks; returns the options or null when the node cannot start.
 function prepare(node, label, anyEnabled, build) {
-  if (!addon) {
-    node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
-    node.error(loadError.message);
-    return null;
-  }
+  if (engineMissing(node)) return null;
   if (!anyEnabled) {
     node.status({ fill: 'red', shape: 'dot', text: 'Disabled' });
     node.warn(`No OCPP service is enabled in this ${label}, so it does not listen.`);

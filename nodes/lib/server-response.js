@@ -1,6 +1,6 @@
 'use strict';
 // `server response`: hands the flow's answer to the engine, keyed by msg.msgId.
-const { addon, loadError } = require('./engine');
+const { addon, loadError, engineMissing } = require('./engine');
 const { throttledStatus } = require('./status');
 
 module.exports = function register(RED) {
@@ -10,10 +10,7 @@ module.exports = function register(RED) {
     const status = throttledStatus(node);
     let lastCommand = null;
     const showSent = () => ({ fill: 'green', shape: 'ring', text: `${lastCommand || 'answer'} sent` });
-    if (!addon) {
-      node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
-      node.error(loadError.message);
-    }
+    engineMissing(node);
     node.on('input', (msg, send, done) => {
       if (!addon) return done(loadError);
       if (msg.msgId === undefined || msg.msgId === null || msg.msgId === '') {

@@ -2,7 +2,7 @@
 // `CS request SOAP` (Central System -> charge point) and `CP Request SOAP`
 // (charge point -> Central System): a msg in, a SOAP request out, the answer
 // on the same msg, or a catchable error with the msg kept.
-const { addon, loadError } = require('./engine');
+const { addon, loadError, engineMissing } = require('./engine');
 const { throttledStatus } = require('./status');
 const options = require('./options');
 const { settleMsg } = require('./call-outcome');
@@ -16,10 +16,7 @@ function soapRequestNode(RED, type, target, resolve) {
     RED.nodes.createNode(this, config);
     const node = this;
     const status = throttledStatus(node);
-    if (!addon) {
-      node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
-      node.error(loadError.message);
-    }
+    engineMissing(node);
     // TLS options per tls-config node, read once: reading them may decrypt a key.
     const tlsById = new Map();
     const tlsFor = (id) => {
