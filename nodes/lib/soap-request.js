@@ -1,7 +1,9 @@
 'use strict';
-// `CS request SOAP` (Central System -> charge point) and `CP Request SOAP`
-// (charge point -> Central System): a msg in, a SOAP request out, the answer
-// on the same msg, or a catchable error with the msg kept.
+// What `CS request SOAP` (Central System -> charge point, nodes/ocpp-req.js) and
+// `CP Request SOAP` (charge point -> Central System, nodes/ocpp-cp-req.js) do
+// alike: a msg in, a SOAP request out, the answer on the same msg, or a
+// catchable error with the msg kept. Each of those files registers its node
+// with the constructor made here and says whom it calls and where.
 const { addon, loadError, engineMissing } = require('./engine');
 const { throttledStatus } = require('./status');
 const options = require('./options');
@@ -9,9 +11,10 @@ const { settleMsg } = require('./call-outcome');
 
 const VERSIONS = { '1.5s': '1.5', '1.6s': '1.6', '1.5': '1.5', '1.6': '1.6' };
 
-// `target`: whom the node calls ("cp" or "cs"); `resolve(msg.payload)` gives
-// {cbId, url, ocppver, from} for one msg from the node's config and the msg.
-function soapRequestNode(RED, type, target, resolve) {
+// The node's constructor. `target`: whom the node calls ("cp" or "cs");
+// `resolve(config, msg.payload)` gives {cbId, url, ocppver, from, tls} for one
+// msg from the node's config and the msg.
+function soapRequestNode(RED, target, resolve) {
   function SoapRequestNode(config) {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -80,7 +83,7 @@ function soapRequestNode(RED, type, target, resolve) {
       done();
     });
   }
-  RED.nodes.registerType(type, SoapRequestNode);
+  return SoapRequestNode;
 }
 
 module.exports = { soapRequestNode };
