@@ -3,7 +3,7 @@
 const { soapRequestNode } = require('./lib/soap-request');
 
 module.exports = function (RED) {
-  soapRequestNode(RED, 'CP Request SOAP', 'cs', (config, payload) => {
+  const CpRequestSoapNode = soapRequestNode(RED, 'cs', (config, payload) => {
     const remote = config.remotecs ? RED.nodes.getNode(config.remotecs) : null;
     return {
       // The original used the node's name as the charge box id; an explicit cbId wins.
@@ -14,4 +14,5 @@ module.exports = function (RED) {
       tls: remote && remote.tls,
     };
   });
+  RED.nodes.registerType('CP Request SOAP', CpRequestSoapNode);
 };

@@ -4,7 +4,7 @@ const { soapRequestNode } = require('./lib/soap-request');
 const { addon } = require('./lib/engine');
 
 module.exports = function (RED) {
-  soapRequestNode(RED, 'CS request SOAP', 'cp', (config, payload) => {
+  const CsRequestSoapNode = soapRequestNode(RED, 'cp', (config, payload) => {
     const remote = config.remotecb ? RED.nodes.getNode(config.remotecb) : null;
     const cbId = payload.cbId || (remote && remote.cbId) || '';
     // The station's URL: the msg's, the config node's, or the one it gave in its own From.
@@ -12,4 +12,5 @@ module.exports = function (RED) {
     const tls = remote && remote.tls;
     return { cbId, url, ocppver: payload.ocppver || (remote && remote.ocppver) || '1.6s', tls };
   });
+  RED.nodes.registerType('CS request SOAP', CsRequestSoapNode);
 };

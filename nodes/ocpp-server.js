@@ -1,8 +1,332 @@
 'use strict';
 // Node set "ocpp-server", named as in node-red-contrib-ocpp so flows and
-// palette settings carry over.
-module.exports = function (RED) {
-  require('./lib/cs-server')(RED);
-  require('./lib/server-response')(RED);
-  require('./lib/cs-request-json')(RED);
+// palette settings carry over:
+//   `CS server`        a Central System: OCPP-J and SOAP on one port;
+//   `CP server SOAP`   a charge point's SOAP service;
+//   `server response`  hands the flow's answer to the engine, keyed by msg.msgId;
+//   `CS request JSON`  sends a CALL to a station connected to any CS server and
+//                      sends the answer on, or fails the msg (catchable) with the reason.
+// The engine builds every msg; this file turns config into engine options and
+// events into node.send.
+const { addon, loadError, engineMissing, watchStation, stationChanged } = require('./lib/engine');
+const { throttledStatus } = require('./lib/status');
+const options = require('./lib/options');
+const { fileLogger } = require('./lib/file-log');
+const { settleMsg } = require('./lib/call-outcome');
+
+// --- CS server and CP server SOAP ---
+
+function output2Wired(config) {
+  const wires = config.wires || [];
+  return Array.isArray(wires[1]) && wires[1].length > 0;
+}
+
+function soapPath(path, version) {
+  const p = String(path || '').trim();
+  if (!p.startsWith('/') || p === '/') throw new Error(`OCPP ${version} SOAP is enabled but its path "${p}" is not a path like /ocpp16s`);
+  return p;
+}
+
+// The OCPP-J versions served on the JSON path; flows of the original have
+// none of these keys and get 1.6 alone.
+function jsonVersions(config) {
+  const versions = [];
+  if (config.json16 !== false) versions.push('1.6j');
+  if (config.json201 === true) versions.push('2.0.1');
+  if (config.json21 === true) versions.push('2.1');
+  if (config.enabled16j !== false && versions.length === 0) throw new Error('OCPP-J is enabled but none of its versions (1.6, 2.0.1, 2.1) is checked');
+  return versions;
+}
+
+// What both server nodes configure alike: their limits and TLS.
+function common(RED, config) {
+  return {
+    answerTimeoutS: options.number(config.answerTimeout, 'Answer timeout', { min: 0.1, max: 86400, fallback: 60 }),
+    maxFrameKb: options.number(config.maxFrameKB, 'Max frame size', { min: 1, max: 65536, fallback: 1024, integer: true }),
+    tls: options.tls(RED, config.tls, { requireClientCert: config.tlsClientAuth === true }),
+  };
+}
+
+function csServerOptions(RED, node, config) {
+  return {
+    port: options.port(RED, node, config),
+    jsonPath: config.enabled16j === false ? null : config.path16j || '',
+    versions: jsonVersions(config),
+    strict: config.strict === true,
+    soap15Path: config.enabled15 === true ? soapPath(config.path15, '1.5') : null,
+    soap16Path: config.enabled16 === true ? soapPath(config.path16, '1.6') : null,
+    ...common(RED, config),
+    pingIntervalS: options.number(config.pingInterval, 'Ping interval', { min: 0, max: 86400, fallback: 30 }),
+    maxQueued: options.number(config.maxQueued, 'Max queued requests', { min: 1, max: 100000, fallback: 100, integer: true }),
+    maxStationCalls: options.number(config.maxStationCalls, 'Unanswered CALLs per station', { min: 1, max: 10000, fallback: 10, integer: true }),
+    requireSubprotocol: config.requireSubprotocol === true,
+    rawLog: output2Wired(config) || (config.log === true && !!config.pathlog),
+    passwords: options.passwords(node.credentials && node.credentials.passwords),
+    requireAuth: config.requireAuth === true,
+  };
+}
+
+// The original read `config.prot` (a typo), so its flows may carry either key.
+function cpServerOptions(RED, node, config) {
+  const port = config.port !== undefined && config.port !== '' ? config : { ...config, port: config.prot, portType: 'num' };
+  return {
+    port: options.port(RED, node, port),
+    jsonPath: null,
+    soap15Path: config.enabled15 === true ? soapPath(config.path15, '1.5') : null,
+    soap16Path: config.enabled16 !== false ? soapPath(config.path16, '1.6') : null,
+    chargePoint: true,
+    ...common(RED, config),
+  };
+}
+
+// Starts the engine's listener for a node and wires its events to the node.
+function serve(node, config, opts, label) {
+  const status = throttledStatus(node);
+  const logger = fileLogger(node, config, config.name || `${label} Port ${opts.port}`);
+  const logToOutput2 = output2Wired(config);
+  let connected = 0;
+  let refused = 0;
+  const scheme = opts.tls ? 'TLS ' : '';
+  const counts = () => [opts.jsonPath !== null ? `${connected} connected` : '', refused ? `${refused} refused` : ''].filter(Boolean).join(', ');
+  const idle = () => ({ fill: 'blue', shape: 'ring', text: `listening on ${scheme}${opts.port}${counts() ? `, ${counts()}` : ''}` });
+  // One node.send per msg: Node-RED deep-clones every msg after the first
+  // of a single send() call, and these msgs are fresh objects already.
+  const sendTo = [(m) => node.send([m]), (m) => node.send([null, m])];
+
+  function onEvents(batchText) {
+    let last = null;
+    for (const ev of JSON.parse(batchText)) {
+      switch (ev.k) {
+        case 'call':
+          sendTo[0](ev.m);
+          last = `${ev.cb}: ${ev.s}`;
+          if (logger) logger.log('received', ev.m.payload);
+          break;
+        case 'online':
+        case 'offline':
+          connected += ev.k === 'online' ? 1 : -1;
+          sendTo[0](ev.m);
+          stationChanged(ev.cb);
+          if (logger) logger.log('info', `${ev.cb} ${ev.k}`);
+          break;
+        case 'log':
+          if (logToOutput2) sendTo[1](ev.m);
+          if (logger) logger.log(ev.m.msgFrom === 'CS' ? 'received' : 'replied', ev.m.payload);
+          break;
+        case 'warn':
+          node.warn(ev.text);
+          break;
+        case 'refused':
+          // Every refused handshake is counted; the engine words a warning
+          // (ev.text) once per station and minute.
+          refused += 1;
+          if (ev.text) {
+            node.warn(ev.text);
+            if (logger) logger.log('info', ev.text);
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    status.set(last ? { fill: 'green', shape: 'dot', text: `${counts() ? `${counts()}, ` : ''}last ${last}` } : idle());
+  }
+
+  let server;
+  try {
+    server = new addon.CsServer(JSON.stringify(opts), onEvents);
+  } catch (err) {
+    node.status({ fill: 'red', shape: 'ring', text: err.message });
+    node.error(`${label} not started: ${err.message}`);
+    if (logger) logger.close();
+    return;
+  }
+  node.status(idle());
+  if (logger) logger.log('info', `listening on port ${opts.port}`);
+
+  node.on('close', (removed, done) => {
+    status.stop();
+    server
+      .close()
+      .catch((err) => node.error(`closing the ${label}: ${err.message}`))
+      .finally(() => {
+        if (logger) logger.close();
+        node.status({ fill: 'grey', shape: 'dot', text: 'stopped' });
+        done();
+      });
+  });
+}
+
+// Common start-up checks; returns the options or null when the node cannot start.
+function prepare(node, label, anyEnabled, build) {
+  if (engineMissing(node)) return null;
+  if (!anyEnabled) {
+    node.status({ fill: 'red', shape: 'dot', text: 'Disabled' });
+    node.warn(`No OCPP service is enabled in this ${label}, so it does not listen.`);
+    return null;
+  }
+  try {
+    return build();
+  } catch (err) {
+    node.status({ fill: 'red', shape: 'ring', text: err.message });
+    node.error(`${label} not started: ${err.message}`);
+    return null;
+  }
+}
+
+// --- CS request JSON ---
+
+const OCPP_VERSION = '1.6j';
+
+// The original's local commands: handled here, never sent to a station.
+function localCommand(command, payload, defaultCbId) {
+  switch (command) {
+    case 'LOCAL_GET_ONLINE_LIST':
+      return { payload: { online: addon.onlineStations() } };
+    case 'LOCAL_SET_ALL_AUTH_EVSES':
+      if (!payload.data || typeof payload.data !== 'object' || Array.isArray(payload.data)) {
+        throw new Error('LOCAL_SET_ALL_AUTH_EVSES needs msg.payload.data as an object {"<chargeBoxId>": "<password>"}');
+      }
+      addon.setPasswords(JSON.stringify(payload.data));
+      return null;
+    case 'LOCAL_DISCONNECT': {
+      const cbId = payload.cbId || defaultCbId;
+      if (!cbId) throw new Error('LOCAL_DISCONNECT needs msg.payload.cbId or a station in the node config');
+      addon.disconnectStation(String(cbId));
+      return null;
+    }
+    default:
+      throw new Error(`unknown local command ${command}; use LOCAL_GET_ONLINE_LIST, LOCAL_SET_ALL_AUTH_EVSES or LOCAL_DISCONNECT`);
+  }
+}
+
+module.exports = function register(RED) {
+  function CsServerNode(config) {
+    RED.nodes.createNode(this, config);
+    const anyEnabled = config.enabled15 || config.enabled16 || config.enabled16j !== false;
+    const opts = prepare(this, 'CS server', anyEnabled, () => csServerOptions(RED, this, config));
+    if (opts) serve(this, config, opts, 'OCPP Server');
+  }
+  RED.nodes.registerType('CS server', CsServerNode, { credentials: { passwords: { type: 'password' } } });
+
+  function CpServerSoapNode(config) {
+    RED.nodes.createNode(this, config);
+    const anyEnabled = config.enabled15 === true || config.enabled16 !== false;
+    const opts = prepare(this, 'CP server SOAP', anyEnabled, () => cpServerOptions(RED, this, config));
+    if (opts) serve(this, config, opts, 'OCPP CP Server');
+  }
+  RED.nodes.registerType('CP server SOAP', CpServerSoapNode);
+
+  // `server response`: the flow's answer to a request a CS server or CP server SOAP sent out.
+  function ServerResponseNode(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = throttledStatus(node);
+    let lastCommand = null;
+    const showSent = () => ({ fill: 'green', shape: 'ring', text: `${lastCommand || 'answer'} sent` });
+    engineMissing(node);
+    node.on('input', (msg, send, done) => {
+      if (!addon) return done(loadError);
+      if (msg.msgId === undefined || msg.msgId === null || msg.msgId === '') {
+        status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
+        return done(new Error('msg.msgId is missing: this node answers the msg a CS server sent, so keep its msgId'));
+      }
+      try {
+        const body = msg.payload === undefined ? null : JSON.stringify(msg.payload);
+        // A SOAP answer fitted to the WSDL comes back with what was changed (once per kind).
+        const warning = addon.respond(String(msg.msgId), body === undefined ? null : body);
+        if (warning) node.warn(warning);
+      } catch (err) {
+        status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
+        return done(err);
+      }
+      lastCommand = msg.ocpp && msg.ocpp.command;
+      status.update(showSent);
+      done();
+    });
+    node.on('close', (removed, done) => {
+      status.stop();
+      if (!removed) node.status({ fill: 'grey', shape: 'dot', text: 'stopped' });
+      done();
+    });
+  }
+  RED.nodes.registerType('server response', ServerResponseNode);
+
+  // `CS request JSON`: one CALL per msg to a station connected to any CS server.
+  function CsRequestJsonNode(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = throttledStatus(node);
+    const remote = config.remotecb ? RED.nodes.getNode(config.remotecb) : null;
+    const defaultCbId = remote && remote.cbId ? String(remote.cbId) : '';
+    engineMissing(node);
+    let timeoutMs = 60000;
+    try {
+      timeoutMs = options.number(config.timeout, 'Timeout', { min: 0.1, max: 86400, fallback: 60 }) * 1000;
+    } catch (err) {
+      node.error(`${err.message}; using 60 s`);
+    }
+
+    const showConnection = (online) =>
+      status.set(
+        online
+          ? { fill: 'green', shape: 'dot', text: `Connected to ${defaultCbId}` }
+          : { fill: 'grey', shape: 'dot', text: `Disconnected from ${defaultCbId}` }
+      );
+    let unwatch = null;
+    if (addon && defaultCbId) {
+      unwatch = watchStation(defaultCbId, showConnection);
+      if (addon.isOnline(defaultCbId)) showConnection(true);
+      else status.set({ fill: 'blue', shape: 'ring', text: `Waiting for ${defaultCbId}` });
+    }
+
+    node.on('input', async (msg, send, done) => {
+      if (!addon) return done(loadError);
+      const payload = msg.payload !== null && typeof msg.payload === 'object' ? msg.payload : {};
+      const command = payload.command || config.command;
+      if (!command) return done(new Error('no command: set msg.payload.command or choose a Command in the node'));
+      if (String(command).startsWith('LOCAL_')) {
+        try {
+          const out = localCommand(command, payload, defaultCbId);
+          if (out) send(out);
+          return done();
+        } catch (err) {
+          return done(err);
+        }
+      }
+      const cbId = payload.cbId !== undefined && payload.cbId !== '' ? String(payload.cbId) : defaultCbId;
+      if (!cbId) return done(new Error('no target station: set msg.payload.cbId or choose a station (ocpp-remotej-cp) in the node'));
+      let body;
+      try {
+        body = options.requestBody(payload, config.cmddata);
+      } catch (err) {
+        return done(err);
+      }
+      const userId = payload.MessageId || payload.MessageID;
+      status.set({ fill: 'green', shape: 'dot', text: `${cbId}:${command}` });
+      let outcome;
+      try {
+        outcome = JSON.parse(await addon.callStation(cbId, String(command), body, Math.round(timeoutMs), userId ? String(userId) : null));
+      } catch (err) {
+        return done(err);
+      }
+      // The version the station connected with; 1.6j when it was not found.
+      const ocpp = { ocppVersion: outcome.version || OCPP_VERSION, chargeBoxIdentity: cbId, MessageId: outcome.id, command: String(command) };
+      const failed = settleMsg(outcome, msg, { protocol: 'json', ocpp, peer: cbId, command });
+      if (failed) {
+        status.set({ fill: 'red', shape: failed.shape, text: `${cbId}:${command} ${failed.reason}` });
+        return done(failed.error);
+      }
+      if (userId) msg.msgId = outcome.id;
+      send(msg);
+      return done();
+    });
+
+    node.on('close', (removed, done) => {
+      status.stop();
+      if (unwatch) unwatch();
+      done();
+    });
+  }
+  RED.nodes.registerType('CS request JSON', CsRequestJsonNode);
 };

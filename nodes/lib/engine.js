@@ -29,4 +29,15 @@ function stationChanged(cbId) {
   for (const fn of set) fn(online);
 }
 
-module.exports = { addon, loadError, watchStation, stationChanged };
+// Every node's first step: when the engine did not load, the node still
+// deploys (so the rest of the flow runs) but shows why it cannot work, with
+// a red status and the load error in the log. True when the engine is missing:
+// a node with an input then fails each msg with `loadError` (catchable).
+function engineMissing(node) {
+  if (addon) return false;
+  node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
+  node.error(loadError.message);
+  return true;
+}
+
+module.exports = { addon, loadError, engineMissing, watchStation, stationChanged };

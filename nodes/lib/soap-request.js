@@ -1,24 +1,25 @@
 'use strict';
-// `CS request SOAP` (Central System -> charge point) and `CP Request SOAP`
-// (charge point -> Central System): a msg in, a SOAP request out, the answer
-// on the same msg, or a catchable error with the msg kept.
-const { addon, loadError } = require('./engine');
+// What `CS request SOAP` (Central System -> charge point, nodes/ocpp-req.js) and
+// `CP Request SOAP` (charge point -> Central System, nodes/ocpp-cp-req.js) do
+// alike: a msg in, a SOAP request out, the answer on the same msg, or a
+// catchable error with the msg kept. Each of those files registers its node
+// with the constructor made here and says whom it calls and where.
+const { addon, loadError, engineMissing } = require('./engine');
 const { throttledStatus } = require('./status');
 const options = require('./options');
+const { settleMsg } = require('./call-outcome');
 
 const VERSIONS = { '1.5s': '1.5', '1.6s': '1.6', '1.5': '1.5', '1.6': '1.6' };
 
-// `target`: whom the node calls ("cp" or "cs"); `resolve(msg.payload)` gives
-// {cbId, url, ocppver, from} for one msg from the node's config and the msg.
-function soapRequestNode(RED, type, target, resolve) {
+// The node's constructor. `target`: whom the node calls ("cp" or "cs");
+// `resolve(config, msg.payload)` gives {cbId, url, ocppver, from, tls} for one
+// msg from the node's config and the msg.
+function soapRequestNode(RED, target, resolve) {
   function SoapRequestNode(config) {
     RED.nodes.createNode(this, config);
     const node = this;
     const status = throttledStatus(node);
-    if (!addon) {
-      node.status({ fill: 'red', shape: 'ring', text: 'engine not loaded' });
-      node.error(loadError.message);
-    }
+    engineMissing(node);
     // TLS options per tls-config node, read once: reading them may decrypt a key.
     const tlsById = new Map();
     const tlsFor = (id) => {
@@ -67,29 +68,22 @@ function soapRequestNode(RED, type, target, resolve) {
       } catch (err) {
         return done(err);
       }
-      msg.ocpp = { command: request.action, MessageId: outcome.id, chargeBoxIdentity: request.chargeBoxIdentity, url: request.url, ocppVersion: version, ocppVer: `${version}s` };
-      if ('result' in outcome) {
-        if (msg.payload === null || typeof msg.payload !== 'object') msg.payload = {};
-        msg.payload.data = outcome.result;
-        status.set({ fill: 'green', shape: 'dot', text: `response in: ${command}` });
-        send(msg);
-        return done();
+      const ocpp = { command: request.action, MessageId: outcome.id, chargeBoxIdentity: request.chargeBoxIdentity, url: request.url, ocppVersion: version, ocppVer: `${version}s` };
+      const failed = settleMsg(outcome, msg, { protocol: 'soap', ocpp, peer: request.url, command });
+      if (failed) {
+        status.set({ fill: 'red', shape: failed.shape, text: `${command}: ${failed.reason}` });
+        return done(failed.error);
       }
-      if (outcome.callError) {
-        msg.ocpp.Fault = { code: outcome.callError.code, reason: outcome.callError.description };
-        status.set({ fill: 'red', shape: 'dot', text: `${command}: SOAP Fault` });
-        return done(new Error(`${request.url} answered ${command} with a SOAP Fault (${outcome.callError.code}): ${outcome.callError.description}`));
-      }
-      msg.ocpp.failure = outcome.failure;
-      status.set({ fill: 'red', shape: 'ring', text: `${command}: ${outcome.failure}` });
-      return done(new Error(outcome.message));
+      status.set({ fill: 'green', shape: 'dot', text: `response in: ${command}` });
+      send(msg);
+      return done();
     });
     node.on('close', (removed, done) => {
       status.stop();
       done();
     });
   }
-  RED.nodes.registerType(type, SoapRequestNode);
+  return SoapRequestNode;
 }
 
 module.exports = { soapRequestNode };
