@@ -43,6 +43,7 @@ function common(RED, config) {
   return {
     answerTimeoutS: options.number(config.answerTimeout, 'Answer timeout', { min: 0.1, max: 86400, fallback: 60 }),
     maxFrameKb: options.number(config.maxFrameKB, 'Max frame size', { min: 1, max: 65536, fallback: 1024, integer: true }),
+    eventBacklogMb: options.number(config.eventBacklogMB, 'Event backlog', { min: 1, max: 4096, fallback: 16, integer: true }),
     tls: options.tls(RED, config.tls, { requireClientCert: config.tlsClientAuth === true }),
   };
 }
@@ -59,6 +60,7 @@ function csServerOptions(RED, node, config) {
     pingIntervalS: options.number(config.pingInterval, 'Ping interval', { min: 0, max: 86400, fallback: 30 }),
     maxQueued: options.number(config.maxQueued, 'Max queued requests', { min: 1, max: 100000, fallback: 100, integer: true }),
     maxStationCalls: options.number(config.maxStationCalls, 'Unanswered CALLs per station', { min: 1, max: 10000, fallback: 10, integer: true }),
+    maxConnections: options.number(config.maxConnections, 'Max stations', { min: 1, max: 1000000, fallback: 50000, integer: true }),
     requireSubprotocol: config.requireSubprotocol === true,
     rawLog: output2Wired(config) || (config.log === true && !!config.pathlog),
     passwords: options.passwords(node.credentials && node.credentials.passwords),

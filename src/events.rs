@@ -9,8 +9,14 @@
 //! flight pile thousands of msgs into Node-RED at once; they outlive V8's
 //! young generation, and the garbage collector's copying then costs more than
 //! the flow. Batches are also capped in events, for the same reason.
+//!
+//! The events not yet handled by JavaScript are bounded too ([`DEFAULT_BACKLOG`]):
+//! past the limit the sink says it has no room, and the links stop reading
+//! from their sockets until JavaScript catches up, so a slow flow pushes back
+//! on the stations through TCP instead of the engine buffering without end.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{oneshot, Notify};
@@ -33,6 +39,52 @@ const MAX_BATCH_EVENTS: usize = 256;
 /// stop events for good).
 const ACK_WAIT: Duration = Duration::from_secs(1);
 
+/// Bytes of events a node may have waiting for JavaScript (buffered, or
+/// handed over and not handled yet) before its links stop reading, unless
+/// the node sets its own (`CS server`: `eventBacklogMB`). Enough for an event
+/// from each of 10,000 busy stations; a flow that stops for seconds holds that
+/// much and no more.
+pub const DEFAULT_BACKLOG: usize = 16 << 20;
+
+/// What is waiting for JavaScript, and who waits for room.
+#[derive(Default)]
+struct Backlog {
+    bytes: AtomicUsize,
+    /// Set past the limit, cleared below half of it.
+    full: AtomicBool,
+    room: Notify,
+}
+
+impl Backlog {
+    fn add(&self, bytes: usize, limit: usize) {
+        let total = self.bytes.fetch_add(bytes, Ordering::AcqRel) + bytes;
+        if total > limit && !self.full.load(Ordering::Relaxed) {
+            self.full.store(true, Ordering::Release);
+        }
+    }
+
+    fn release(&self, bytes: usize, limit: usize) {
+        let total = self.bytes.fetch_sub(bytes, Ordering::AcqRel) - bytes;
+        if total <= limit / 2 && self.full.swap(false, Ordering::AcqRel) {
+            self.room.notify_waiters();
+        }
+    }
+}
+
+/// A batch's share of the backlog, given back when JavaScript has handled it
+/// (or will never: a closing node drops the completion unrun).
+struct Handled {
+    backlog: Arc<Backlog>,
+    bytes: usize,
+    limit: usize,
+}
+
+impl Drop for Handled {
+    fn drop(&mut self) {
+        self.backlog.release(self.bytes, self.limit);
+    }
+}
+
 #[derive(Default)]
 struct Buffer {
     /// Batches that reached the cap, oldest first.
@@ -45,15 +97,48 @@ struct Buffer {
 pub struct EventSink {
     buf: Mutex<Buffer>,
     ready: Notify,
-    closed: std::sync::atomic::AtomicBool,
+    closed: AtomicBool,
+    backlog: Arc<Backlog>,
+    limit: usize,
 }
 
 impl EventSink {
     /// Starts the dispatcher task on the current runtime.
     pub fn start(deliver: Deliver) -> Arc<Self> {
-        let sink = Arc::new(Self { buf: Mutex::default(), ready: Notify::new(), closed: false.into() });
+        Self::start_with_limit(deliver, DEFAULT_BACKLOG)
+    }
+
+    /// As [`start`](Self::start), with a backlog of at most `limit` bytes.
+    pub fn start_with_limit(deliver: Deliver, limit: usize) -> Arc<Self> {
+        let sink = Arc::new(Self {
+            buf: Mutex::default(),
+            ready: Notify::new(),
+            closed: false.into(),
+            backlog: Arc::default(),
+            limit,
+        });
         tokio::spawn(dispatch(sink.clone(), deliver));
         sink
+    }
+
+    /// Whether JavaScript keeps up: false while the backlog is past its limit.
+    /// Links read from their sockets only while it is true.
+    pub fn has_room(&self) -> bool {
+        !self.backlog.full.load(Ordering::Acquire)
+    }
+
+    /// Resolves once the backlog has room (at once if it has).
+    pub async fn room(&self) {
+        loop {
+            let notified = self.backlog.room.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so a release in between is not missed.
+            notified.as_mut().enable();
+            if self.has_room() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Appends one event; `write` writes a complete JSON value.
@@ -67,9 +152,12 @@ impl EventSink {
             buf.count = 0;
         }
         let first = buf.current.is_empty();
+        let before = buf.current.len();
         buf.current.push(if first { '[' } else { ',' });
         write(&mut buf.current);
         buf.count += 1;
+        // Counted under the lock, before the dispatcher can take (and release) it.
+        self.backlog.add(buf.current.len() - before, self.limit);
         drop(buf);
         if was_empty {
             self.ready.notify_one();
@@ -98,11 +186,14 @@ impl EventSink {
 }
 
 /// Hands a batch over and waits (boundedly) until JavaScript is done with it.
-async fn hand_over(deliver: &Deliver, batch: String) {
+async fn hand_over(sink: &EventSink, deliver: &Deliver, batch: String) {
     let (done, handled) = oneshot::channel::<()>();
+    // The closing bracket was added when the batch was taken, not counted.
+    let share = Handled { backlog: sink.backlog.clone(), bytes: batch.len() - 1, limit: sink.limit };
     deliver(
         batch,
         Box::new(move || {
+            drop(share);
             let _ = done.send(());
         }),
     );
@@ -118,7 +209,7 @@ async fn dispatch(sink: Arc<EventSink>, deliver: Deliver) {
         // buffer by then; a `close` during the drain wakes this loop again.
         let closing = sink.closed.load(std::sync::atomic::Ordering::Acquire);
         while let Some(batch) = sink.take_batch() {
-            hand_over(&deliver, batch).await;
+            hand_over(&sink, &deliver, batch).await;
         }
         if closing {
             return;
@@ -152,6 +243,29 @@ mod tests {
             all.extend(items);
         }
         assert_eq!(all, (0..n).collect::<Vec<_>>());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_backlog_past_its_limit_has_no_room_until_javascript_catches_up() {
+        let (tx, rx) = mpsc::channel::<(String, Done)>();
+        let tx = Mutex::new(tx);
+        let sink =
+            EventSink::start_with_limit(Box::new(move |b, done| tx.lock().unwrap().send((b, done)).unwrap()), 1000);
+        for _ in 0..30 {
+            sink.emit(|out| out.push_str(&format!("\"{}\"", "x".repeat(48))));
+        }
+        assert!(!sink.has_room(), "1,500 bytes waiting, over 1,000");
+        let waiter = {
+            let sink = sink.clone();
+            tokio::spawn(async move { sink.room().await })
+        };
+        // JavaScript is stuck on the first batch: no room, however long.
+        let (_, first_done) = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiter.is_finished());
+        first_done();
+        tokio::time::timeout(Duration::from_secs(5), waiter).await.expect("room after the batch was handled").unwrap();
+        assert!(sink.has_room());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

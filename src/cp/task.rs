@@ -66,6 +66,14 @@ impl LinkHandler for CentralSystemHandler {
         self.sink.emit(|out| msgs::warn(out, "", &text));
     }
 
+    fn may_read(&self) -> bool {
+        self.sink.has_room()
+    }
+
+    fn readable(&self) -> impl std::future::Future<Output = ()> + Send + '_ {
+        self.sink.room()
+    }
+
     fn log(&self, ours: bool, text: &str) {
         if self.raw_log {
             let from = if ours { "CS" } else { "CSMS" };

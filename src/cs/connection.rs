@@ -43,6 +43,37 @@ struct StationHandler {
     unanswered: usize,
     /// Set while CALLs are refused, so a flood gives one warning, not one per frame.
     refusing: bool,
+    /// OCPP 2.1 SENDs are never answered, so nothing counts them as
+    /// `unanswered`: they get a budget of their own instead.
+    sends: SendBudget,
+}
+
+/// At most `maxStationCalls` SENDs per second from a station, in bursts of as
+/// many; more are dropped with one warning until the station slows down.
+struct SendBudget {
+    tokens: f64,
+    refilled: tokio::time::Instant,
+    dropping: bool,
+}
+
+impl SendBudget {
+    fn new(per_second: usize) -> Self {
+        Self { tokens: per_second as f64, refilled: tokio::time::Instant::now(), dropping: false }
+    }
+
+    /// Whether one more SEND fits; `Some(true)` when it does not and this is
+    /// the first of a run of drops (warn then).
+    fn take(&mut self, per_second: usize, now: tokio::time::Instant) -> Result<(), bool> {
+        let rate = per_second as f64;
+        self.tokens = (self.tokens + now.duration_since(self.refilled).as_secs_f64() * rate).min(rate);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.dropping = false;
+            return Ok(());
+        }
+        Err(!std::mem::replace(&mut self.dropping, true))
+    }
 }
 
 impl LinkHandler for StationHandler {
@@ -78,6 +109,16 @@ impl LinkHandler for StationHandler {
     }
 
     fn send(&mut self, frame_id: String, action: &str, payload: &str) {
+        let limit = self.server.config.max_station_calls;
+        if let Err(first) = self.sends.take(limit, tokio::time::Instant::now()) {
+            if first {
+                self.warn(format!(
+                    "dropping SENDs from {} ({action} first): more than {limit} a second (maxStationCalls)",
+                    self.cb_id
+                ));
+            }
+            return;
+        }
         let cb = &self.cb_id;
         let version = self.tx.version();
         self.server.sink.emit(|out| msgs::send(out, Side::Station(cb), version, &frame_id, action, payload));
@@ -85,6 +126,14 @@ impl LinkHandler for StationHandler {
 
     fn warn(&self, text: String) {
         self.server.sink.emit(|out| msgs::warn(out, &self.cb_id, &text));
+    }
+
+    fn may_read(&self) -> bool {
+        self.server.sink.has_room()
+    }
+
+    fn readable(&self) -> impl std::future::Future<Output = ()> + Send + '_ {
+        self.server.sink.room()
     }
 
     fn log(&self, ours: bool, text: &str) {
@@ -165,6 +214,7 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
         server: server.clone(),
         unanswered: 0,
         refusing: false,
+        sends: SendBudget::new(server.config.max_station_calls),
     };
     let config = &server.config;
     let options =
@@ -217,5 +267,24 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
         if let Some(ending) = ended {
             return ending;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn sends_get_a_budget_per_second_and_one_warning_per_run_of_drops() {
+        let t0 = tokio::time::Instant::now();
+        let mut budget = SendBudget { tokens: 3.0, refilled: t0, dropping: false };
+        assert_eq!((0..3).map(|_| budget.take(3, t0)).collect::<Vec<_>>(), [Ok(()), Ok(()), Ok(())]);
+        assert_eq!(budget.take(3, t0), Err(true), "the first drop warns");
+        assert_eq!(budget.take(3, t0), Err(false), "the next ones do not");
+        assert_eq!(budget.take(3, t0 + Duration::from_millis(400)), Ok(()), "1.2 tokens back after 0.4 s");
+        assert_eq!(budget.take(3, t0 + Duration::from_millis(400)), Err(true), "a new run warns again");
+        assert_eq!(budget.take(3, t0 + Duration::from_secs(60)), Ok(()));
+        assert!(budget.tokens <= 3.0, "no more than a second's worth is saved up");
     }
 }

@@ -35,6 +35,9 @@ pub struct ServerOptions {
     pub max_station_calls: usize,
     /// OCPP-J stations connected at once; more are refused before the upgrade with 503.
     pub max_connections: usize,
+    /// Megabytes of events that may wait for the flow before the server stops
+    /// reading from its stations (TCP backpressure).
+    pub event_backlog_mb: usize,
     pub require_subprotocol: bool,
     /// The OCPP-J versions served on the JSON path (1.6 by default).
     pub versions: Vec<OcppVersion>,
@@ -65,6 +68,7 @@ impl Default for ServerOptions {
             max_queued: 100,
             max_station_calls: 10,
             max_connections: 50_000,
+            event_backlog_mb: 16,
             require_subprotocol: false,
             versions: vec![OcppVersion::V16],
             strict: false,
@@ -89,6 +93,7 @@ pub struct ServerConfig {
     pub max_queued: usize,
     pub max_station_calls: usize,
     pub max_connections: usize,
+    pub event_backlog_bytes: usize,
     pub require_subprotocol: bool,
     pub versions: Vec<OcppVersion>,
     pub strict: bool,
@@ -136,6 +141,12 @@ impl ServerOptions {
                 self.max_connections
             )));
         }
+        if !(1..=4096).contains(&self.event_backlog_mb) {
+            return Err(OptionsError::Option(format!(
+                "eventBacklogMB must be from 1 to 4096, got {}",
+                self.event_backlog_mb
+            )));
+        }
         if self.json_path.is_some() && self.versions.is_empty() {
             return Err(OptionsError::Option("the JSON service is on but no OCPP version is enabled".into()));
         }
@@ -150,6 +161,7 @@ impl ServerOptions {
             max_queued: self.max_queued,
             max_station_calls: self.max_station_calls,
             max_connections: self.max_connections,
+            event_backlog_bytes: self.event_backlog_mb << 20,
             require_subprotocol: self.require_subprotocol,
             versions: self.versions.clone(),
             strict: self.strict,

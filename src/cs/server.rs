@@ -66,6 +66,7 @@ impl CsServer {
     /// Binds the port and starts serving; must run inside the tokio runtime.
     pub fn start(options: ServerOptions, deliver: Deliver) -> Result<Self, ServerError> {
         let config = options.validate()?;
+        let backlog = config.event_backlog_bytes;
         if config.strict {
             // Compile the schemas now, not on the first station's first message.
             for version in &config.versions {
@@ -78,7 +79,7 @@ impl CsServer {
         let ctx = ServerContext {
             server_id: NEXT_SERVER_ID.fetch_add(1, Ordering::Relaxed),
             config,
-            sink: EventSink::start(deliver),
+            sink: EventSink::start_with_limit(deliver, backlog),
             connections: AtomicUsize::new(0),
         };
         let shared = Arc::new(ServerShared {
@@ -145,6 +146,9 @@ async fn sweep_deadlines(shared: Arc<ServerShared>) {
 impl Handler for ServerShared {
     async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
         if let Some(service) = self.soap_service(req.uri().path()) {
+            // A flow that lags holds SOAP requests here, unread, as it holds
+            // OCPP-J frames in the sockets.
+            self.ctx.sink.room().await;
             let max_body = self.ctx.config.max_frame_bytes;
             return soap::server::serve(req, &[service], max_body, &*self).await;
         }

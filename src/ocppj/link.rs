@@ -40,6 +40,15 @@ pub trait LinkHandler {
     /// An OCPP 2.1 SEND from the peer: shown to the flow, never answered.
     fn send(&mut self, id: String, action: &str, payload: &str);
     fn warn(&self, text: String);
+    /// Whether the side can take more of the peer's frames now. While it
+    /// cannot, the link stops reading, and the peer feels it through TCP.
+    fn may_read(&self) -> bool {
+        true
+    }
+    /// Resolves once `may_read` may have turned true.
+    fn readable(&self) -> impl Future<Output = ()> + Send + '_ {
+        std::future::pending()
+    }
     /// Every frame, as text, when the side keeps a raw log; `ours` is true
     /// for frames this side sent.
     fn log(&self, ours: bool, text: &str);
@@ -132,9 +141,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
         tokio::pin!(command);
         loop {
             let deadline = self.outgoing.next_deadline();
+            let may_read = self.handler.may_read();
+            if !may_read {
+                // Silence while we do not read is ours, not the peer's.
+                self.heard_from = true;
+            }
             let ended = tokio::select! {
                 cmd = &mut command => return Step::Command(cmd),
-                incoming = self.ws.next() => self.on_incoming(incoming).await,
+                incoming = self.ws.next(), if may_read => self.on_incoming(incoming).await,
+                _ = self.handler.readable(), if !may_read => None,
                 _ = self.ping_timer.tick(), if self.ping_every.is_some() => self.ping().await,
                 _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => self.expire_calls().await,
             };
