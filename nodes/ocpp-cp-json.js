@@ -1,12 +1,26 @@
 'use strict';
 // Node set "ocpp-cp-json", named as in node-red-contrib-ocpp.
-// `CP client JSON`: a simulated charge point over OCPP-J 1.6. The engine owns
-// the link, the reconnects and the offline queue; this file maps msgs to calls.
+// `CP client JSON`: a simulated charge point over OCPP-J 1.6, 2.0.1 or 2.1. The
+// engine owns the link, the reconnects and the offline queue (in a file when
+// persistQueue is on); this file maps msgs to calls.
 const { addon, loadError, engineMissing } = require('./lib/engine');
 const { throttledStatus } = require('./lib/status');
 const options = require('./lib/options');
 const { fileLogger } = require('./lib/file-log');
 const { settleMsg } = require('./lib/call-outcome');
+const path = require('path');
+
+// The durable queue's file: one per node, under Node-RED's user directory.
+// Flows without the key (written for the original) keep the queue in memory.
+function queueFile(RED, node, config) {
+  if (config.persistQueue !== true || config.offlineQueue === false) return null;
+  const userDir = RED.settings.userDir;
+  if (!userDir) {
+    node.warn('persistQueue is on, but Node-RED has no user directory: the offline queue is kept in memory only');
+    return null;
+  }
+  return path.join(userDir, 'ocpp-rs', `cp-queue-${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.jsonl`);
+}
 
 function clientOptions(RED, node, config, remote) {
   const seconds = (value, name, fallback, min = 0) => options.number(value, name, { min, max: 86400, fallback });
@@ -29,6 +43,7 @@ function clientOptions(RED, node, config, remote) {
     queueActions: String(config.queueActions || '').split(',').map((a) => a.trim()).filter(Boolean),
     queueMax: options.number(config.queueMax, 'Queue max', { min: 1, max: 1000000, fallback: 1000, integer: true }),
     rawLog: config.log === true && !!config.pathlog,
+    queueFile: queueFile(RED, node, config),
   };
 }
 
@@ -73,8 +88,20 @@ module.exports = function register(RED) {
           node.warn(ev.text);
         } else if (ev.k === 'log') {
           if (logger) logger.log(ev.m.msgFrom === 'CS' ? 'request' : 'received', ev.m.payload);
+        } else if (ev.k === 'restored') {
+          restoredOutcome(ev);
         }
       }
+    }
+
+    // A message restored from the queue file after a restart has no request
+    // msg waiting for it: its answer (or error) comes out as a msg of its own.
+    function restoredOutcome(ev) {
+      const msg = { topic: ev.topic, payload: { command: ev.s } };
+      const ocpp = { ocppVersion: client.version, MessageId: ev.outcome.id, command: ev.s, restored: true };
+      const failed = settleMsg(ev.outcome, msg, { protocol: 'json', ocpp, peer: 'the Central System', command: ev.s });
+      if (failed) node.error(failed.error, msg);
+      else node.send(msg);
     }
 
     // OCPP 2.1 SEND: one way, so the msg goes on at once with its message id.

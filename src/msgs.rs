@@ -233,6 +233,18 @@ pub fn raw_log(out: &mut String, cb: &str, from: &str, frame: &str) {
     out.push_str("}}");
 }
 
+/// The outcome of a transaction message restored from the durable queue
+/// after a restart: no flow is waiting for it, so the node sends it on.
+pub fn restored(out: &mut String, side: Side<'_>, action: &str, outcome_json: &str) {
+    out.push_str(r#"{"k":"restored","s":"#);
+    push_json_str(out, action);
+    out.push_str(r#","topic":"#);
+    push_json_str_parts(out, &[side.id(), "/", action]);
+    out.push_str(r#","outcome":"#);
+    out.push_str(outcome_json);
+    out.push('}');
+}
+
 /// A refused handshake, which the node counts in its status; with the
 /// warning for the log when one is due.
 pub fn refused(out: &mut String, cb: &str, warning: Option<&str>) {

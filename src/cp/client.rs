@@ -2,17 +2,20 @@
 //! hand it CALLs and answers, (re)connect it, close it. Everything else
 //! happens in its task ([`super::task`]).
 
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use super::journal::{Entry, Journal};
 use super::options::{ClientOptions, OptionsError, Target};
 use super::shared::{ClientCmd, ClientShared, PendingCall};
 use super::task::ClientTask;
 use crate::events::{Deliver, EventSink};
 use crate::flow::{CallOutcome, Ticket};
+use crate::msgs;
 use crate::ocppj::answer::{Answer, AnswerError};
 use crate::ocppj::frame::{self, check_call};
 use crate::schema::{check_schema, Direction};
@@ -44,6 +47,32 @@ pub struct CpClient {
     cancel: CancellationToken,
     task: Mutex<Option<tokio::task::JoinHandle<Vec<PendingCall>>>>,
     sink: Arc<EventSink>,
+    journal: Option<Arc<Journal>>,
+}
+
+/// Opens the durable queue, telling the node what came back and what could
+/// not be read. A file that cannot be used at all is a warning too: the
+/// client runs with its queue in memory.
+fn open_journal(path: &str, sink: &EventSink) -> Option<(Arc<Journal>, Vec<Entry>)> {
+    match Journal::open(Path::new(path)) {
+        Ok((journal, restored, warnings)) => {
+            for text in warnings {
+                sink.emit(|out| msgs::warn(out, "", &text));
+            }
+            if !restored.is_empty() {
+                let text = format!(
+                    "{} queued message(s) restored from {path}; they go out in order once connected",
+                    restored.len()
+                );
+                sink.emit(|out| msgs::warn(out, "", &text));
+            }
+            Some((Arc::new(journal), restored))
+        }
+        Err(e) => {
+            sink.emit(|out| msgs::warn(out, "", &format!("{e}; the offline queue is kept in memory only")));
+            None
+        }
+    }
 }
 
 impl CpClient {
@@ -62,9 +91,14 @@ impl CpClient {
         let sink = EventSink::start(deliver);
         let (tx, rx) = mpsc::unbounded_channel();
         let cancel = CancellationToken::new();
-        let task = ClientTask::new(settings, shared.clone(), sink.clone(), rx, cancel.clone(), !options.delay_connect);
+        let journal =
+            options.queue_file.as_deref().filter(|_| options.offline_queue).and_then(|path| open_journal(path, &sink));
+        let kept = journal.as_ref().map(|(journal, _)| journal.clone());
+        let want_connection = !options.delay_connect;
+        let task =
+            ClientTask::new(settings, shared.clone(), sink.clone(), rx, cancel.clone(), want_connection, journal);
         let handle = tokio::spawn(task.run());
-        Ok(Self { tx, shared, cancel, task: Mutex::new(Some(handle)), sink })
+        Ok(Self { tx, shared, cancel, task: Mutex::new(Some(handle)), sink, journal: kept })
     }
 
     /// Hands a CALL to the client's task, in the caller's order.
@@ -176,6 +210,9 @@ impl CpClient {
             Some(handle) => handle.await.unwrap_or_default(),
             None => Vec::new(),
         };
+        // Journaled messages stay in their file for the next start; the rest are lost.
+        let kept = |call: &PendingCall| self.journal.as_ref().is_some_and(|j| j.holds(&call.id));
+        let (_, dropped): (Vec<_>, Vec<_>) = dropped.into_iter().partition(kept);
         let actions = dropped.iter().map(|c| c.action.clone()).collect();
         for call in dropped {
             let _ =

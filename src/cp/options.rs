@@ -35,6 +35,8 @@ pub struct ClientOptions {
     pub queue_max: usize,
     pub max_frame_kb: usize,
     pub raw_log: bool,
+    /// The durable offline queue's file (`persistQueue`); none keeps the queue in memory only.
+    pub queue_file: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -58,6 +60,7 @@ impl Default for ClientOptions {
             queue_max: 1000,
             max_frame_kb: 1024,
             raw_log: false,
+            queue_file: None,
         }
     }
 }

@@ -61,3 +61,12 @@ impl ClientShared {
         Self { version, online: AtomicBool::new(false), target: Mutex::new(target), awaited: Mutex::default(), strict }
     }
 }
+
+/// Who hears a journaled message's outcome.
+pub enum Listener {
+    /// The flow, through the request's Promise.
+    Flow(oneshot::Sender<CallOutcome>),
+    /// Nobody waits for a message restored after a restart: its outcome is
+    /// sent on as a msg of its own.
+    Restored,
+}

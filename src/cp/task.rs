@@ -16,8 +16,9 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
+use super::journal::{Entry, Journal};
 use super::options::{Settings, Target};
-use super::shared::{ClientCmd, ClientShared, PendingCall};
+use super::shared::{ClientCmd, ClientShared, Listener, PendingCall};
 use crate::basic_auth;
 use crate::events::EventSink;
 use crate::flow::{CallOutcome, Failure};
@@ -106,6 +107,8 @@ pub(super) struct ClientTask {
     failures: u32,
     /// A `connect` from the flow ended the link: reconnect without waiting.
     connect_now: bool,
+    /// The durable offline queue, when the node keeps one.
+    journal: Option<Arc<Journal>>,
 }
 
 impl ClientTask {
@@ -116,8 +119,9 @@ impl ClientTask {
         rx: mpsc::UnboundedReceiver<ClientCmd>,
         cancel: CancellationToken,
         want_connection: bool,
+        journal: Option<(Arc<Journal>, Vec<Entry>)>,
     ) -> Self {
-        Self {
+        let mut task = Self {
             settings,
             shared,
             sink,
@@ -127,7 +131,73 @@ impl ClientTask {
             want_connection,
             failures: 0,
             connect_now: false,
+            journal: None,
+        };
+        if let Some((journal, restored)) = journal {
+            for entry in restored {
+                let (reply, outcome) = oneshot::channel();
+                task.watch(&journal, &entry, outcome, Listener::Restored);
+                let Entry { id, action, payload, timeout } = entry;
+                task.offline.push_back(PendingCall { id, action, payload, timeout, reply });
+            }
+            task.journal = Some(journal);
         }
+        task
+    }
+
+    /// Keeps a transaction message in the journal, if the node has one,
+    /// before it goes anywhere; its final outcome is noted there and passed on.
+    fn journal(&self, mut call: PendingCall) -> PendingCall {
+        let Some(journal) = self.journal.clone() else { return call };
+        let entry = Entry {
+            id: call.id.clone(),
+            action: call.action.clone(),
+            payload: call.payload.clone(),
+            timeout: call.timeout,
+        };
+        if let Err(e) = journal.add(&entry) {
+            self.sink.emit(|out| msgs::warn(out, "", &format!("{e}; {} is kept in memory only", entry.action)));
+            return call;
+        }
+        let (reply, outcome) = oneshot::channel();
+        let flow = std::mem::replace(&mut call.reply, reply);
+        self.watch(&journal, &entry, outcome, Listener::Flow(flow));
+        call
+    }
+
+    /// Waits for a journaled message's outcome: a final one is noted in the
+    /// journal and passed on; none (the client stopped with the message
+    /// still queued) leaves it in the journal for the next start.
+    fn watch(&self, journal: &Arc<Journal>, entry: &Entry, outcome: oneshot::Receiver<CallOutcome>, to: Listener) {
+        let journal = journal.clone();
+        let sink = self.sink.clone();
+        let shared = self.shared.clone();
+        let (id, action) = (entry.id.clone(), entry.action.clone());
+        tokio::spawn(async move {
+            let Ok(outcome) = outcome.await else {
+                if let Listener::Flow(flow) = to {
+                    let message = format!(
+                        "{action} is kept in {}: it goes out when this node runs again",
+                        journal.path().display()
+                    );
+                    let _ = flow.send(CallOutcome::Failed { failure: Failure::Disconnected, message });
+                }
+                return;
+            };
+            if let Err(e) = journal.done(&id) {
+                sink.emit(|out| msgs::warn(out, "", &e.to_string()));
+            }
+            match to {
+                Listener::Flow(flow) => {
+                    let _ = flow.send(outcome);
+                }
+                Listener::Restored => {
+                    let cb = lock(&shared.target).cb_id.clone();
+                    let json = outcome.to_json(&id, Some(shared.version));
+                    sink.emit(|out| msgs::restored(out, Side::ChargePoint(&cb), &action, &json));
+                }
+            }
+        });
     }
 
     /// Runs until cancelled; returns the CALLs still held.
@@ -243,6 +313,7 @@ impl ClientTask {
             let _ = call.reply.send(outcome);
             return;
         }
+        let call = self.journal(call);
         self.offline.push_back(call);
     }
 
@@ -397,7 +468,10 @@ impl ClientTask {
             };
             let ended = match cmd {
                 None => Some(link.close(1000, "charge point stopping").await),
-                Some(ClientCmd::Call(call)) => link.push_call(call.start()).await,
+                Some(ClientCmd::Call(call)) => {
+                    let call = if self.queueable(&call.action) { self.journal(call) } else { call };
+                    link.push_call(call.start()).await
+                }
                 Some(ClientCmd::Send(text)) => link.send_frame(text).await,
                 Some(ClientCmd::Connect(target)) => {
                     if let Some(target) = target {
