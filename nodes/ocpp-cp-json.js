@@ -66,6 +66,8 @@ module.exports = function register(RED) {
     const remote = config.remotecs ? RED.nodes.getNode(config.remotecs) : null;
     let client = null;
     let callTimeoutMs = 60000;
+    // The id this station connects with (a connect control msg may change it), for msg.topic.
+    let cbId = config.cbId ? String(config.cbId) : '';
     const logger = fileLogger(node, config, config.name || config.cbId || 'CP client JSON');
     try {
       callTimeoutMs = options.number(config.callTimeout, 'Call timeout', { min: 0.1, max: 86400, fallback: 60 }) * 1000;
@@ -135,6 +137,7 @@ module.exports = function register(RED) {
         answered: { websocket: client.online ? 'ONLINE' : 'OFFLINE' },
         peer: 'the Central System',
         command,
+        station: cbId,
       });
       if (failed) return done(failed.error);
       msg.msgId = outcome.id;
@@ -148,6 +151,7 @@ module.exports = function register(RED) {
       const data = payload.data && typeof payload.data === 'object' ? payload.data : {};
       switch (command) {
         case 'connect':
+          if (data.cbId) cbId = String(data.cbId);
           client.connect(data.cbId ? String(data.cbId) : null, data.csmsUrl ? String(data.csmsUrl) : null);
           return;
         case 'close':

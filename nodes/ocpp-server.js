@@ -314,7 +314,7 @@ module.exports = function register(RED) {
       }
       // The version the station connected with; 1.6j when it was not found.
       const ocpp = { ocppVersion: outcome.version || OCPP_VERSION, chargeBoxIdentity: cbId, MessageId: outcome.id, command: String(command) };
-      const failed = settleMsg(outcome, msg, { protocol: 'json', ocpp, peer: cbId, command });
+      const failed = settleMsg(outcome, msg, { protocol: 'json', ocpp, peer: cbId, command, station: cbId });
       if (failed) {
         status.set({ fill: 'red', shape: failed.shape, text: `${cbId}:${command} ${failed.reason}` });
         return done(failed.error);

@@ -48,12 +48,15 @@ const SHAPES = {
  *   answered  optional fields msg.ocpp also gets with an answer (the CP client's websocket state)
  *   peer      who answered, for the error text ("CP-1", "the Central System", a URL)
  *   command   the action, for the error text
+ *   station   the charge box id: msg.topic becomes "<station>/<command>" when the msg has no topic
  * @returns {null|{error: Error, shape: string, reason: string}} null when answered (send the msg on);
  *   otherwise the error for done(), and a red status's shape ('dot': the peer refused, 'ring': no answer)
  *   and short reason (the CALLERROR code, "SOAP Fault", or the failure) for nodes that show one.
  */
-function settleMsg(outcome, msg, { protocol, ocpp, answered, peer, command }) {
+function settleMsg(outcome, msg, { protocol, ocpp, answered, peer, command, station }) {
   const shape = SHAPES[protocol];
+  // Readable in the debug sidebar; a topic the flow set is its own.
+  if (station && (msg.topic === undefined || msg.topic === '')) msg.topic = `${station}/${command}`;
   if ('result' in outcome) {
     shape.answered(msg, ocpp, outcome.result);
     if (answered) Object.assign(msg.ocpp, answered);

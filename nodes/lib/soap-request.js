@@ -69,7 +69,8 @@ function soapRequestNode(RED, target, resolve) {
         return done(err);
       }
       const ocpp = { command: request.action, MessageId: outcome.id, chargeBoxIdentity: request.chargeBoxIdentity, url: request.url, ocppVersion: version, ocppVer: `${version}s` };
-      const failed = settleMsg(outcome, msg, { protocol: 'soap', ocpp, peer: request.url, command });
+      const station = request.chargeBoxIdentity || undefined;
+      const failed = settleMsg(outcome, msg, { protocol: 'soap', ocpp, peer: request.url, command, station });
       if (failed) {
         status.set({ fill: 'red', shape: failed.shape, text: `${command}: ${failed.reason}` });
         return done(failed.error);
