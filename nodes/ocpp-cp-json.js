@@ -1,8 +1,8 @@
 'use strict';
 // Node set "ocpp-cp-json", named as in node-red-contrib-ocpp.
-// `CP client JSON`: a simulated charge point over OCPP-J 1.6, 2.0.1 or 2.1. The
-// engine owns the link, the reconnects and the offline queue (in a file when
-// persistQueue is on); this file maps msgs to calls.
+// `CP client JSON`: a simulated charge point over OCPP-J 1.6, 2.0.1 or 2.1 (the
+// node's OCPP option). The engine owns the link, the reconnects and the offline
+// queue (in a file when persistQueue is on); this file maps msgs to calls.
 const { addon, loadError, engineMissing } = require('./lib/engine');
 const { throttledStatus } = require('./lib/status');
 const options = require('./lib/options');
