@@ -113,7 +113,58 @@ describe('CS server (OCPP-J 1.6) in a Node-RED flow', function () {
     assert.deepStrictEqual(bootMsg.payload, { command: 'BootNotification', data: { chargePointVendor: 'Vendor', chargePointModel: 'Model' } });
     const calls = out1.msgs.filter((m) => m.msgId);
     assert.strictEqual(new Set(calls.map((m) => m.msgId)).size, calls.length, 'every CALL gets its own msgId');
-    assert.strictEqual(new Set(calls).size, calls.length, 'every msg is a fresh object');
+    // That every msg is a fresh object is checked below, on one wire: here
+    // out1 is the second wire, so Node-RED hands it clones anyway.
+  });
+
+  it('sends every msg as a fresh object: a flow changing one msg changes no other (one wire, no clones by Node-RED)', async () => {
+    // Output 1 has ONE wire, so Node-RED passes the node's own objects on;
+    // the function changes the first CALL's msg in place, deep down, and
+    // passes every msg on unchanged otherwise (a function's returned msg is not cloned).
+    const flow = onTab([
+      { id: 'cs', type: 'CS server', port: String(port), portType: 'num', enabled16j: true, path16j: '/ocpp', wires: [['mutate'], []] },
+      {
+        id: 'mutate', type: 'function', outputs: 1, wires: [['out1']],
+        func: `if (msg.ocpp && msg.ocpp.MessageId === 'same-0') {
+  msg.ocpp.chargeBoxIdentity = 'MUTATED';
+  msg.ocpp.extra = 'MUTATED';
+  msg.payload.data.meterValue[0].sampledValue[0].value = 'MUTATED';
+  msg.payload.data.meterValue.push('MUTATED');
+  msg.payload.extra = 'MUTATED';
+}
+return msg;`,
+      },
+      { id: 'out1', type: 'helper' },
+    ]);
+    await loadFlow(NODES, flow);
+    const out1 = collector(helper.getNode('out1'));
+    const raw = await rawSocket(port, 'FRESH-CP');
+    await out1.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE');
+    // Five identical CALLs (but their ids) in one TCP write, so the engine
+    // reads them at once and hands them to the node in one batch.
+    const payload = { connectorId: 1, meterValue: [{ timestamp: '2025-01-01T00:00:00Z', sampledValue: [{ value: '10', unit: 'Wh' }] }] };
+    raw.ws._socket.cork();
+    for (let i = 0; i < 5; i++) raw.send(JSON.stringify([2, `same-${i}`, 'MeterValues', payload]));
+    raw.ws._socket.uncork();
+    await out1.next((m) => m.ocpp && m.ocpp.MessageId === 'same-4');
+    const calls = out1.msgs.filter((m) => m.ocpp && m.ocpp.msgType === 2);
+    assert.deepStrictEqual(calls.map((m) => m.ocpp.MessageId), ['same-0', 'same-1', 'same-2', 'same-3', 'same-4']);
+    // The change reached the helper: the function worked on the objects it sees.
+    assert.strictEqual(calls[0].ocpp.chargeBoxIdentity, 'MUTATED');
+    assert.strictEqual(calls[0].payload.data.meterValue[0].sampledValue[0].value, 'MUTATED');
+    for (const m of calls.slice(1)) {
+      assert.deepStrictEqual(
+        { ocpp: m.ocpp, payload: m.payload },
+        { ocpp: { ocppVersion: '1.6j', chargeBoxIdentity: 'FRESH-CP', MessageId: m.ocpp.MessageId, msgType: 2, command: 'MeterValues' }, payload: { command: 'MeterValues', data: payload } },
+        `${m.ocpp.MessageId} was changed along with same-0`
+      );
+    }
+    const distinct = (pick) => new Set(calls.map(pick)).size;
+    assert.strictEqual(distinct((m) => m), 5, 'five msg objects');
+    assert.strictEqual(distinct((m) => m.ocpp), 5, 'five msg.ocpp objects');
+    assert.strictEqual(distinct((m) => m.payload), 5, 'five msg.payload objects');
+    assert.strictEqual(distinct((m) => m.payload.data.meterValue[0]), 5, 'five nested meterValue objects');
+    raw.ws.close();
   });
 
   it('sends CS request JSON calls to the station and brings the answers back', async () => {
