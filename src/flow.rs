@@ -53,13 +53,9 @@ impl CallOutcome {
     pub fn disconnected(cb: &str) -> Self {
         Self::failed(Failure::Disconnected, format!("{cb} disconnected before answering"))
     }
-    pub fn queue_full(cb: &str, limit: usize) -> Self {
-        Self::failed(
-            Failure::QueueFull,
-            format!(
-                "{limit} requests are already waiting for {cb}; raise the CS server's queue limit or send less often"
-            ),
-        )
+    /// `remedy` says what the user can change (the limit is the node's).
+    pub fn queue_full(cb: &str, limit: usize, remedy: &str) -> Self {
+        Self::failed(Failure::QueueFull, format!("{limit} requests are already waiting for {cb}; {remedy}"))
     }
     pub fn invalid(message: String) -> Self {
         Self::failed(Failure::Invalid, message)

@@ -309,7 +309,9 @@ impl ClientTask {
             return;
         }
         if self.offline.len() >= self.settings.queue_max {
-            let outcome = CallOutcome::queue_full("the Central System (offline queue)", self.settings.queue_max);
+            let remedy = "raise the node's Keep at most (queueMax) or send less often";
+            let outcome =
+                CallOutcome::queue_full("the Central System (offline queue)", self.settings.queue_max, remedy);
             let _ = call.reply.send(outcome);
             return;
         }
@@ -387,6 +389,7 @@ impl ClientTask {
             strict: self.shared.strict,
             max_queued: room,
             ping_every: self.settings.ping_interval,
+            queue_full_remedy: "raise the node's Keep at most (queueMax) or send less often",
         };
         Link::new(ws, handler, peer, options)
     }

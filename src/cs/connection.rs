@@ -217,8 +217,13 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
         sends: SendBudget::new(server.config.max_station_calls),
     };
     let config = &server.config;
-    let options =
-        LinkOptions { version, strict: config.strict, max_queued: config.max_queued, ping_every: config.ping_interval };
+    let options = LinkOptions {
+        version,
+        strict: config.strict,
+        max_queued: config.max_queued,
+        ping_every: config.ping_interval,
+        queue_full_remedy: "raise the CS server's Max queued (maxQueued) or send less often",
+    };
     let mut link = Link::new(ws, handler, cb_id.clone(), options);
     let ending = drive(&mut link, &mut admitted.rx, cancel).await;
     drop(admitted);

@@ -5,6 +5,7 @@
 //! hears of it.
 
 use hyper::header::HeaderMap;
+use hyper::http::uri::Authority;
 
 use crate::version::OcppVersion;
 
@@ -32,8 +33,13 @@ pub const MAX_CB_ID_CHARS: usize = 255;
 /// What HTTP/1.1 and RFC 6455 require of a handshake, checked before any
 /// of it is used: one Host header, a 16-byte key, a bounded id.
 pub fn check_request_head(headers: &HeaderMap, cb_id: &str) -> Result<(), &'static str> {
-    if headers.get_all("host").iter().count() != 1 {
+    let mut hosts = headers.get_all("host").iter();
+    let (Some(host), None) = (hosts.next(), hosts.next()) else {
         return Err("exactly one Host header is required (RFC 9112 3.2)\n");
+    };
+    // Empty is allowed (a target without authority); anything else must be host[:port].
+    if !host.is_empty() && !valid_host(host.as_bytes()) {
+        return Err("the Host header is not a valid host[:port] (RFC 9112 3.2)\n");
     }
     if headers.get("sec-websocket-key").is_some_and(|k| k.len() != 24) {
         return Err("Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455 4.1)\n");
@@ -42,6 +48,11 @@ pub fn check_request_head(headers: &HeaderMap, cb_id: &str) -> Result<(), &'stat
         return Err("the charge box id is longer than 255 characters\n");
     }
     Ok(())
+}
+
+/// `host[:port]` without user info, as a Host header carries it.
+fn valid_host(value: &[u8]) -> bool {
+    Authority::try_from(value).is_ok_and(|a| !a.as_str().contains('@') && !a.host().is_empty())
 }
 
 fn header_has_token(headers: &HeaderMap, name: &str, token: &str) -> bool {
@@ -119,6 +130,14 @@ mod tests {
         h.append("host", HeaderValue::from_static("other"));
         assert!(check_request_head(&h, "CP1").is_err(), "two Host headers");
         h.remove("host");
+        for bad in ["[[[::bad host/\\", "a b", "user@cs", ":8834"] {
+            h.insert("host", HeaderValue::from_str(bad).unwrap());
+            assert!(check_request_head(&h, "CP1").unwrap_err().contains("not a valid host"), "{bad}");
+        }
+        for good in ["cs", "cs:8834", "[::1]:8834", "127.0.0.1", ""] {
+            h.insert("host", HeaderValue::from_str(good).unwrap());
+            assert_eq!(check_request_head(&h, "CP1"), Ok(()), "{good}");
+        }
         h.insert("host", HeaderValue::from_static("cs"));
         h.insert("sec-websocket-key", HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ=="));
         assert_eq!(check_request_head(&h, "CP1"), Ok(()));

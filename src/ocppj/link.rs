@@ -93,6 +93,8 @@ pub struct LinkOptions {
     pub max_queued: usize,
     /// Keep-alive pings; `None` turns them off.
     pub ping_every: Option<Duration>,
+    /// What a user can do when `max_queued` is reached (the limit is the role's).
+    pub queue_full_remedy: &'static str,
 }
 
 /// What ended a wait in [`Link::serve_until`].
@@ -114,11 +116,12 @@ pub struct Link<S, H> {
     strict: bool,
     ping_every: Option<Duration>,
     ping_timer: Interval,
+    queue_full_remedy: &'static str,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     pub fn new(ws: WebSocketStream<S>, handler: H, peer: Arc<str>, options: LinkOptions) -> Self {
-        let LinkOptions { version, strict, max_queued, ping_every } = options;
+        let LinkOptions { version, strict, max_queued, ping_every, queue_full_remedy } = options;
         Self {
             ws,
             handler,
@@ -129,6 +132,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
             strict,
             ping_every,
             ping_timer: ping_ticker(ping_every),
+            queue_full_remedy,
         }
     }
 
@@ -179,7 +183,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
             Ok(None) => None,
             Err((err, call)) => {
                 let outcome = match err {
-                    QueueError::Full { limit } => CallOutcome::queue_full(&self.peer, limit),
+                    QueueError::Full { limit } => CallOutcome::queue_full(&self.peer, limit, self.queue_full_remedy),
                     QueueError::DuplicateId => CallOutcome::invalid(format!(
                         "message id {:?} is already in use towards {}",
                         call.id, self.peer
