@@ -12,6 +12,13 @@
 //                                          reason in the editor.
 //
 // OCPP_RS_BUILD_FROM_SOURCE=1 makes --install build from source even when a prebuilt is there.
+//
+// Where cargo builds: in a clone (`npm run build`, `npm start`, `npm test`, and `npm install`
+// there), in target/, kept between builds so they are incremental. When this package is
+// installed as a dependency (it sits in a node_modules/), in target/ too, but target/ is
+// removed once the .node is copied out: cargo's build tree is ~270 MB and the installed
+// package keeps only native/ocpp-rs.<platform>-<arch>.node (~8 MB). CARGO_TARGET_DIR, if
+// set, is used and kept as it is, in both cases. (docs/INSTALL.md has the figures.)
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -46,6 +53,11 @@ function libraryName() {
   return `lib${base}.so`;
 }
 
+// Installed as a dependency (in some node_modules/), not a clone being developed.
+function installedAsDependency() {
+  return root.split(path.sep).includes('node_modules');
+}
+
 function main() {
   let found = null;
   if (asInstallHook) {
@@ -72,21 +84,38 @@ function main() {
     console.error(msg);
     return 1;
   }
+  // A build for an installed package leaves only the .node behind (see the top of this file).
+  const forInstall = installedAsDependency();
   const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, 'target');
-  const build = spawnSync(cargo, ['build', '--release', '--lib'], { cwd: root, stdio: 'inherit' });
-  if (build.status !== 0) {
-    console.error('@ocpp-rs/node-red-ocpp: `cargo build --release` failed (see above).');
-    return build.status || 1;
+  const removeTarget = forInstall && !process.env.CARGO_TARGET_DIR;
+  const args = ['build', '--release', '--lib'];
+  if (forInstall) {
+    console.log(
+      `${PACKAGE}: building the OCPP engine from source with \`cargo ${args.join(' ')}\` ` +
+        '(a few minutes on a first build; `npm install --foreground-scripts` shows its progress)...'
+    );
   }
-  const built = path.join(targetDir, 'release', libraryName());
-  const dest = addonPath();
-  fs.mkdirSync(path.dirname(dest), { recursive: true });
-  // Copy to a temporary name and rename, so a running Node-RED never loads half a file.
-  const tmp = `${dest}.${process.pid}.tmp`;
-  fs.copyFileSync(built, tmp);
-  fs.renameSync(tmp, dest);
-  console.log(`@ocpp-rs/node-red-ocpp: engine built: ${path.relative(root, dest)}`);
-  return 0;
+  const t0 = Date.now();
+  const build = spawnSync(cargo, args, { cwd: root, stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: targetDir } });
+  try {
+    if (build.status !== 0) {
+      console.error(`${PACKAGE}: \`cargo ${args.join(' ')}\` failed (see above).`);
+      return build.status || 1;
+    }
+    const built = path.join(targetDir, 'release', libraryName());
+    const dest = addonPath();
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    // Copy to a temporary name and rename, so a running Node-RED never loads half a file.
+    const tmp = `${dest}.${process.pid}.tmp`;
+    fs.copyFileSync(built, tmp);
+    fs.renameSync(tmp, dest);
+    const took = forInstall ? ` in ${Math.round((Date.now() - t0) / 1000)} s` : '';
+    console.log(`${PACKAGE}: engine built${took}: ${path.relative(root, dest)}`);
+    return 0;
+  } finally {
+    // Failed or not: a failed build's tree is as large, and the next try starts over.
+    if (removeTarget) fs.rmSync(targetDir, { recursive: true, force: true });
+  }
 }
 
 process.exitCode = main();

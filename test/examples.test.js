@@ -4,7 +4,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { RPCServer } = require('ocpp-rpc');
-const { helper, core, ours, freePort, collector, loadFlow } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, rawStation } = require('./lib/harness');
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
 // OCPP 1.6 JSON schemas (ocpp-rpc's, as its strict mode uses them).
@@ -67,10 +67,38 @@ describe('example flows', function () {
     }
   });
 
-  it('demo: simulated stations boot and run a transaction against the Central System', async () => {
+  // The demo takes its ports from OCPP_DEMO_CS_PORT and OCPP_DEMO_SOAP_PORT (else 8834, 8835).
+  async function withDemoPorts(fn) {
     const port = await freePort();
     const soapPort = await freePort();
-    const flow = loadExample('demo-central-system-and-stations.json', { 8834: port, 8835: soapPort });
+    const saved = [process.env.OCPP_DEMO_CS_PORT, process.env.OCPP_DEMO_SOAP_PORT];
+    process.env.OCPP_DEMO_CS_PORT = String(port);
+    process.env.OCPP_DEMO_SOAP_PORT = String(soapPort);
+    try {
+      return await fn(port, soapPort);
+    } finally {
+      for (const [name, value] of [['OCPP_DEMO_CS_PORT', saved[0]], ['OCPP_DEMO_SOAP_PORT', saved[1]]]) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  }
+
+  it('demo: its ports are 8834 and 8835 unless OCPP_DEMO_CS_PORT and OCPP_DEMO_SOAP_PORT say otherwise', () => {
+    const flow = loadExample('demo-central-system-and-stations.json', {});
+    const env = Object.fromEntries(flow.find((n) => n.id === 'demo.tab').env.map((e) => [e.name, e]));
+    assert.match(env.CS_PORT.value, /\$env\("OCPP_DEMO_CS_PORT"\).*"8834"/);
+    assert.match(env.SOAP_PORT.value, /\$env\("OCPP_DEMO_SOAP_PORT"\).*"8835"/);
+    // No port is written anywhere else in the flow.
+    const elsewhere = JSON.stringify(flow.filter((n) => n.id !== 'demo.tab'));
+    assert.doesNotMatch(elsewhere, /883[45]/);
+    assert.deepStrictEqual([flow.find((n) => n.id === 'demo.cs').portType, flow.find((n) => n.id === 'demo.cpsoapsrv').portType], ['env', 'env']);
+    // What stations send shows in the debug sidebar.
+    assert.strictEqual(flow.find((n) => n.id === 'demo.dbgcs').active, true);
+  });
+
+  it('demo: simulated stations boot and run a transaction against the Central System', () => withDemoPorts(async (port, soapPort) => {
+    const flow = loadExample('demo-central-system-and-stations.json', {});
     const tick = flow.find((n) => n.id === 'demo.tick');
     tick.repeat = '0.1';
     tick.onceDelay = '0.1';
@@ -100,7 +128,80 @@ describe('example flows', function () {
     helper.getNode('demo.injsoap').receive({});
     const soap = await answers.next((m) => m.ocpp && m.ocpp.command === 'RemoteStartTransaction' && m.ocpp.chargeBoxIdentity === 'DEMO-SOAP-1');
     assert.deepStrictEqual(soap.payload.data, { status: 'Accepted' });
-  });
+    // on the ports from the environment: the SOAP station's service...
+    assert.strictEqual(soap.ocpp.url, `http://127.0.0.1:${soapPort}/ocpp`);
+    // ...and the Central System.
+    const station = await rawStation(`ws://127.0.0.1:${port}/ocpp/DEMO-PROBE`, 'ocpp1.6');
+    station.ws.close();
+  }));
+
+  it('demo: answers a 2.0.1 station in 2.0.1, and a 1.6 one in 1.6, with payloads valid in their versions', () => withDemoPorts(async (port) => {
+    const flow = loadExample('demo-central-system-and-stations.json', {});
+    const collectors = tap(flow, 'demo.tab', { errors: ['demo.catch', 0] });
+    await loadFlow(ALL_NODES, flow);
+    const { errors } = collectors();
+    const now = () => new Date().toISOString();
+
+    const st = await rawStation(`ws://127.0.0.1:${port}/ocpp/DEMO-201`, 'ocpp2.0.1');
+    try {
+      assert.strictEqual(st.ws.protocol, 'ocpp2.0.1');
+      const calls = [
+        ['BootNotification', { reason: 'PowerUp', chargingStation: { model: 'Test 2.0.1', vendorName: 'ocpp-rs test' } }],
+        ['Heartbeat', {}],
+        ['StatusNotification', { timestamp: now(), connectorStatus: 'Available', evseId: 1, connectorId: 1 }],
+        ['Authorize', { idToken: { idToken: 'TAG-201', type: 'ISO14443' } }],
+        ['TransactionEvent', { eventType: 'Started', timestamp: now(), triggerReason: 'Authorized', seqNo: 0,
+          transactionInfo: { transactionId: 'TX-1', chargingState: 'Charging' }, idToken: { idToken: 'TAG-201', type: 'ISO14443' }, evse: { id: 1, connectorId: 1 } }],
+        ['TransactionEvent', { eventType: 'Updated', timestamp: now(), triggerReason: 'MeterValuePeriodic', seqNo: 1, transactionInfo: { transactionId: 'TX-1' },
+          meterValue: [{ timestamp: now(), sampledValue: [{ value: 1200, measurand: 'Energy.Active.Import.Register' }] }] }],
+        ['MeterValues', { evseId: 1, meterValue: [{ timestamp: now(), sampledValue: [{ value: 1300 }] }] }],
+        ['TransactionEvent', { eventType: 'Ended', timestamp: now(), triggerReason: 'StopAuthorized', seqNo: 2,
+          transactionInfo: { transactionId: 'TX-1', stoppedReason: 'Local' }, idToken: { idToken: 'TAG-201', type: 'ISO14443' } }],
+        ['NotifyEvent', { generatedAt: now(), seqNo: 0, eventData: [{ eventId: 1, timestamp: now(), trigger: 'Delta', actualValue: 'Available',
+          eventNotificationType: 'HardWiredNotification', component: { name: 'Connector' }, variable: { name: 'AvailabilityState' } }] }],
+        ['SecurityEventNotification', { type: 'StartupOfTheDevice', timestamp: now() }],
+      ];
+      const frames = [];
+      const answers = {};
+      for (const [i, [action, payload]] of calls.entries()) {
+        const call = [2, `m${i}`, action, payload];
+        const answer = await st.call(call);
+        assert.deepStrictEqual(answer.slice(0, 2), [3, `m${i}`], `${action}: ${JSON.stringify(answer)}`);
+        frames.push(call, answer);
+        answers[`${action}${action === 'TransactionEvent' ? `.${payload.eventType}` : ''}`] = answer[2];
+      }
+      assert.strictEqual(assertValidOcpp16(frames, OCPP201), calls.length * 2);
+      assert.strictEqual(answers.BootNotification.status, 'Accepted');
+      assert.deepStrictEqual(answers.Authorize, { idTokenInfo: { status: 'Accepted' } });
+      assert.deepStrictEqual(answers['TransactionEvent.Started'], { idTokenInfo: { status: 'Accepted' } });
+      assert.deepStrictEqual(answers['TransactionEvent.Updated'], {});
+      // What the flow does not handle gets a CALLERROR.
+      const unknown = await st.call([2, 'u1', 'NotifyCustomerInformation', { data: 'x', seqNo: 0, generatedAt: now(), requestId: 1 }]);
+      assert.deepStrictEqual(unknown.slice(0, 3), [4, 'u1', 'NotImplemented']);
+    } finally {
+      st.ws.close();
+    }
+
+    // And a 1.6 station on the same path still gets 1.6 answers.
+    const st16 = await rawStation(`ws://127.0.0.1:${port}/ocpp/DEMO-16`, 'ocpp1.6');
+    try {
+      const frames = [];
+      for (const [i, [action, payload]] of [
+        ['BootNotification', { chargePointVendor: 'ocpp-rs test', chargePointModel: 'Test 1.6' }],
+        ['Authorize', { idTag: 'TAG-16' }],
+        ['StartTransaction', { connectorId: 1, idTag: 'TAG-16', meterStart: 0, timestamp: now() }],
+        ['StopTransaction', { transactionId: 1, meterStop: 10, timestamp: now() }],
+      ].entries()) {
+        const call = [2, `n${i}`, action, payload];
+        frames.push(call, await st16.call(call));
+      }
+      assert.strictEqual(assertValidOcpp16(frames), 8);
+      assert.deepStrictEqual(frames[3][2], { idTagInfo: { status: 'Accepted' } });
+    } finally {
+      st16.ws.close();
+    }
+    assert.deepStrictEqual(errors.msgs, []);
+  }));
 
   it("the original's example1, rebuilt: EVSEs boot and answer GetConfiguration", async () => {
     const port = await freePort();

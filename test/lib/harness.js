@@ -5,9 +5,13 @@ const net = require('net');
 const path = require('path');
 const helper = require('node-red-node-test-helper');
 
-helper.init(require.resolve('node-red'));
+// The Node-RED under test: the repo's (a dev dependency), or the one that
+// OCPP_RS_NODE_RED names (a node-red package directory; scripts/test-node-red-5.js sets it).
+const red = process.env.OCPP_RS_NODE_RED ? path.resolve(process.env.OCPP_RS_NODE_RED) : path.dirname(require.resolve('node-red/package.json'));
+helper.init(require.resolve(red));
 
-const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json'));
+// Its own core nodes (function, inject, ...), not the repo's.
+const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [red] }));
 const core = {
   fn: require(path.join(coreNodes, 'core/function/10-function.js')),
   catchNode: require(path.join(coreNodes, 'core/common/25-catch.js')),
@@ -118,4 +122,4 @@ function rawStation(url, protocol = 'ocpp1.6') {
   });
 }
 
-module.exports = { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation };
+module.exports = { helper, red, core, ours, freePort, collector, loadFlow, sleep, rawStation };
