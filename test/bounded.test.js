@@ -120,6 +120,32 @@ describe('bounded against any peer', function () {
     await Promise.allSettled(waiting);
   });
 
+  it('lets only an authenticated request set the SOAP address of a station that has a password', async () => {
+    await loadFlow(NODES, flow(port), { cs: { passwords: 'SOAP-PW:s3cret' } });
+    const { addon } = require('../nodes/lib/engine');
+    const withFrom = (from) =>
+      soapEnv('SOAP-PW', '<cs:heartbeatRequest/>').replace(
+        '</soap:Header>',
+        `<wsa:From xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>${from}</wsa:Address></wsa:From></soap:Header>`
+      );
+    const postAs = (body, auth) =>
+      new Promise((resolve, reject) => {
+        const headers = { 'content-type': 'application/soap+xml' };
+        if (auth) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
+        const req = http.request({ host: '127.0.0.1', port, path: '/ocpp16s', method: 'POST', headers, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    assert.strictEqual(await postAs(withFrom('http://10.0.0.7:8080/ocpp'), 'SOAP-PW:s3cret'), 200);
+    assert.strictEqual(addon.soapAddress('SOAP-PW'), 'http://10.0.0.7:8080/ocpp');
+    assert.strictEqual(await postAs(withFrom('http://evil.example/ocpp'), 'SOAP-PW:wrong'), 401);
+    assert.strictEqual(await postAs(withFrom('http://evil.example/ocpp')), 401);
+    assert.strictEqual(addon.soapAddress('SOAP-PW'), 'http://10.0.0.7:8080/ocpp', 'unchanged by refused requests');
+  });
+
   it('stops reading from stations while the flow is stuck (TCP backpressure): memory stays bounded, nothing is lost, others are served after', async () => {
     await loadFlow(NODES, flow(port, { eventBacklogMB: 1 }));
     const out = collector(helper.getNode('out'));
