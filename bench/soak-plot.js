@@ -19,7 +19,7 @@ function step(span, n) {
 
 function plotSoak(rep) {
   const W = 960;
-  const H = 560;
+  const H = 665;
   const run = rep.samples.filter((s) => s.phase === 'run' || s.phase === 'end');
   const warmMin = rep.memory.warmup_s / 60;
   const tMax = Math.max(rep.duration_s / 60, ...run.map((s) => s.t_s / 60));
@@ -30,23 +30,28 @@ function plotSoak(rep) {
   const title = `${rep.smoke ? 'Smoke run: ' : ''}${rep.options.stations.toLocaleString('en-US')} OCPP-J stations with churn, ${(rep.duration_s / 60).toFixed(1)} min, a full redeploy every ${rep.options.redeployEvery} s`;
   o.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-weight="bold" font-size="14">${esc(title)}</text>`);
 
-  const panel = (top, bottom, label, lines, slopeKey) => {
+  const panel = (top, bottom, label, lines, slopeKey, unit, minSpan = 10) => {
     const vals = lines.flatMap((l) => run.map((s) => s[l.key]).filter((v) => typeof v === 'number'));
     if (!vals.length) return;
     let lo = Math.min(...vals);
     let hi = Math.max(...vals);
-    if (hi - lo < 1) hi = lo + 1;
+    if (hi - lo < minSpan) {
+      // a flat line must look flat: at least minSpan units tall
+      const mid = (hi + lo) / 2;
+      lo = mid - minSpan / 2;
+      hi = mid + minSpan / 2;
+    }
     const pad = (hi - lo) * 0.08;
     lo = Math.max(0, lo - pad);
     hi += pad;
     const sy = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
     o.push(`<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="#fafafa" stroke="#999"/>`);
     o.push(`<rect x="${left}" y="${top}" width="${sx(warmMin) - left}" height="${bottom - top}" fill="#eee"/>`);
-    o.push(`<text x="${(left + sx(warmMin)) / 2}" y="${top + 14}" text-anchor="middle" fill="#888" font-size="10">warm-up</text>`);
+    o.push(`<text x="${(left + sx(warmMin)) / 2}" y="${bottom - 6}" text-anchor="middle" fill="#888" font-size="10">warm-up</text>`);
     const ys = step(hi - lo, 5);
     for (let v = Math.ceil(lo / ys) * ys; v <= hi; v += ys) {
       o.push(`<line x1="${left}" y1="${sy(v).toFixed(1)}" x2="${right}" y2="${sy(v).toFixed(1)}" stroke="#e2e2e2"/>`);
-      o.push(`<text x="${left - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${Math.round(v).toLocaleString('en-US')}</text>`);
+      o.push(`<text x="${left - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${v.toLocaleString('en-US', { maximumFractionDigits: ys < 1 ? 1 : 0 })}</text>`);
     }
     o.push(`<text transform="translate(18,${(top + bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(label)}</text>`);
     for (const d of rep.deploys) {
@@ -58,35 +63,38 @@ function plotSoak(rep) {
       o.push(`<polyline fill="none" stroke="${l.color}" stroke-width="${l.width || 1.8}" points="${pts.join(' ')}"/>`);
     }
     // The least-squares line after warm-up, through the mean.
-    const k = rep.memory.slope_per_min[slopeKey];
+    const k = slopeKey ? rep.memory.slope_per_min[slopeKey] : null;
     const after = run.filter((s) => s.t_s / 60 >= warmMin && typeof s[slopeKey] === 'number');
-    if (k !== null && after.length >= 3) {
+    if (k !== null && k !== undefined && after.length >= 3) {
       const mx = after.reduce((a, s) => a + s.t_s / 60, 0) / after.length;
       const my = after.reduce((a, s) => a + s[slopeKey], 0) / after.length;
       const y = (m) => my + k * (m - mx);
       o.push(`<line x1="${sx(warmMin).toFixed(1)}" y1="${sy(y(warmMin)).toFixed(1)}" x2="${sx(tMax).toFixed(1)}" y2="${sy(y(tMax)).toFixed(1)}" stroke="#000" stroke-dasharray="6,4" stroke-width="1.2"/>`);
     }
-    let lx = left + 8;
-    for (const l of [...lines, { label: `slope after warm-up: ${k} /min`, color: '#000', dash: true }]) {
-      o.push(`<line x1="${lx}" y1="${bottom - 12}" x2="${lx + 18}" y2="${bottom - 12}" stroke="${l.color}" stroke-width="2"${l.dash ? ' stroke-dasharray="6,4"' : ''}/>`);
-      o.push(`<text x="${lx + 24}" y="${bottom - 8}" font-size="10">${esc(l.label)}</text>`);
-      lx += 34 + l.label.length * 5.6;
+    // The legend, above the panel.
+    let lx = left;
+    const legend = [...lines];
+    if (slopeKey) legend.push({ label: `least squares after warm-up: ${k} ${unit}/min`, color: '#000', dash: true });
+    for (const l of legend) {
+      o.push(`<line x1="${lx}" y1="${top - 8}" x2="${lx + 18}" y2="${top - 8}" stroke="${l.color}" stroke-width="2"${l.dash ? ' stroke-dasharray="6,4"' : ''}/>`);
+      o.push(`<text x="${lx + 24}" y="${top - 4}" font-size="10.5">${esc(l.label)}</text>`);
+      lx += 40 + l.label.length * 5.6;
     }
   };
 
-  panel(40, 250, 'RSS of Node-RED (MB)', [{ key: 'rss_mb', label: 'RSS', color: '#1f8a70', width: 2.2 }], 'rss_mb');
-  panel(280, 490, 'open file descriptors', [
-    { key: 'fds', label: 'fds of Node-RED', color: '#3366cc', width: 2 },
-    { key: 'peer_sockets', label: "stations' open sockets", color: '#9ab', width: 1.2 },
-    { key: 'fd_overhead', label: 'fds not held by a station socket (slope)', color: '#c0504d', width: 2 },
-  ], 'fd_overhead');
+  panel(50, 220, 'RSS (MB)', [{ key: 'rss_mb', label: 'RSS of Node-RED', color: '#1f8a70', width: 2.2 }], 'rss_mb', 'MB', 20);
+  panel(260, 430, 'open fds', [
+    { key: 'fds', label: 'open fds of Node-RED', color: '#3366cc', width: 2 },
+    { key: 'peer_sockets', label: "stations' open sockets (station process fds - its baseline)", color: '#9ab', width: 1.4 },
+  ]);
+  panel(470, 600, 'fds', [{ key: 'fd_overhead', label: "Node-RED fds not held by a station's socket", color: '#c0504d', width: 2 }], 'fd_overhead', 'fds');
 
   const ts = step(tMax, 10);
   for (let m = 0; m <= tMax + 1e-9; m += ts) {
-    o.push(`<line x1="${sx(m).toFixed(1)}" y1="490" x2="${sx(m).toFixed(1)}" y2="495" stroke="#666"/>`);
-    o.push(`<text x="${sx(m).toFixed(1)}" y="507" text-anchor="middle">${+m.toFixed(2)}</text>`);
+    o.push(`<line x1="${sx(m).toFixed(1)}" y1="600" x2="${sx(m).toFixed(1)}" y2="605" stroke="#666"/>`);
+    o.push(`<text x="${sx(m).toFixed(1)}" y="617" text-anchor="middle">${+m.toFixed(2)}</text>`);
   }
-  o.push(`<text x="${(left + right) / 2}" y="524" text-anchor="middle">minutes (dashed orange: full redeploy through the admin API)</text>`);
+  o.push(`<text x="${(left + right) / 2}" y="636" text-anchor="middle">minutes (dashed orange: full redeploy through the admin API)</text>`);
   const mc = rep.machine || {};
   o.push(`<text x="${left}" y="${H - 12}" font-size="10" fill="#666">${esc(`${rep.command} | ${mc.nproc || '?'} cores ${mc.cpu_model || ''}, Node ${mc.node || '?'}, Node-RED ${mc.node_red || '?'} | ${rep.date.slice(0, 16)}`)}</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="11">
