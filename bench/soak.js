@@ -385,10 +385,16 @@ async function main() {
         d.end_s = round((Date.now() - t0) / 1000, 1);
         d.status = r.status;
         if (r.status < 200 || r.status > 299) d.error = r.text.slice(0, 300);
-        const after = await request(red.uiPort, 'GET', '/soak/counters').then((x) => JSON.parse(x.text).starts).catch(() => null);
+        // The 204 can come before the new flow runs: wait (10 s at most) until it counts its start.
+        let after = null;
+        for (const until = Date.now() + 10000; Date.now() < until; await sleep(100)) {
+          after = await request(red.uiPort, 'GET', '/soak/counters').then((x) => JSON.parse(x.text).starts).catch(() => null);
+          if (after !== null && after !== before) break;
+        }
+        d.flow_back_ms = Date.now() - ts;
         d.flow_starts = [before, after];
         deploys.push(d);
-        progress(`  ${fmtTime(d.t_s)}  redeploy ${deploys.length}: HTTP ${d.status} in ${d.ms} ms${d.error ? ` ${d.error}` : ''}`);
+        progress(`  ${fmtTime(d.t_s)}  redeploy ${deploys.length}: HTTP ${d.status} in ${d.ms} ms, the new flow answering after ${d.flow_back_ms} ms${d.error ? ` ${d.error}` : ''}`);
         k++;
         continue;
       }
@@ -473,7 +479,7 @@ function analyse(r) {
   };
 
   // -------- windows around redeploys: failures inside them are the redeploy's own
-  const windows = r.deploys.map((d) => [d.t_s - 1, d.end_s + 8]);
+  const windows = r.deploys.map((d) => [d.t_s - 1, d.t_s + (d.flow_back_ms || d.ms) / 1000 + 8]);
   const inWindow = (sec) => windows.some(([a, b]) => sec >= a && sec <= b);
   const split = (bySec) => {
     const out = { during_redeploys: {}, outside: {} };
@@ -586,7 +592,7 @@ function criteria(rep, pendingLeft) {
   // ok: true, false, or null when the run is too short to judge it
   const add = (name, ok, detail) => out.push({ name, ok: ok === null ? null : Boolean(ok), detail });
   add('Node-RED ran to the end', !rep.node_red_exit, rep.node_red_exit ? `exited: ${JSON.stringify(rep.node_red_exit)}` : 'no exit');
-  add('every redeploy succeeded', rep.deploys.every((d) => d.status >= 200 && d.status < 300 && d.flow_starts[1] === d.flow_starts[0] + 1), `${rep.deploys.length} redeploys, HTTP ${[...new Set(rep.deploys.map((d) => d.status))].join('/') || '-'}, in ${rep.deploys.map((d) => d.ms).join(', ')} ms`);
+  add('every redeploy succeeded', rep.deploys.every((d) => d.status >= 200 && d.status < 300 && d.flow_starts[1] === d.flow_starts[0] + 1), `${rep.deploys.length} redeploys, HTTP ${[...new Set(rep.deploys.map((d) => d.status))].join('/') || '-'} in ${rep.deploys.map((d) => d.ms).join(', ')} ms, the new flow running after ${rep.deploys.map((d) => d.flow_back_ms).join(', ')} ms`);
   const rs = m.slope_per_min.rss_mb;
   // V8's collections move RSS by tens of MB at once: a slope over a few minutes says nothing.
   const judged = rep.duration_s - m.warmup_s >= MIN_JUDGED_S;
@@ -680,7 +686,7 @@ function markdown(rep, resultsFile, svgName) {
     `| connection events in the flow | ${n(f.events.ONLINE)} ONLINE | OFFLINE by close code: ${list(Object.fromEntries(Object.entries(f.events).filter(([k]) => k !== 'ONLINE')))} |`,
     `| CS requests from the flow | ${n(f.cs_sent)} | ${list(f.cs_outcomes)}; without outcome: ${f.cs_pending_at_end.length} |`,
     `| SOAP 1.6 Heartbeat POSTs | ${n(rep.soap.sent)} | ${list(rep.soap.outcomes)} |`,
-    `| redeploys (POST /flows, full) | ${rep.deploys.length} | ${rep.deploys.map((d) => `HTTP ${d.status} in ${n(d.ms)} ms`).join(', ') || '–'} |`,
+    `| redeploys (POST /flows, full) | ${rep.deploys.length} | ${rep.deploys.map((d) => `HTTP ${d.status} in ${n(d.ms)} ms (flow running after ${n(d.flow_back_ms)} ms)`).join(', ') || '–'} |`,
     '',
     `Station CALL latency: p50 ${s.latency.p50_ms} ms, p99 ${s.latency.p99_ms} ms, max ${s.latency.max_ms} ms. Node-RED log, warnings and errors: ${list(rep.node_red_log.warnings_and_errors)}.`,
     '',
