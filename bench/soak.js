@@ -35,7 +35,8 @@ const USAGE = `node bench/soak.js [options]      (npm run soak -- [options])
   --rss-slope MB        "flat": RSS slope after warm-up under this many MB a minute (1)
   --fd-slope N          "flat": fd slope after warm-up under this many fds a minute (1)
   --out FILE            results file (default bench/results/soak-<date>.json)
-  --no-docs             don't write docs/RELIABILITY.md and the SVG`;
+  --no-docs             don't write docs/RELIABILITY.md and the SVG
+  --docs-from FILE      no run: write the docs section and SVG of an earlier results file`;
 
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
@@ -77,6 +78,7 @@ for (let i = 0; i < argv.length; i++) {
     console.log(USAGE);
     process.exit(0);
   } else if (a === '--no-docs') opts.docs = false;
+  else if (a === '--docs-from') opts.docsFrom = path.resolve(argv[++i] || die('--docs-from needs a value'));
   else if (a === '--out') opts.out = path.resolve(argv[++i] || die('--out needs a value'));
   else if (FLAGS[a]) {
     const v = Number(argv[++i]);
@@ -660,7 +662,7 @@ function markdown(rep, resultsFile, svgName) {
   const lines = [
     title,
     '',
-    `${rep.date.slice(0, 16).replace('T', ' ')} UTC, engine ${rep.engine.commit} (${rep.engine.branch}), addon built ${rep.engine.addon_built.slice(0, 16).replace('T', ' ')}.`,
+    `${rep.date.slice(0, 16).replace('T', ' ')} UTC, checkout ${rep.engine.commit} (branch ${rep.engine.branch}), addon built ${rep.engine.addon_built.slice(0, 16).replace('T', ' ')}.`,
     '',
     '```sh',
     rep.command,
@@ -676,14 +678,14 @@ function markdown(rep, resultsFile, svgName) {
     `| open fds | ${m.baseline.fds} | ${m.warmup_end.fds} | ${m.end.fds} | ${m.max.fds} | ${m.slope_per_min.fds}/min | ${m.stations_gone.fds} |`,
     `| fds not held by a station's socket | | ${m.warmup_end.fd_overhead} | ${m.end.fd_overhead} | ${m.max.fd_overhead} | ${m.slope_per_min.fd_overhead}/min | |`,
     '',
-    `Warm-up: the first ${round(m.warmup_s / 60, 2)} min. ${m.cycle_slope_per_min ? `Median RSS per redeploy cycle after warm-up: ${m.cycles.map((c) => c.rss_mb).join(', ')} MB (slope ${m.cycle_slope_per_min.rss_mb} MB/min).` : ''}`,
+    `Warm-up: the first ${round(m.warmup_s / 60, 2)} min.${m.cycle_slope_per_min ? ` Median RSS per redeploy cycle after warm-up: ${m.cycles.map((c) => c.rss_mb).join(', ')} MB (slope ${m.cycle_slope_per_min.rss_mb} MB/min).` : ''}`,
     '',
     '| what | count | outcome |',
     '|---|---:|---|',
     `| station CALLs | ${n(s.calls_sent)} | ${list(s.outcomes)}; in flight at the end: ${s.inflight_at_end.length} |`,
     ...Object.entries(s.bad_frames).map(([k, b]) => `| bad frames: ${k} | ${n(b.sent)} | ${list(b.outcomes)} (expected ${b.expect}) |`),
     `| station links | ${n(s.links.opened)} opened | closes: ${list(s.links.closes)}; connect failures: ${list(s.links.connect_failures)} |`,
-    `| connection events in the flow | ${n(f.events.ONLINE)} ONLINE | OFFLINE by close code: ${list(Object.fromEntries(Object.entries(f.events).filter(([k]) => k !== 'ONLINE')))} |`,
+    `| connection events in the flow | ${n(f.events.ONLINE)} ONLINE | OFFLINE by close code: ${list(Object.fromEntries(Object.entries(f.events).filter(([k]) => k !== 'ONLINE').map(([k, v]) => [k.replace('OFFLINE ', ''), v])))} |`,
     `| CS requests from the flow | ${n(f.cs_sent)} | ${list(f.cs_outcomes)}; without outcome: ${f.cs_pending_at_end.length} |`,
     `| SOAP 1.6 Heartbeat POSTs | ${n(rep.soap.sent)} | ${list(rep.soap.outcomes)} |`,
     `| redeploys (POST /flows, full) | ${rep.deploys.length} | ${rep.deploys.map((d) => `HTTP ${d.status} in ${n(d.ms)} ms (flow running after ${n(d.flow_back_ms)} ms)`).join(', ') || '–'} |`,
@@ -697,8 +699,12 @@ function markdown(rep, resultsFile, svgName) {
   return lines.join('\n');
 }
 
-main().catch((err) => {
-  console.error(err);
-  cleanup();
-  process.exit(1);
-});
+if (opts.docsFrom) {
+  writeDocs(JSON.parse(fs.readFileSync(opts.docsFrom, 'utf8')), opts.docsFrom);
+} else {
+  main().catch((err) => {
+    console.error(err);
+    cleanup();
+    process.exit(1);
+  });
+}
