@@ -56,6 +56,16 @@ describe('WebSocket close handshake', function () {
       assert.strictEqual(offline.topic, 'CLOSE-1/OFFLINE');
     });
 
+    it('reports a station that drops its TCP connection without a Close as OFFLINE 1006 (lost), not a protocol error', async () => {
+      const out = collector(helper.getNode('out'));
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/LOST-1`, ['ocpp1.6']);
+      await opened(ws);
+      await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === 'LOST-1');
+      ws.terminate();
+      const offline = await out.next((m) => m.ocpp && m.ocpp.websocket === 'OFFLINE' && m.ocpp.chargeBoxIdentity === 'LOST-1');
+      assert.strictEqual(offline.ocpp.code, 1006, JSON.stringify(offline.ocpp));
+    });
+
     it('answers a Close with another code with that code (4000, application-defined)', async () => {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/CLOSE-2`, ['ocpp1.6']);
       await opened(ws);
@@ -112,7 +122,10 @@ describe('WebSocket close handshake', function () {
     });
 
     it('closes with 1000 when the flow says close, and the Central System sees it', async () => {
+      const out = collector(helper.getNode('out'));
       const socket = await accepted;
+      // Online as the client sees it: a close before its handshake completed is no close handshake.
+      await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE');
       const seen = closed(socket);
       helper.getNode('cp').receive({ payload: { msgType: 99, command: 'close' } });
       const { code, reason } = await seen;

@@ -15,6 +15,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
 use tokio::time::{sleep_until, Instant, Interval};
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -112,6 +113,9 @@ pub struct Link<S, H> {
     outgoing: OutgoingQueue<oneshot::Sender<CallOutcome>>,
     /// Set by any frame from the peer; a ping round without it ends the link.
     heard_from: bool,
+    /// Malformed frames are warned about once per [`MALFORMED_WARN_EVERY`];
+    /// the ones between are counted into the next warning.
+    malformed: MalformedWarnings,
     version: OcppVersion,
     strict: bool,
     ping_every: Option<Duration>,
@@ -128,6 +132,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
             peer,
             outgoing: OutgoingQueue::new(max_queued),
             heard_from: true,
+            malformed: MalformedWarnings::default(),
             version,
             strict,
             ping_every,
@@ -202,6 +207,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
             Some(Err(WsError::Utf8(_))) => {
                 return Some(self.refuse(1007, "a text frame that is not valid UTF-8").await)
             }
+            // The TCP connection ended without a Close: a lost link (1006),
+            // not a protocol error, and nobody is left to send a Close to.
+            Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
+                return Some(Ending::lost("connection lost without a close handshake"))
+            }
             Some(Err(WsError::Protocol(e))) => {
                 return Some(self.refuse(1002, &format!("WebSocket protocol error: {e}")).await)
             }
@@ -242,14 +252,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 // No CALLERROR for an answer; the request it answers fails now
                 // rather than at its deadline, so the queue behind it moves on.
                 let why = refusal.describe(self.version);
-                self.handler.warn(format!("ignored a malformed answer from {}: {why}", self.peer));
+                self.warn_malformed(format!("ignored a malformed answer from {}: {why}", self.peer));
                 let id = refusal.id.filter(|id| self.outgoing.in_flight_action(id).is_some())?;
                 let message = format!("{}'s answer is malformed: {why}", self.peer);
                 return self.settle(&id, CallOutcome::Failed { failure: Failure::InvalidResponse, message }).await;
             }
             Err(refusal) => {
                 let why = refusal.describe(self.version);
-                self.handler.warn(format!("refused a malformed frame from {}: {why}", self.peer));
+                self.warn_malformed(format!("refused a malformed frame from {}: {why}", self.peer));
                 return self.send_frame(refusal.to_call_error(self.version)).await;
             }
         };
@@ -294,6 +304,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 ));
                 None
             }
+        }
+    }
+
+    /// Warns about a malformed frame, unless one was warned about lately: a
+    /// peer that sends nothing else must not fill Node-RED's log. Every one
+    /// is still answered as the spec says.
+    fn warn_malformed(&mut self, text: String) {
+        if let Some(text) = self.malformed.note(text, Instant::now()) {
+            self.handler.warn(text);
         }
     }
 
@@ -398,8 +417,50 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     }
 }
 
+/// At most one malformed-frame warning per link in this time.
+const MALFORMED_WARN_EVERY: Duration = Duration::from_secs(10);
+
+#[derive(Default)]
+struct MalformedWarnings {
+    last: Option<Instant>,
+    held: u32,
+}
+
+impl MalformedWarnings {
+    /// The warning to give now, with the count of those held back, if any is due.
+    fn note(&mut self, text: String, now: Instant) -> Option<String> {
+        if self.last.is_some_and(|last| now.duration_since(last) < MALFORMED_WARN_EVERY) {
+            self.held += 1;
+            return None;
+        }
+        self.last = Some(now);
+        match std::mem::take(&mut self.held) {
+            0 => Some(text),
+            held => Some(format!("{text} (and {held} more malformed frames since the last warning)")),
+        }
+    }
+}
+
 /// A ticker for keep-alive pings; with pings off it never fires.
 fn ping_ticker(every: Option<Duration>) -> tokio::time::Interval {
     let period = every.unwrap_or(Duration::from_secs(86_400 * 365));
     tokio::time::interval_at(Instant::now() + period, period)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_frames_are_warned_about_once_per_interval_with_a_count() {
+        let mut warnings = MalformedWarnings::default();
+        let t0 = Instant::now();
+        assert_eq!(warnings.note("a".into(), t0).as_deref(), Some("a"));
+        assert_eq!(warnings.note("b".into(), t0 + Duration::from_secs(1)), None);
+        assert_eq!(warnings.note("c".into(), t0 + Duration::from_secs(9)), None);
+        assert_eq!(
+            warnings.note("d".into(), t0 + MALFORMED_WARN_EVERY).as_deref(),
+            Some("d (and 2 more malformed frames since the last warning)")
+        );
+    }
 }
