@@ -82,9 +82,11 @@ function cpServerOptions(RED, node, config) {
 }
 
 // Starts the engine's listener for a node and wires its events to the node.
-function serve(node, config, opts, label) {
+// `label` names the node in errors ("CS server not started: ..."); `logName`
+// names it in the log file when it has no name, as the original did.
+function serve(node, config, opts, label, logName) {
   const status = throttledStatus(node);
-  const logger = fileLogger(node, config, config.name || `${label} Port ${opts.port}`);
+  const logger = fileLogger(node, config, config.name || `${logName} Port ${opts.port}`);
   const logToOutput2 = output2Wired(config);
   let connected = 0;
   let refused = 0;
@@ -150,7 +152,7 @@ function serve(node, config, opts, label) {
     status.stop();
     server
       .close()
-      .catch((err) => node.error(`closing the ${label}: ${err.message}`))
+      .catch((err) => node.error(`${label} did not close cleanly: ${err.message}`))
       .finally(() => {
         if (logger) logger.close();
         node.status({ fill: 'grey', shape: 'dot', text: 'stopped' });
@@ -207,7 +209,7 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     const anyEnabled = config.enabled15 || config.enabled16 || config.enabled16j !== false;
     const opts = prepare(this, 'CS server', anyEnabled, () => csServerOptions(RED, this, config));
-    if (opts) serve(this, config, opts, 'OCPP Server');
+    if (opts) serve(this, config, opts, 'CS server', 'OCPP Server');
   }
   RED.nodes.registerType('CS server', CsServerNode, { credentials: { passwords: { type: 'password' } } });
 
@@ -215,7 +217,7 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     const anyEnabled = config.enabled15 === true || config.enabled16 !== false;
     const opts = prepare(this, 'CP server SOAP', anyEnabled, () => cpServerOptions(RED, this, config));
-    if (opts) serve(this, config, opts, 'OCPP CP Server');
+    if (opts) serve(this, config, opts, 'CP server SOAP', 'OCPP CP Server');
   }
   RED.nodes.registerType('CP server SOAP', CpServerSoapNode);
 
