@@ -79,6 +79,14 @@ window.OcppEditor = window.OcppEditor || (function () {
     return { ['OCPP 1.6']: from === 'cp' ? COMMANDS.cpToCs : COMMANDS.csToCp16 };
   }
 
+  // Each role has its colour and icons, so a flow shows at a glance which side a node plays:
+  // Central System nodes (CS server, server response, CS request JSON and SOAP) blue, with
+  // server, reply and paper-plane icons; charge point nodes (CP client JSON, CP server SOAP,
+  // CP Request SOAP) amber, with plug, bolt and share icons. Mid tones: the dark label text
+  // and the white icon both stay readable, on Node-RED's light palette and on dark themes,
+  // which keep node colours.
+  const COLORS = { cs: '#5B9BD5', cp: '#D89A3A' };
+
   // Every OCPP node's label is in italics when the user named it, as Node-RED's core nodes do.
   function labelStyle() {
     return this.name ? 'node_label_italic' : '';
@@ -203,5 +211,5 @@ window.OcppEditor = window.OcppEditor || (function () {
     return def;
   }
 
-  return { range, json, labelStyle, fillCommands, jsonCommands, requestDefaults, commandPicker, wireLog, dialog, COMMANDS };
+  return { range, json, COLORS, labelStyle, fillCommands, jsonCommands, requestDefaults, commandPicker, wireLog, dialog, COMMANDS };
 })();
