@@ -132,7 +132,7 @@ window.OcppEditor = window.OcppEditor || (function () {
   // config value, and only then calls oneditprepare. So shared rows cannot be added in
   // oneditprepare: dialog() writes them into the template itself, once, when the type registers.
   // A template marks each place with an empty element, options as data- attributes:
-  //   <div data-ocpp-rows="log" data-placeholder="/data/cp.log"></div>
+  //   <div data-ocpp-rows="log" data-placeholder="path of the log file"></div>
   // Each row's ids name the config keys it edits, as they were before these rows were shared,
   // so saved flows (and the original node-red-contrib-ocpp's) open with their values.
   const attr = (v) => String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -181,11 +181,11 @@ window.OcppEditor = window.OcppEditor || (function () {
       `<div class="form-row">\n  ${checkbox(`${p}-log`, 'Log every message to file')}\n  <input type="text" id="${p}-pathlog" placeholder="${attr(o.placeholder)}" style="width:40%" />\n` +
       `  <span style="white-space:nowrap">rotate at <input type="text" id="${p}-logMaxMB" style="width:50px" placeholder="10" /> MB</span>\n</div>`,
     // A request node's Command (fill it with commandPicker()) and Command params (data-placeholder);
-    // data-timeout adds its Timeout.
+    // data-timeout adds its Timeout (default 60 s, as requestDefaults() says).
     command: (p, o) =>
       row(`${p}-command`, 'tasks', 'Command', `<select id="${p}-command" style="width:70%"></select>`) +
       '\n' + textRow(p, 'cmddata', 'code', 'Command params', o.placeholder) +
-      (o.timeout !== undefined ? '\n' + row(`${p}-timeout`, 'clock-o', 'Timeout', `<input type="text" id="${p}-timeout" style="width:80px" /> s`) : ''),
+      (o.timeout !== undefined ? '\n' + row(`${p}-timeout`, 'clock-o', 'Timeout', `<input type="text" id="${p}-timeout" style="width:80px" placeholder="60" /> s`) : ''),
   };
 
   // Writes the shared rows into the template of node type `type` and gives `def` back, for
