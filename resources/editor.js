@@ -119,6 +119,46 @@ window.OcppEditor = window.OcppEditor || (function () {
     if (refillOn) $(refillOn).on('change', fill);
   }
 
+  // Command params (id node-input-cmddata) as a JSON field whose button opens Node-RED's JSON
+  // editor. The config value stays the JSON text it always was, spaced as typed unless the JSON
+  // editor rewrites it; empty still means {} and is not marked as an error, as it would be
+  // with the built-in json type.
+  function paramsEditor() {
+    $('#node-input-cmddata').typedInput({
+      default: 'json',
+      types: [
+        {
+          value: 'json',
+          label: 'JSON',
+          icon: 'red/images/typedInput/json.svg',
+          validate: (v) => json(v, true),
+          expand: function () {
+            const field = this;
+            let value = field.value();
+            try {
+              value = JSON.stringify(JSON.parse(value), null, 4);
+            } catch (e) {
+              // not JSON (yet): edit the text as it is
+            }
+            RED.editor.editJSON({
+              value,
+              focus: true,
+              complete: (v) => {
+                let text = v;
+                try {
+                  text = JSON.stringify(JSON.parse(v));
+                } catch (e) {
+                  // kept as typed; the field shows it is not JSON
+                }
+                field.value(text);
+              },
+            });
+          },
+        },
+      ],
+    });
+  }
+
   // The log file's path can be typed only while "Log every message to file" is checked.
   function wireLog() {
     const toggle = () => $('#node-input-pathlog').prop('disabled', !$('#node-input-log').is(':checked'));
@@ -180,8 +220,8 @@ window.OcppEditor = window.OcppEditor || (function () {
     log: (p, o) =>
       `<div class="form-row">\n  ${checkbox(`${p}-log`, 'Log every message to file')}\n  <input type="text" id="${p}-pathlog" placeholder="${attr(o.placeholder)}" style="width:40%" />\n` +
       `  <span style="white-space:nowrap">rotate at <input type="text" id="${p}-logMaxMB" style="width:50px" placeholder="10" /> MB</span>\n</div>`,
-    // A request node's Command (fill it with commandPicker()) and Command params (data-placeholder);
-    // data-timeout adds its Timeout (default 60 s, as requestDefaults() says).
+    // A request node's Command (fill it with commandPicker()) and Command params (data-placeholder;
+    // make it a JSON field with paramsEditor()); data-timeout adds its Timeout (default 60 s, as requestDefaults() says).
     command: (p, o) =>
       row(`${p}-command`, 'tasks', 'Command', `<select id="${p}-command" style="width:70%"></select>`) +
       '\n' + textRow(p, 'cmddata', 'code', 'Command params', o.placeholder) +
@@ -211,5 +251,5 @@ window.OcppEditor = window.OcppEditor || (function () {
     return def;
   }
 
-  return { range, json, COLORS, labelStyle, fillCommands, jsonCommands, requestDefaults, commandPicker, wireLog, dialog, COMMANDS };
+  return { range, json, COLORS, labelStyle, fillCommands, jsonCommands, requestDefaults, commandPicker, paramsEditor, wireLog, dialog, COMMANDS };
 })();
