@@ -221,7 +221,8 @@ window.OcppEditor = window.OcppEditor || (function () {
       `<div class="form-row">\n  ${checkbox(`${p}-log`, 'Log every message to file')}\n  <input type="text" id="${p}-pathlog" placeholder="${attr(o.placeholder)}" style="width:40%" />\n` +
       `  <span style="white-space:nowrap">rotate at <input type="text" id="${p}-logMaxMB" style="width:50px" placeholder="10" /> MB</span>\n</div>`,
     // A request node's Command (fill it with commandPicker()) and Command params (data-placeholder;
-    // make it a JSON field with paramsEditor()); data-timeout adds its Timeout (default 60 s, as requestDefaults() says).
+    // make it a JSON field with paramsEditor()); data-timeout adds its Timeout (placeholder: the
+    // default of requestDefaults(), 60 s).
     command: (p, o) =>
       row(`${p}-command`, 'tasks', 'Command', `<select id="${p}-command" style="width:70%"></select>`) +
       '\n' + textRow(p, 'cmddata', 'code', 'Command params', o.placeholder) +
