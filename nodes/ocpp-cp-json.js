@@ -74,7 +74,7 @@ module.exports = function register(RED) {
       client = new addon.CpClient(JSON.stringify(clientOptions(RED, node, config, remote)), onEvents);
     } catch (err) {
       node.status({ fill: 'red', shape: 'ring', text: err.message });
-      node.error(`CP client not started: ${err.message}`);
+      node.error(`CP client JSON not started: ${err.message}`);
     }
 
     function onEvents(batchText) {
@@ -168,7 +168,7 @@ module.exports = function register(RED) {
     }
 
     node.on('input', async (msg, send, done) => {
-      if (!client) return done(new Error('this CP client did not start; see the error above'));
+      if (!client) return done(new Error('CP client JSON not started: see the error logged when it was deployed'));
       const payload = msg.payload !== null && typeof msg.payload === 'object' ? msg.payload : {};
       const msgType = payload.msgType === undefined ? 2 : Number(payload.msgType);
       try {
@@ -203,7 +203,7 @@ module.exports = function register(RED) {
         .then((dropped) => {
           if (dropped.length) node.warn(`stopped with ${dropped.length} queued message(s) unsent: ${dropped.join(', ')}`);
         })
-        .catch((err) => node.error(`closing the CP client: ${err.message}`))
+        .catch((err) => node.error(`CP client JSON did not close cleanly: ${err.message}`))
         .finally(() => {
           if (logger) logger.close();
           done();

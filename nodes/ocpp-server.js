@@ -82,9 +82,11 @@ function cpServerOptions(RED, node, config) {
 }
 
 // Starts the engine's listener for a node and wires its events to the node.
-function serve(node, config, opts, label) {
+// `label` names the node in errors ("CS server not started: ..."); `logName`
+// names it in the log file when it has no name, as the original did.
+function serve(node, config, opts, label, logName) {
   const status = throttledStatus(node);
-  const logger = fileLogger(node, config, config.name || `${label} Port ${opts.port}`);
+  const logger = fileLogger(node, config, config.name || `${logName} Port ${opts.port}`);
   const logToOutput2 = output2Wired(config);
   let connected = 0;
   let refused = 0;
@@ -150,7 +152,7 @@ function serve(node, config, opts, label) {
     status.stop();
     server
       .close()
-      .catch((err) => node.error(`closing the ${label}: ${err.message}`))
+      .catch((err) => node.error(`${label} did not close cleanly: ${err.message}`))
       .finally(() => {
         if (logger) logger.close();
         node.status({ fill: 'grey', shape: 'dot', text: 'stopped' });
@@ -174,6 +176,61 @@ function prepare(node, label, anyEnabled, build) {
     node.error(`${label} not started: ${err.message}`);
     return null;
   }
+}
+
+// --- server response ---
+
+// The station an answer could not reach because it disconnected first (the
+// engine's "station <id> disconnected before the answer could be sent"), or
+// null for any other error.
+const GONE = /^station (.*) disconnected before the answer could be sent/;
+function goneStation(err) {
+  const m = GONE.exec(String((err && err.message) || ''));
+  return m ? m[1] : null;
+}
+
+// A station that disconnects with answers pending (the end of a load test) would
+// fail every one of them; they come instead to one warning per station with the
+// count, at most once per `everyMs`. The first waits `gatherMs`, so a burst of
+// answers to a station that left is one warning; a station is forgotten once a
+// whole `everyMs` passes without another.
+function stationGoneWarnings(node, { everyMs = 10000, gatherMs = 1000 } = {}) {
+  const stations = new Map(); // id -> { count, timer }
+  function warn(id, s) {
+    node.warn(
+      s.count === 1
+        ? `station ${id} disconnected before the answer could be sent`
+        : `station ${id} disconnected before ${s.count} answers could be sent`
+    );
+    s.count = 0;
+  }
+  function tick(id) {
+    const s = stations.get(id);
+    if (s.count === 0) {
+      stations.delete(id);
+      return;
+    }
+    warn(id, s);
+    s.timer = setTimeout(() => tick(id), everyMs);
+  }
+  return {
+    add(id) {
+      const s = stations.get(id);
+      if (s) {
+        s.count += 1;
+        return;
+      }
+      stations.set(id, { count: 1, timer: setTimeout(() => tick(id), gatherMs) });
+    },
+    // On close: what is still counted is warned now.
+    flush() {
+      for (const [id, s] of stations) {
+        clearTimeout(s.timer);
+        if (s.count > 0) warn(id, s);
+      }
+      stations.clear();
+    },
+  };
 }
 
 // --- CS request JSON ---
@@ -207,7 +264,7 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     const anyEnabled = config.enabled15 || config.enabled16 || config.enabled16j !== false;
     const opts = prepare(this, 'CS server', anyEnabled, () => csServerOptions(RED, this, config));
-    if (opts) serve(this, config, opts, 'OCPP Server');
+    if (opts) serve(this, config, opts, 'CS server', 'OCPP Server');
   }
   RED.nodes.registerType('CS server', CsServerNode, { credentials: { passwords: { type: 'password' } } });
 
@@ -215,7 +272,7 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     const anyEnabled = config.enabled15 === true || config.enabled16 !== false;
     const opts = prepare(this, 'CP server SOAP', anyEnabled, () => cpServerOptions(RED, this, config));
-    if (opts) serve(this, config, opts, 'OCPP CP Server');
+    if (opts) serve(this, config, opts, 'CP server SOAP', 'OCPP CP Server');
   }
   RED.nodes.registerType('CP server SOAP', CpServerSoapNode);
 
@@ -226,6 +283,7 @@ module.exports = function register(RED) {
     const status = throttledStatus(node);
     let lastCommand = null;
     const showSent = () => ({ fill: 'green', shape: 'ring', text: `${lastCommand || 'answer'} sent` });
+    const gone = stationGoneWarnings(node);
     engineMissing(node);
     node.on('input', (msg, send, done) => {
       if (!addon) return done(loadError);
@@ -239,6 +297,14 @@ module.exports = function register(RED) {
         const warning = addon.respond(String(msg.msgId), body === undefined ? null : body);
         if (warning) node.warn(warning);
       } catch (err) {
+        const station = goneStation(err);
+        if (station !== null) {
+          // Not the flow's fault, and nothing to catch: the answers of a station
+          // that left come to one warning per station (see stationGoneWarnings).
+          gone.add(station);
+          status.set({ fill: 'yellow', shape: 'ring', text: `${station || 'station'} disconnected, answer not sent` });
+          return done();
+        }
         status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
         return done(err);
       }
@@ -247,6 +313,7 @@ module.exports = function register(RED) {
       done();
     });
     node.on('close', (removed, done) => {
+      gone.flush();
       status.stop();
       if (!removed) node.status({ fill: 'grey', shape: 'dot', text: 'stopped' });
       done();

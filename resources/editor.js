@@ -79,6 +79,14 @@ window.OcppEditor = window.OcppEditor || (function () {
     return { ['OCPP 1.6']: from === 'cp' ? COMMANDS.cpToCs : COMMANDS.csToCp16 };
   }
 
+  // Each role has its colour and icons, so a flow shows at a glance which side a node plays:
+  // Central System nodes (CS server, server response, CS request JSON and SOAP) blue, with
+  // server, reply and paper-plane icons; charge point nodes (CP client JSON, CP server SOAP,
+  // CP Request SOAP) amber, with plug, bolt and share icons. Mid tones: the dark label text
+  // and the white icon both stay readable, on Node-RED's light palette and on dark themes,
+  // which keep node colours.
+  const COLORS = { cs: '#5B9BD5', cp: '#D89A3A' };
+
   // Every OCPP node's label is in italics when the user named it, as Node-RED's core nodes do.
   function labelStyle() {
     return this.name ? 'node_label_italic' : '';
@@ -111,6 +119,46 @@ window.OcppEditor = window.OcppEditor || (function () {
     if (refillOn) $(refillOn).on('change', fill);
   }
 
+  // Command params (id node-input-cmddata) as a JSON field whose button opens Node-RED's JSON
+  // editor. The config value stays the JSON text it always was, spaced as typed unless the JSON
+  // editor rewrites it; empty still means {} and is not marked as an error, as it would be
+  // with the built-in json type.
+  function paramsEditor() {
+    $('#node-input-cmddata').typedInput({
+      default: 'json',
+      types: [
+        {
+          value: 'json',
+          label: 'JSON',
+          icon: 'red/images/typedInput/json.svg',
+          validate: (v) => json(v, true),
+          expand: function () {
+            const field = this;
+            let value = field.value();
+            try {
+              value = JSON.stringify(JSON.parse(value), null, 4);
+            } catch (e) {
+              // not JSON (yet): edit the text as it is
+            }
+            RED.editor.editJSON({
+              value,
+              focus: true,
+              complete: (v) => {
+                let text = v;
+                try {
+                  text = JSON.stringify(JSON.parse(v));
+                } catch (e) {
+                  // kept as typed; the field shows it is not JSON
+                }
+                field.value(text);
+              },
+            });
+          },
+        },
+      ],
+    });
+  }
+
   // The log file's path can be typed only while "Log every message to file" is checked.
   function wireLog() {
     const toggle = () => $('#node-input-pathlog').prop('disabled', !$('#node-input-log').is(':checked'));
@@ -124,7 +172,7 @@ window.OcppEditor = window.OcppEditor || (function () {
   // config value, and only then calls oneditprepare. So shared rows cannot be added in
   // oneditprepare: dialog() writes them into the template itself, once, when the type registers.
   // A template marks each place with an empty element, options as data- attributes:
-  //   <div data-ocpp-rows="log" data-placeholder="/data/cp.log"></div>
+  //   <div data-ocpp-rows="log" data-placeholder="path of the log file"></div>
   // Each row's ids name the config keys it edits, as they were before these rows were shared,
   // so saved flows (and the original node-red-contrib-ocpp's) open with their values.
   const attr = (v) => String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -172,12 +220,13 @@ window.OcppEditor = window.OcppEditor || (function () {
     log: (p, o) =>
       `<div class="form-row">\n  ${checkbox(`${p}-log`, 'Log every message to file')}\n  <input type="text" id="${p}-pathlog" placeholder="${attr(o.placeholder)}" style="width:40%" />\n` +
       `  <span style="white-space:nowrap">rotate at <input type="text" id="${p}-logMaxMB" style="width:50px" placeholder="10" /> MB</span>\n</div>`,
-    // A request node's Command (fill it with commandPicker()) and Command params (data-placeholder);
-    // data-timeout adds its Timeout.
+    // A request node's Command (fill it with commandPicker()) and Command params (data-placeholder;
+    // make it a JSON field with paramsEditor()); data-timeout adds its Timeout (placeholder: the
+    // default of requestDefaults(), 60 s).
     command: (p, o) =>
       row(`${p}-command`, 'tasks', 'Command', `<select id="${p}-command" style="width:70%"></select>`) +
       '\n' + textRow(p, 'cmddata', 'code', 'Command params', o.placeholder) +
-      (o.timeout !== undefined ? '\n' + row(`${p}-timeout`, 'clock-o', 'Timeout', `<input type="text" id="${p}-timeout" style="width:80px" /> s`) : ''),
+      (o.timeout !== undefined ? '\n' + row(`${p}-timeout`, 'clock-o', 'Timeout', `<input type="text" id="${p}-timeout" style="width:80px" placeholder="60" /> s`) : ''),
   };
 
   // Writes the shared rows into the template of node type `type` and gives `def` back, for
@@ -203,5 +252,5 @@ window.OcppEditor = window.OcppEditor || (function () {
     return def;
   }
 
-  return { range, json, labelStyle, fillCommands, jsonCommands, requestDefaults, commandPicker, wireLog, dialog, COMMANDS };
+  return { range, json, COLORS, labelStyle, fillCommands, jsonCommands, requestDefaults, commandPicker, paramsEditor, wireLog, dialog, COMMANDS };
 })();

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // The editor as a user sees it: starts Node-RED the way `npm start` does, opens
-// it in headless Chromium, checks the OCPP palette category holds our nodes,
-// opens every node's edit dialog (and each config node's) with no console
-// error, and saves screenshots under docs/.
+// it in headless Chromium, checks the OCPP palette category holds our nodes
+// (one line each, one colour per role), opens every node's edit dialog (and
+// each config node's) with no console error, checks what the dialogs show
+// (numeric fields' placeholders are their defaults, Command params open the
+// JSON editor, config dialogs have a title in words), saves each dialog and
+// checks every config key the node had kept its value, and saves screenshots
+// under docs/.
 //
 //   npm run test:editor       (needs Debian's chromium: apt-get install chromium)
 'use strict';
@@ -17,6 +21,36 @@ const root = path.resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const NODE_TYPES = ['CS server', 'server response', 'CS request JSON', 'CP client JSON', 'CS request SOAP', 'CP Request SOAP', 'CP server SOAP'];
 const CONFIG_TYPES = ['ocpp-remotej-cp', 'ocpp-remote-cs', 'ocpp-remote-cp'];
+const ROLES = { cs: ['CS server', 'server response', 'CS request JSON', 'CS request SOAP'], cp: ['CP client JSON', 'CP server SOAP', 'CP Request SOAP'] };
+
+// Keys whose value changed on saving a dialog: a key the node had must keep its value
+// (numbers may come back as their text, as Node-RED's own dialogs save them).
+function changedKeys(before, after) {
+  return Object.keys(before).filter((k) => before[k] !== undefined && String(after[k]) !== String(before[k]));
+}
+
+// In the page, with the dialog open: what it shows, for the checks below.
+function dialogFacts(prefix) {
+  const placeholders = {};
+  $(`.red-ui-tray-body [id^="${prefix}-"]`).each(function () {
+    if (this.placeholder) placeholders[this.id.slice(prefix.length + 1)] = this.placeholder;
+  });
+  const params = $(`#${prefix}-cmddata`);
+  return {
+    placeholders,
+    paramsJson: params.length ? params.next('.red-ui-typedInput-container').length === 1 && params.typedInput('type') === 'json' : null,
+    title: $('.red-ui-tray-titlebar').last().text().trim(),
+  };
+}
+
+// A numeric field must show its default as a placeholder; no placeholder is a Docker path.
+function checkFacts(type, defaults, facts) {
+  for (const [key, d] of Object.entries(defaults)) {
+    if (typeof d.value === 'number') assert.strictEqual(facts.placeholders[key], String(d.value), `${type}: the ${key} field's placeholder`);
+  }
+  for (const [key, text] of Object.entries(facts.placeholders)) assert.ok(!/^\/data\b/.test(text), `${type}: ${key} placeholder ${text}`);
+  if ('cmddata' in defaults) assert.strictEqual(facts.paramsJson, true, `${type}: Command params is not a JSON field`);
+}
 
 function freePort() {
   return new Promise((resolve) => {
@@ -84,10 +118,38 @@ async function main() {
       Array.from(document.querySelectorAll('#red-ui-palette-container-OCPP .red-ui-palette-node')).map((n) => n.getAttribute('data-palette-type'))
     );
     for (const type of NODE_TYPES) assert.ok(palette.includes(type), `palette lacks ${type}: ${palette}`);
+    // Each palette label is one line, and each role has its colour and font-awesome icons.
+    const looks = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('#red-ui-palette-container-OCPP .red-ui-palette-node')).map((n) => {
+        const type = n.getAttribute('data-palette-type');
+        const def = RED.nodes.getType(type);
+        const icon = String(def.icon || '');
+        return {
+          type,
+          label: n.getAttribute('data-palette-label'),
+          lines: n.querySelector('.red-ui-palette-label').innerHTML.split(/<br\/?>/i).length,
+          color: def.color,
+          icon,
+          iconKnown: !!RED.nodes.fontAwesome.getIconUnicode(icon.replace('font-awesome/', '')),
+        };
+      })
+    );
+    for (const l of looks) {
+      assert.strictEqual(l.lines, 1, `${l.type}: the palette label "${l.label}" takes ${l.lines} lines`);
+      assert.ok(l.icon.startsWith('font-awesome/') && l.iconKnown, `${l.type}: icon ${l.icon}`);
+    }
+    const colorOf = (t) => looks.find((l) => l.type === t).color;
+    for (const types of Object.values(ROLES)) for (const t of types) assert.strictEqual(colorOf(t), colorOf(types[0]), `${t}: the colour of its role`);
+    assert.notStrictEqual(colorOf(ROLES.cs[0]), colorOf(ROLES.cp[0]), 'the two roles have one colour');
     fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
     await page.screenshot({ path: path.join(root, 'docs', 'editor-demo-flow.png') });
 
     // Every node's dialog, opened on a node of the demo flow.
+    const saved = [];
+    // A node's config values, by its defaults' keys.
+    await page.evaluate(() => {
+      window.configOf = (n) => Object.fromEntries(Object.keys(n._def.defaults).map((k) => [k, n[k]]));
+    });
     for (const type of NODE_TYPES) {
       const id = await page.evaluate((t) => {
         let found = null;
@@ -97,6 +159,12 @@ async function main() {
         return found;
       }, type);
       assert.ok(id, `the demo flow has no ${type} node`);
+      // Command params as a flow of the original may hold it: JSON text, spaced as typed.
+      const before = await page.evaluate((i) => {
+        const n = RED.nodes.node(i);
+        if ('cmddata' in n._def.defaults) n.cmddata = '{"type": "Soft"}';
+        return configOf(n);
+      }, id);
       await page.evaluate((i) => RED.editor.edit(RED.nodes.node(i)), id);
       await page.waitForSelector('.red-ui-tray-body .form-row', { timeout: 10000 });
       await page.waitForTimeout(400);
@@ -105,10 +173,25 @@ async function main() {
         const checked = await page.evaluate(() => $('#node-input-json16').is(':checked'));
         assert.ok(checked, 'an OCPP-J CS server without version keys must show 1.6 checked');
       }
+      const facts = await page.evaluate(dialogFacts, 'node-input');
+      checkFacts(type, await page.evaluate((t) => RED.nodes.getType(t).defaults, type), facts);
       const file = `editor-${type.toLowerCase().replace(/\s+/g, '-')}.png`;
       await page.screenshot({ path: path.join(root, 'docs', file) });
-      await page.evaluate(() => RED.tray.close());
+      if (facts.paramsJson) {
+        // Its button opens the JSON editor on the params; Cancel leaves them as they were.
+        await page.click('#node-input-cmddata + .red-ui-typedInput-container .red-ui-typedInput-option-expand');
+        await page.waitForTimeout(500);
+        const title = await page.evaluate(() => $('.red-ui-tray-titlebar').last().text());
+        assert.match(title, /JSON editor$/, `${type}: Command params' button opened "${title}"`);
+        await page.evaluate(() => RED.tray.close());
+        await page.waitForTimeout(400);
+      }
+      // Done: the dialog saves, and every key the node had keeps its value.
+      await page.click('#node-dialog-ok');
       await page.waitForTimeout(400);
+      const after = await page.evaluate((i) => configOf(RED.nodes.node(i)), id);
+      assert.deepStrictEqual(changedKeys(before, after), [], `${type}: saving its dialog changed these keys`);
+      saved.push(`${type} (${Object.keys(before).filter((k) => before[k] !== undefined).length} keys kept)`);
     }
     for (const type of CONFIG_TYPES) {
       const id = await page.evaluate((t) => {
@@ -119,13 +202,25 @@ async function main() {
         return found;
       }, type);
       assert.ok(id, `the demo flow has no ${type} config node`);
+      const before = await page.evaluate((i) => configOf(RED.nodes.node(i)), id);
       await page.evaluate((a) => RED.editor.editConfig('', a.type, a.id), { type, id });
       await page.waitForTimeout(400);
-      await page.evaluate(() => RED.tray.close());
+      const facts = await page.evaluate(dialogFacts, 'node-config-input');
+      checkFacts(type, await page.evaluate((t) => RED.nodes.getType(t).defaults, type), facts);
+      // The title reads as words ("Edit OCPP-J charge point node"), not as the type name.
+      assert.ok(!facts.title.includes(type) && /^Edit OCPP.* node$/.test(facts.title), `${type}: dialog title "${facts.title}"`);
+      await page.click('#node-config-dialog-ok');
       await page.waitForTimeout(300);
+      const after = await page.evaluate((i) => configOf(RED.nodes.node(i)), id);
+      assert.deepStrictEqual(changedKeys(before, after), [], `${type}: saving its dialog changed these keys`);
+      saved.push(`${type} "${facts.title}"`);
     }
     assert.deepStrictEqual(errors, [], `console errors: ${errors.join('\n')}`);
-    console.log(`editor check passed: palette has ${NODE_TYPES.length} OCPP node types, ${NODE_TYPES.length + CONFIG_TYPES.length} dialogs opened with no console error; screenshots in docs/`);
+    console.log(`palette labels: ${looks.map((l) => `${l.type} = "${l.label}"`).join(', ')}`);
+    console.log(`dialogs saved: ${saved.join('; ')}`);
+    console.log(
+      `editor check passed: palette has ${NODE_TYPES.length} OCPP node types on one line each, ${NODE_TYPES.length + CONFIG_TYPES.length} dialogs opened and saved with no console error and no key changed; screenshots in docs/`
+    );
   } finally {
     await browser.close();
     editor.stop();
