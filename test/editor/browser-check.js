@@ -143,6 +143,18 @@ async function main() {
     assert.notStrictEqual(colorOf(ROLES.cs[0]), colorOf(ROLES.cp[0]), 'the two roles have one colour');
     fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
     await page.screenshot({ path: path.join(root, 'docs', 'editor-demo-flow.png') });
+    // The OCPP palette category on its own.
+    // Its palette category scrolled to the top, and shown alone.
+    await page.evaluate(() => {
+      const category = document.querySelector('#red-ui-palette-container-OCPP');
+      document.querySelectorAll('.red-ui-palette-category').forEach((c) => {
+        if (c !== category) c.style.display = 'none';
+      });
+    });
+    await page.waitForTimeout(200);
+    const category = await page.$('#red-ui-palette-container-OCPP');
+    await category.screenshot({ path: path.join(root, 'docs', 'editor-palette.png') });
+    await page.evaluate(() => document.querySelectorAll('.red-ui-palette-category').forEach((c) => (c.style.display = '')));
 
     // Every node's dialog, opened on a node of the demo flow.
     const saved = [];
@@ -231,3 +243,4 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
+
