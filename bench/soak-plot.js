@@ -46,6 +46,9 @@ function plotSoak(rep) {
     hi += pad;
     const sy = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
     o.push(`<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="#fafafa" stroke="#999"/>`);
+    // Samples off the scale (the fd difference dips below 0 while a redeploy closes every link) stay inside the panel.
+    const clip = `clip${top}`;
+    o.push(`<clipPath id="${clip}"><rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/></clipPath>`);
     o.push(`<rect x="${left}" y="${top}" width="${sx(warmMin) - left}" height="${bottom - top}" fill="#eee"/>`);
     o.push(`<text x="${(left + sx(warmMin)) / 2}" y="${bottom - 6}" text-anchor="middle" fill="#888" font-size="10">warm-up</text>`);
     const ys = step(hi - lo, 5);
@@ -60,7 +63,7 @@ function plotSoak(rep) {
     }
     for (const l of lines) {
       const pts = run.filter((s) => typeof s[l.key] === 'number').map((s) => `${sx(s.t_s / 60).toFixed(1)},${sy(s[l.key]).toFixed(1)}`);
-      o.push(`<polyline fill="none" stroke="${l.color}" stroke-width="${l.width || 1.8}" points="${pts.join(' ')}"/>`);
+      o.push(`<polyline clip-path="url(#${clip})" fill="none" stroke="${l.color}" stroke-width="${l.width || 1.8}" points="${pts.join(' ')}"/>`);
     }
     // The least-squares line after warm-up, through the mean.
     const k = slopeKey ? rep.memory.slope_per_min[slopeKey] : null;
@@ -69,7 +72,7 @@ function plotSoak(rep) {
       const mx = after.reduce((a, s) => a + s.t_s / 60, 0) / after.length;
       const my = after.reduce((a, s) => a + s[slopeKey], 0) / after.length;
       const y = (m) => my + k * (m - mx);
-      o.push(`<line x1="${sx(warmMin).toFixed(1)}" y1="${sy(y(warmMin)).toFixed(1)}" x2="${sx(tMax).toFixed(1)}" y2="${sy(y(tMax)).toFixed(1)}" stroke="#000" stroke-dasharray="6,4" stroke-width="1.2"/>`);
+      o.push(`<line x1="${sx(warmMin).toFixed(1)}" y1="${sy(y(warmMin)).toFixed(1)}" x2="${sx(tMax).toFixed(1)}" y2="${sy(y(tMax)).toFixed(1)}" stroke="#000" stroke-dasharray="6,4" stroke-width="1.2" clip-path="url(#${clip})"/>`);
     }
     // The legend, above the panel.
     let lx = left;
