@@ -79,11 +79,13 @@ describe('redeploys under load', function () {
     await sleep(500);
     const fdsAfter = openFds();
     assert.ok(fdsAfter <= fdsBefore + 5, `file descriptors: ${fdsBefore} before, ${fdsAfter} after`);
-    // Flat: the last ten deploys use no more than the 10th to 20th did, give or take 30 MB.
+    // Flat at the end: the last ten deploys use at most 10 MB more than the ten before them (a leak of
+    // 1 MB a deploy would show). How high the heap settles first depends on V8: with Node 24 and the
+    // rest of the suite in the same process it climbs for 40 deploys (172 -> 300 MB), then stays.
     const mb = (b) => Math.round(b / 1048576);
-    const early = Math.max(...rss.slice(10, 20));
+    const before = Math.max(...rss.slice(DEPLOYS - 20, DEPLOYS - 10));
     const late = Math.max(...rss.slice(DEPLOYS - 10));
-    assert.ok(late - early < 30 * 1048576, `RSS grew from ${mb(early)} MB to ${mb(late)} MB: ${rss.map(mb).join(' ')}`);
+    assert.ok(late - before < 10 * 1048576, `RSS grew from ${mb(before)} MB to ${mb(late)} MB: ${rss.map(mb).join(' ')}`);
     console.log(`      RSS after each redeploy (MB): ${rss.map(mb).join(' ')}; fds ${fdsBefore} -> ${fdsAfter}`);
   });
 });
