@@ -17,7 +17,7 @@
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { root, settingsJs, rssKb, procCpuS, systemBusyS, nofileLimit, sleep, getJson, children, userDirs, startRed: startRedProcess, machine } = require('./lib/red');
+const { root, settingsJs, rssKb, procCpuS, systemBusyS, nofileLimit, sleep, getJson, children, startRed: startRedProcess, machine, cleanup } = require('./lib/red');
 const loadgenDir = path.join(__dirname, 'loadgen');
 const loadgenBin = path.join(loadgenDir, 'target', 'release', 'ocpp-loadgen');
 
@@ -612,16 +612,6 @@ async function main() {
   console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
 }
 
-function cleanup() {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch (_) {
-      /* gone */
-    }
-  }
-  for (const d of userDirs) fs.rmSync(d, { recursive: true, force: true });
-}
 process.on('SIGINT', () => {
   cleanup();
   process.exit(130);

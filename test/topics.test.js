@@ -12,6 +12,18 @@ msg.payload = msg.payload.command === 'BootNotification'
   : { currentTime: new Date().toISOString() };
 return msg;`;
 
+// A CS server answering through `server response`; what it sends goes to helper `seen` too.
+const centralSystem = (port) => [
+  {
+    id: 'cs', z: 'tab', type: 'CS server', name: 'CS', port: String(port), portType: 'num',
+    enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp',
+    log: false, pathlog: '', pingInterval: 30, answerTimeout: 5, wires: [['answer', 'seen'], []],
+  },
+  { id: 'answer', z: 'tab', type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
+  { id: 'resp', z: 'tab', type: 'server response', name: '' },
+  { id: 'seen', z: 'tab', type: 'helper' },
+];
+
 describe('msg.topic', function () {
   this.timeout(20000);
 
@@ -23,14 +35,7 @@ describe('msg.topic', function () {
     const port = await freePort();
     await loadFlow([ours.server, ours.cpJson, ours.remoteCs, ours.remoteCp, core.fn], [
       { id: 'tab', type: 'tab', label: 'topics' },
-      {
-        id: 'cs', z: 'tab', type: 'CS server', name: 'CS', port: String(port), portType: 'num',
-        enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp',
-        log: false, pathlog: '', pingInterval: 30, answerTimeout: 5, wires: [['answer', 'seen'], []],
-      },
-      { id: 'answer', z: 'tab', type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
-      { id: 'resp', z: 'tab', type: 'server response', name: '' },
-      { id: 'seen', z: 'tab', type: 'helper' },
+      ...centralSystem(port),
       { id: 'rcs', type: 'ocpp-remote-cs', name: 'CS', url: `ws://127.0.0.1:${port}/ocpp` },
       {
         id: 'cp', z: 'tab', type: 'CP client JSON', name: '', cbId: 'TOPIC-CP', remotecs: 'rcs', ocppver: '1.6j',
@@ -60,14 +65,7 @@ describe('msg.topic', function () {
     const port = await freePort();
     await loadFlow([ours.server, core.fn], [
       { id: 'tab', type: 'tab', label: 'topics' },
-      {
-        id: 'cs', z: 'tab', type: 'CS server', name: 'CS', port: String(port), portType: 'num',
-        enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp',
-        log: false, pathlog: '', pingInterval: 30, answerTimeout: 5, wires: [['answer', 'seen'], []],
-      },
-      { id: 'answer', z: 'tab', type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
-      { id: 'resp', z: 'tab', type: 'server response', name: '' },
-      { id: 'seen', z: 'tab', type: 'helper' },
+      ...centralSystem(port),
     ]);
     const seen = collector(helper.getNode('seen'));
     const client = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity: 'RPC 1', protocols: ['ocpp1.6'], reconnect: false });
