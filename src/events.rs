@@ -47,8 +47,9 @@ const ACK_WAIT: Duration = Duration::from_secs(1);
 pub const DEFAULT_BACKLOG: usize = 16 << 20;
 
 /// What is waiting for JavaScript, and who waits for room.
-#[derive(Default)]
 struct Backlog {
+    /// Past it the sink has no room.
+    limit: usize,
     bytes: AtomicUsize,
     /// Set past the limit, cleared below half of it.
     full: AtomicBool,
@@ -56,16 +57,16 @@ struct Backlog {
 }
 
 impl Backlog {
-    fn add(&self, bytes: usize, limit: usize) {
+    fn add(&self, bytes: usize) {
         let total = self.bytes.fetch_add(bytes, Ordering::AcqRel) + bytes;
-        if total > limit && !self.full.load(Ordering::Relaxed) {
+        if total > self.limit && !self.full.load(Ordering::Relaxed) {
             self.full.store(true, Ordering::Release);
         }
     }
 
-    fn release(&self, bytes: usize, limit: usize) {
+    fn release(&self, bytes: usize) {
         let total = self.bytes.fetch_sub(bytes, Ordering::AcqRel) - bytes;
-        if total <= limit / 2 && self.full.swap(false, Ordering::AcqRel) {
+        if total <= self.limit / 2 && self.full.swap(false, Ordering::AcqRel) {
             self.room.notify_waiters();
         }
     }
@@ -76,12 +77,11 @@ impl Backlog {
 struct Handled {
     backlog: Arc<Backlog>,
     bytes: usize,
-    limit: usize,
 }
 
 impl Drop for Handled {
     fn drop(&mut self) {
-        self.backlog.release(self.bytes, self.limit);
+        self.backlog.release(self.bytes);
     }
 }
 
@@ -99,7 +99,6 @@ pub struct EventSink {
     ready: Notify,
     closed: AtomicBool,
     backlog: Arc<Backlog>,
-    limit: usize,
 }
 
 impl EventSink {
@@ -114,8 +113,12 @@ impl EventSink {
             buf: Mutex::default(),
             ready: Notify::new(),
             closed: false.into(),
-            backlog: Arc::default(),
-            limit,
+            backlog: Arc::new(Backlog {
+                limit,
+                bytes: AtomicUsize::new(0),
+                full: AtomicBool::new(false),
+                room: Notify::new(),
+            }),
         });
         tokio::spawn(dispatch(sink.clone(), deliver));
         sink
@@ -157,7 +160,7 @@ impl EventSink {
         write(&mut buf.current);
         buf.count += 1;
         // Counted under the lock, before the dispatcher can take (and release) it.
-        self.backlog.add(buf.current.len() - before, self.limit);
+        self.backlog.add(buf.current.len() - before);
         drop(buf);
         if was_empty {
             self.ready.notify_one();
@@ -189,7 +192,7 @@ impl EventSink {
 async fn hand_over(sink: &EventSink, deliver: &Deliver, batch: String) {
     let (done, handled) = oneshot::channel::<()>();
     // The closing bracket was added when the batch was taken, not counted.
-    let share = Handled { backlog: sink.backlog.clone(), bytes: batch.len() - 1, limit: sink.limit };
+    let share = Handled { backlog: sink.backlog.clone(), bytes: batch.len() - 1 };
     deliver(
         batch,
         Box::new(move || {

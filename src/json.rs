@@ -3,7 +3,6 @@
 //! string literals written straight into event and frame text.
 
 use serde_json::Value;
-use std::fmt::Write as _;
 
 /// "null", "a boolean", "a number", "a string", "an array" or "an object".
 pub fn kind_of(v: &Value) -> &'static str {
@@ -21,27 +20,29 @@ pub fn kind_of(v: &Value) -> &'static str {
 /// On the hot path for every id, action and station name: most need no
 /// escaping and are copied as they are.
 pub fn push_json_str(out: &mut String, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
-    // serde_json's escaping is exact; writing into a String cannot fail.
-    let _ = write!(out, "{}", serde_json::Value::from(s));
+    out.push('"');
+    push_escaped(out, s);
+    out.push('"');
 }
 
 /// Appends the concatenation of `parts` as one JSON string literal.
 pub fn push_json_str_parts(out: &mut String, parts: &[&str]) {
     out.push('"');
     for part in parts {
-        let start = out.len();
-        push_json_str(out, part);
-        // Keep what is between the part's own quotes.
-        out.pop();
-        out.remove(start);
+        push_escaped(out, part);
     }
     out.push('"');
+}
+
+/// The inside of a JSON string literal for `s`.
+fn push_escaped(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push_str(s);
+        return;
+    }
+    // serde_json's escaping is exact; writing into a String cannot fail.
+    let quoted = serde_json::Value::from(s).to_string();
+    out.push_str(&quoted[1..quoted.len() - 1]);
 }
 
 #[cfg(test)]

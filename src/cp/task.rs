@@ -31,6 +31,9 @@ use crate::sync::lock;
 /// Central System needs for billing (OCPP 1.6 §4.7 asks stations to keep them).
 pub const TRANSACTION_ACTIONS: [&str; 3] = ["StartTransaction", "StopTransaction", "MeterValues"];
 
+/// What a user can do about a full queue: the limit is the node's own.
+const QUEUE_FULL_REMEDY: &str = "raise the node's Keep at most (queueMax) or send less often";
+
 /// CALLs from the Central System remembered for the flow's answer.
 const MAX_AWAITED_ANSWERS: usize = 1000;
 
@@ -309,9 +312,11 @@ impl ClientTask {
             return;
         }
         if self.offline.len() >= self.settings.queue_max {
-            let remedy = "raise the node's Keep at most (queueMax) or send less often";
-            let outcome =
-                CallOutcome::queue_full("the Central System (offline queue)", self.settings.queue_max, remedy);
+            let outcome = CallOutcome::queue_full(
+                "the Central System (offline queue)",
+                self.settings.queue_max,
+                QUEUE_FULL_REMEDY,
+            );
             let _ = call.reply.send(outcome);
             return;
         }
@@ -389,7 +394,7 @@ impl ClientTask {
             strict: self.shared.strict,
             max_queued: room,
             ping_every: self.settings.ping_interval,
-            queue_full_remedy: "raise the node's Keep at most (queueMax) or send less often",
+            queue_full_remedy: QUEUE_FULL_REMEDY,
         };
         Link::new(ws, handler, peer, options)
     }
