@@ -65,7 +65,16 @@ function csServerOptions(RED, node, config) {
     rawLog: output2Wired(config) || (config.log === true && !!config.pathlog),
     passwords: options.passwords(node.credentials && node.credentials.passwords),
     requireAuth: config.requireAuth === true,
+    cluster: clusterOptions(RED, config),
   };
+}
+
+// The ocpp-cluster config node the server names, as engine options; null without one.
+function clusterOptions(RED, config) {
+  if (!config.cluster) return null;
+  const cluster = RED.nodes.getNode(config.cluster);
+  if (!cluster || typeof cluster.engineOptions !== 'function') throw new Error('its Cluster config node is missing: choose an ocpp-cluster or none');
+  return cluster.engineOptions();
 }
 
 // The original read `config.prot` (a typo), so its flows may carry either key.
@@ -90,8 +99,14 @@ function serve(node, config, opts, label, logName) {
   const logToOutput2 = output2Wired(config);
   let connected = 0;
   let refused = 0;
+  // In a cluster every msg names this instance; `clusterDown` while Redis is unavailable.
+  const instance = opts.cluster ? opts.cluster.instance : null;
+  let clusterDown = false;
   const scheme = opts.tls ? 'TLS ' : '';
-  const counts = () => [opts.jsonPath !== null ? `${connected} connected` : '', refused ? `${refused} refused` : ''].filter(Boolean).join(', ');
+  const counts = () =>
+    [opts.jsonPath !== null ? `${connected} connected` : '', refused ? `${refused} refused` : '', clusterDown ? 'cluster unavailable' : '']
+      .filter(Boolean)
+      .join(', ');
   const idle = () => ({ fill: 'blue', shape: 'ring', text: `listening on ${scheme}${opts.port}${counts() ? `, ${counts()}` : ''}` });
   // One node.send per msg: Node-RED deep-clones every msg after the first
   // of a single send() call, and these msgs are fresh objects already.
@@ -100,6 +115,7 @@ function serve(node, config, opts, label, logName) {
   function onEvents(batchText) {
     let last = null;
     for (const ev of JSON.parse(batchText)) {
+      if (instance && ev.m && ev.m.ocpp) ev.m.ocpp.instance = instance;
       switch (ev.k) {
         case 'call':
           sendTo[0](ev.m);
@@ -119,6 +135,11 @@ function serve(node, config, opts, label, logName) {
           break;
         case 'warn':
           node.warn(ev.text);
+          break;
+        case 'cluster':
+          clusterDown = !ev.up;
+          if (clusterDown) node.warn(`cluster instance ${ev.instance}: Redis is unavailable; this instance serves its own stations, requests for stations on other instances fail with ClusterUnavailable`);
+          else node.log(`cluster instance ${ev.instance}: connected to Redis`);
           break;
         case 'refused':
           // Every refused handshake is counted; the engine words a warning
@@ -237,21 +258,35 @@ function stationGoneWarnings(node, { everyMs = 10000, gatherMs = 1000 } = {}) {
 
 const OCPP_VERSION = '1.6j';
 
-// The original's local commands: handled here, never sent to a station.
-function localCommand(command, payload, defaultCbId) {
+// An engine outcome of a local command: its value, or an error carrying the
+// failure (ClusterUnavailable) for msg.ocpp.failure.
+function localValue(text) {
+  const outcome = JSON.parse(text);
+  if (outcome.failure) throw Object.assign(new Error(outcome.message), { failure: outcome.failure });
+  return outcome.value;
+}
+
+// The original's local commands: handled here, never sent to a station. In a
+// cluster they reach every instance.
+async function localCommand(command, payload, defaultCbId) {
   switch (command) {
-    case 'LOCAL_GET_ONLINE_LIST':
-      return { payload: { online: addon.onlineStations() } };
+    case 'LOCAL_GET_ONLINE_LIST': {
+      const list = localValue(await addon.onlineList());
+      const out = { payload: { online: list.map(([id]) => id) } };
+      // In a cluster: which instance holds each station.
+      if (list.some(([, at]) => at)) out.payload.stations = list.map(([cbId, instance]) => ({ cbId, instance }));
+      return out;
+    }
     case 'LOCAL_SET_ALL_AUTH_EVSES':
       if (!payload.data || typeof payload.data !== 'object' || Array.isArray(payload.data)) {
         throw new Error('LOCAL_SET_ALL_AUTH_EVSES needs msg.payload.data as an object {"<chargeBoxId>": "<password>"}');
       }
-      addon.setPasswords(JSON.stringify(payload.data));
+      localValue(await addon.setPasswords(JSON.stringify(payload.data)));
       return null;
     case 'LOCAL_DISCONNECT': {
       const cbId = payload.cbId || defaultCbId;
       if (!cbId) throw new Error('LOCAL_DISCONNECT needs msg.payload.cbId or a station in the node config');
-      addon.disconnectStation(String(cbId));
+      localValue(await addon.disconnectStation(String(cbId)));
       return null;
     }
     default:
@@ -356,10 +391,18 @@ module.exports = function register(RED) {
       if (!command) return done(new Error('no command: set msg.payload.command or choose a Command in the node'));
       if (String(command).startsWith('LOCAL_')) {
         try {
-          const out = localCommand(command, payload, defaultCbId);
-          if (out) send(out);
+          const out = await localCommand(command, payload, defaultCbId);
+          // The answer goes on in the msg that asked (its other properties kept, e.g. an HTTP request's).
+          if (out) {
+            msg.payload = out.payload;
+            send(msg);
+          }
           return done();
         } catch (err) {
+          if (err.failure) {
+            msg.ocpp = { command: String(command), failure: err.failure };
+            status.set({ fill: 'red', shape: 'ring', text: `${command} ${err.failure}` });
+          }
           return done(err);
         }
       }
@@ -381,6 +424,8 @@ module.exports = function register(RED) {
       }
       // The version the station connected with; 1.6j when it was not found.
       const ocpp = { ocppVersion: outcome.version || OCPP_VERSION, chargeBoxIdentity: cbId, MessageId: outcome.id, command: String(command) };
+      // In a cluster: the instance holding the station.
+      if (outcome.instance) ocpp.instance = outcome.instance;
       const failed = settleMsg(outcome, msg, { protocol: 'json', ocpp, peer: cbId, command, station: cbId });
       if (failed) {
         status.set({ fill: 'red', shape: failed.shape, text: `${cbId}:${command} ${failed.reason}` });

@@ -28,6 +28,33 @@ function run(cmd, args) {
   }
 }
 
+// Debian packages the tests start themselves: redis-server (the cluster's
+// Redis) and haproxy (the load balancer in front of several Node-REDs).
+// Installed when missing and this is root on Debian (CI); elsewhere the
+// cluster tests say what to install.
+function ensureDebianPackages() {
+  const wanted = [
+    ['redis-server', 'redis-server'],
+    ['haproxy', 'haproxy'],
+  ].filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`]).status !== 0);
+  if (!wanted.length) return;
+  const names = wanted.map(([, pkg]) => pkg);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get']).status === 0;
+  if (!isRoot || !hasApt) {
+    console.warn(`Missing ${names.join(' and ')} for the cluster tests: install ${names.join(' ')} (Debian: apt-get install -y ${names.join(' ')})`);
+    return;
+  }
+  console.log(`Installing ${names.join(', ')} (Debian packages the cluster tests start)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const opts = { stdio: 'inherit', env };
+  if (spawnSync('apt-get', ['update', '-qq'], opts).status !== 0 || spawnSync('apt-get', ['install', '-y', '-qq', ...names], opts).status !== 0) {
+    console.warn(`Could not install ${names.join(' ')}; the cluster tests will fail until they are installed`);
+  }
+}
+
+if (process.argv.includes('--test')) ensureDebianPackages();
+
 const missing = missingDependencies();
 if (missing.length) {
   console.log(`Installing ${missing.length} missing package(s): ${missing.join(', ')}`);

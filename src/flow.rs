@@ -31,6 +31,9 @@ pub enum Failure {
     Invalid,
     /// Strict mode: the peer's CALLRESULT does not match the schema.
     InvalidResponse,
+    /// The station may be on another instance of the cluster, and Redis,
+    /// which reaches the others, is unavailable.
+    ClusterUnavailable,
 }
 
 impl Failure {
@@ -42,6 +45,7 @@ impl Failure {
             Self::Disconnected => "Disconnected",
             Self::Invalid => "Invalid",
             Self::InvalidResponse => "InvalidResponse",
+            Self::ClusterUnavailable => "ClusterUnavailable",
         }
     }
 }
@@ -68,9 +72,19 @@ impl CallOutcome {
     /// or `{"id":..,"failure":"Timeout","message":".."}`; `id` is the CALL's message id.
     /// With `version`, also `"version":"2.0.1"`: what the peer speaks.
     pub fn to_json(&self, id: &str, version: Option<OcppVersion>) -> String {
+        self.to_json_at(id, version, None)
+    }
+
+    /// [`Self::to_json`], and in a cluster `"instance"`: the one holding the peer.
+    pub fn to_json_at(&self, id: &str, version: Option<OcppVersion>, instance: Option<&str>) -> String {
         let mut out = String::from(r#"{"id":"#);
         push_json_str(&mut out, id);
         out.push(',');
+        if let Some(instance) = instance {
+            out.push_str(r#""instance":"#);
+            push_json_str(&mut out, instance);
+            out.push(',');
+        }
         if let Some(version) = version {
             out.push_str(r#""version":""#);
             out.push_str(version.label());
@@ -111,6 +125,8 @@ pub struct Ticket {
     pub id: String,
     /// The version of the peer it went to, once that peer was found.
     version: Option<OcppVersion>,
+    /// In a cluster, the instance holding the peer.
+    instance: Option<std::sync::Arc<str>>,
     state: TicketState,
 }
 
@@ -121,11 +137,11 @@ enum TicketState {
 
 impl Ticket {
     pub fn settled(id: String, outcome: CallOutcome) -> Self {
-        Self { id, version: None, state: TicketState::Settled(outcome) }
+        Self { id, version: None, instance: None, state: TicketState::Settled(outcome) }
     }
 
     pub fn waiting(id: String, outcome: oneshot::Receiver<CallOutcome>, peer: String) -> Self {
-        Self { id, version: None, state: TicketState::Waiting { outcome, peer } }
+        Self { id, version: None, instance: None, state: TicketState::Waiting { outcome, peer } }
     }
 
     /// Notes the version of the peer the CALL went to, for the outcome's JSON.
@@ -133,11 +149,16 @@ impl Ticket {
         Self { version: Some(version), ..self }
     }
 
-    /// The outcome as JSON text for JavaScript ([`CallOutcome::to_json`]).
+    /// Notes the cluster instance that holds the peer, for the outcome's JSON.
+    pub fn held_by(self, instance: std::sync::Arc<str>) -> Self {
+        Self { instance: Some(instance), ..self }
+    }
+
+    /// The outcome as JSON text for JavaScript ([`CallOutcome::to_json_at`]).
     pub async fn outcome_json(self) -> String {
-        let version = self.version;
+        let (version, instance) = (self.version, self.instance.clone());
         let (id, outcome) = self.outcome().await;
-        outcome.to_json(&id, version)
+        outcome.to_json_at(&id, version, instance.as_deref())
     }
 
     pub async fn outcome(self) -> (String, CallOutcome) {

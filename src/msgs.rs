@@ -251,6 +251,15 @@ pub fn refused(out: &mut String, cb: &str, warning: Option<&str>) {
     text_event(out, "refused", cb, warning.unwrap_or(""));
 }
 
+/// The cluster's Redis went away (`up` false) or is reachable (again).
+pub fn cluster_state(out: &mut String, instance: &str, up: bool) {
+    out.push_str(r#"{"k":"cluster","up":"#);
+    out.push_str(if up { "true" } else { "false" });
+    out.push_str(r#","instance":"#);
+    push_json_str(out, instance);
+    out.push('}');
+}
+
 pub fn warn(out: &mut String, cb: &str, text: &str) {
     text_event(out, "warn", cb, text);
 }

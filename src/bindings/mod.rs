@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::cp;
-use crate::cs::{self, answers, auth, calls, registry};
+use crate::cs::{self, answers, calls, registry, route};
 use crate::events::Deliver;
 use crate::flow::Ticket;
 use crate::soap;
@@ -124,7 +124,9 @@ pub fn call_station<'env>(
     message_id: Option<String>,
 ) -> Result<PromiseRaw<'env, String>> {
     let request = calls::CallRequest { cb_id, action, payload: payload_json, timeout: millis(timeout_ms), message_id };
-    outcome_promise(env, calls::call_station(request))
+    let _guard = runtime()?.enter();
+    let reply = route::call_station(request);
+    env.spawn_future(async move { Ok(reply.outcome_json().await) })
 }
 
 fn millis(ms: u32) -> Duration {
@@ -153,9 +155,21 @@ pub fn soap_address(cb_id: String) -> Option<String> {
     registry::soap_address(&cb_id)
 }
 
-#[napi]
-pub fn online_stations() -> Vec<String> {
-    registry::online()
+/// A local command's outcome as JSON text: `{"value": ..}`, or `{"failure":
+/// "ClusterUnavailable", "message": ..}` when the cluster cannot be reached.
+fn local_outcome<T: serde::Serialize>(result: std::result::Result<T, cs::cluster::ClusterError>) -> Result<String> {
+    let json = match result {
+        Ok(value) => serde_json::json!({ "value": value }),
+        Err(e) => serde_json::json!({ "failure": "ClusterUnavailable", "message": e.to_string() }),
+    };
+    Ok(json.to_string())
+}
+
+/// `LOCAL_GET_ONLINE_LIST`: resolves with the outcome (see `local_outcome`) of
+/// `[["<cbId>", "<instance>" or null], ...]`, the whole cluster's stations when clustered.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn online_list(env: &Env) -> Result<PromiseRaw<'_, String>> {
+    env.spawn_future(async move { local_outcome(route::online().await) })
 }
 
 #[napi]
@@ -163,20 +177,21 @@ pub fn is_online(cb_id: String) -> bool {
     registry::is_online(&cb_id)
 }
 
-/// Merges Basic-auth passwords: JSON object `{"<cbId>": "<password>"}`.
-#[napi]
-pub fn set_passwords(entries_json: String) -> Result<()> {
+/// Merges Basic-auth passwords: JSON object `{"<cbId>": "<password>"}`; here
+/// at once, then on every instance of the cluster (rejects when it cannot).
+#[napi(ts_return_type = "Promise<string>")]
+pub fn set_passwords(env: &Env, entries_json: String) -> Result<PromiseRaw<'_, String>> {
     let entries: HashMap<String, String> = serde_json::from_str(&entries_json).map_err(|_| {
         reason("LOCAL_SET_ALL_AUTH_EVSES needs data as an object of {\"<chargeBoxId>\": \"<password>\"}")
     })?;
-    auth::set_passwords(entries);
-    Ok(())
+    env.spawn_future(async move { local_outcome(route::set_passwords(entries).await) })
 }
 
-/// Closes a station's connection; false when it is not connected.
-#[napi]
-pub fn disconnect_station(cb_id: String) -> bool {
-    registry::disconnect(&cb_id)
+/// Closes a station's connection, wherever it is in the cluster; resolves
+/// the outcome, its value false when it is connected nowhere.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn disconnect_station(env: &Env, cb_id: String) -> Result<PromiseRaw<'_, String>> {
+    env.spawn_future(async move { local_outcome(route::disconnect(&cb_id).await) })
 }
 
 /// A simulated charge point (`CP client JSON` node).

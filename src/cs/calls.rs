@@ -25,10 +25,10 @@ pub struct CallRequest {
 /// Hands a CALL to a connected station's connection; the ticket resolves
 /// with the message id used (the caller's, or a fresh UUID) and the outcome.
 pub fn call_station(mut req: CallRequest) -> Ticket {
-    let id = req.message_id.take().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    if let Err(message) = check_call(&req.action, &req.payload, &id) {
-        return Ticket::settled(id, CallOutcome::invalid(message));
-    }
+    let id = match checked_id(&mut req) {
+        Ok(id) => id,
+        Err(ticket) => return ticket,
+    };
     let Some(tx) = registry::lookup(&req.cb_id) else {
         let message = format!("station {} is not connected to any CS server", req.cb_id);
         return Ticket::settled(id, CallOutcome::failed(Failure::NotConnected, message));
@@ -51,6 +51,16 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         return Ticket::settled(id, CallOutcome::disconnected(&req.cb_id)).for_peer(tx.version());
     }
     Ticket::waiting(id, outcome, req.cb_id).for_peer(tx.version())
+}
+
+/// The CALL's message id (the caller's, or a fresh UUID), once the CALL is
+/// well formed; else the ticket of its failure.
+pub fn checked_id(req: &mut CallRequest) -> Result<String, Ticket> {
+    let id = req.message_id.take().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    match check_call(&req.action, &req.payload, &id) {
+        Ok(()) => Ok(id),
+        Err(message) => Err(Ticket::settled(id, CallOutcome::invalid(message))),
+    }
 }
 
 #[cfg(test)]

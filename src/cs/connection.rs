@@ -12,6 +12,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 
 use super::answers::{self, PendingAnswer, Waiter};
+use super::cluster::Cluster;
 use super::mailbox::{conn_channel, ConnCmd, ConnRx, ConnTx};
 use super::options::ServerConfig;
 use super::registry;
@@ -30,6 +31,8 @@ pub struct ServerContext {
     pub server_id: u64,
     /// OCPP-J stations admitted and not gone yet, against `maxConnections`.
     pub connections: AtomicUsize,
+    /// The cluster this server's stations are announced to.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 /// The Central System's side of a link: CALLs go to the flow.
@@ -186,6 +189,9 @@ impl Admitted {
                 reason: "replaced by a new connection with the same charge box id".into(),
             });
         }
+        if let Some(cluster) = &place.0.cluster {
+            cluster.claim(cb_id.clone(), conn_id);
+        }
         Self { cb_id, conn_id, tx, rx, _place: place }
     }
 }
@@ -195,6 +201,9 @@ impl Drop for Admitted {
     /// a newer connection took its place.
     fn drop(&mut self) {
         registry::unregister(&self.cb_id, self.conn_id);
+        if let Some(cluster) = &self._place.0.cluster {
+            cluster.release(&self.cb_id, self.conn_id);
+        }
     }
 }
 

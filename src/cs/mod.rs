@@ -11,16 +11,20 @@
 //! - [`calls`]: the flow's CALLs to stations.
 //! - [`registry`], [`auth`]: the process-wide tables of stations and
 //!   passwords that let any node reach any server's stations.
+//! - [`cluster`]: several Node-RED instances as one Central System, through Redis.
+//! - [`route`]: a request for a station goes to it here, or through the cluster.
 
 pub mod answers;
 pub mod auth;
 pub mod calls;
+pub mod cluster;
 pub mod connection;
 pub mod handshake;
 pub mod mailbox;
 pub mod options;
 pub mod refusals;
 pub mod registry;
+pub mod route;
 pub mod server;
 
 pub use options::ServerOptions;

@@ -51,6 +51,8 @@ pub struct ServerOptions {
     pub passwords: Passwords,
     /// Refuse stations that have no password (a closed list).
     pub require_auth: bool,
+    /// Join this cluster: one Central System with the other instances on its Redis.
+    pub cluster: Option<super::cluster::ClusterOptions>,
 }
 
 impl Default for ServerOptions {
@@ -76,6 +78,7 @@ impl Default for ServerOptions {
             tls: None,
             passwords: Passwords::default(),
             require_auth: false,
+            cluster: None,
         }
     }
 }

@@ -37,10 +37,12 @@ const MAX_ADDRESS_LEN: usize = 2048;
 /// Remembers a SOAP station's own endpoint, for calling it back. Called only
 /// for requests that passed authentication: for a station with a password,
 /// only a request with that password can move its address.
-pub fn remember_soap_address(cb_id: &str, address: &str) {
+/// True when the address is new or changed (a cluster then shares it).
+pub fn remember_soap_address(cb_id: &str, address: &str) -> bool {
     if address.starts_with("http") && !address.ends_with("/anonymous") && address.len() <= MAX_ADDRESS_LEN {
-        lock(&SOAP_ADDRESSES).insert(cb_id, address, Instant::now());
+        return lock(&SOAP_ADDRESSES).insert(cb_id, address, Instant::now());
     }
+    false
 }
 
 pub fn soap_address(cb_id: &str) -> Option<String> {
@@ -59,15 +61,18 @@ impl Addresses {
         Self { entries: HashMap::new(), cap, ttl }
     }
 
-    fn insert(&mut self, cb_id: &str, address: &str, now: Instant) {
+    /// True when the address is new or changed.
+    fn insert(&mut self, cb_id: &str, address: &str, now: Instant) -> bool {
         if let Some(entry) = self.entries.get_mut(cb_id) {
+            let changed = entry.0 != address;
             *entry = (address.to_owned(), now);
-            return;
+            return changed;
         }
         if self.entries.len() >= self.cap {
             self.make_room(now);
         }
         self.entries.insert(cb_id.to_owned(), (address.to_owned(), now));
+        true
     }
 
     fn get(&self, cb_id: &str, now: Instant) -> Option<String> {
@@ -117,6 +122,12 @@ pub fn online() -> Vec<String> {
     ids
 }
 
+/// Closes one connection of a station, unless a newer one took its place.
+pub fn close_conn(cb_id: &str, conn_id: u64, code: u16, reason: &str) -> bool {
+    let tx = lock(&STATIONS).get(cb_id).filter(|s| s.conn_id == conn_id).map(|s| s.tx.clone());
+    tx.is_some_and(|tx| tx.send(ConnCmd::Close { code, reason: reason.into() }).is_ok())
+}
+
 /// Closes a station's connection (`LOCAL_DISCONNECT`); false when it is not connected.
 pub fn disconnect(cb_id: &str) -> bool {
     let close = || ConnCmd::Close { code: 1000, reason: "disconnected by the Central System".into() };
@@ -131,10 +142,11 @@ mod tests {
     fn soap_addresses_expire_and_stay_bounded() {
         let t0 = Instant::now();
         let mut table = Addresses::new(100, Duration::from_secs(60));
-        table.insert("CP1", "http://cp1:8080/", t0);
+        assert!(table.insert("CP1", "http://cp1:8080/", t0));
+        assert!(!table.insert("CP1", "http://cp1:8080/", t0), "unchanged");
         assert_eq!(table.get("CP1", t0 + Duration::from_secs(59)).as_deref(), Some("http://cp1:8080/"));
         assert_eq!(table.get("CP1", t0 + Duration::from_secs(60)), None, "expired");
-        table.insert("CP1", "http://cp1:9090/", t0 + Duration::from_secs(61));
+        assert!(table.insert("CP1", "http://cp1:9090/", t0 + Duration::from_secs(61)));
         assert_eq!(table.get("CP1", t0 + Duration::from_secs(62)).as_deref(), Some("http://cp1:9090/"), "renewed");
         for i in 0..1000 {
             table.insert(&format!("FLOOD-{i}"), "http://x/", t0 + Duration::from_millis(62_000 + i));

@@ -21,6 +21,7 @@ use tokio_util::task::TaskTracker;
 
 use super::answers::{self, SoapQueue};
 use super::auth;
+use super::cluster::{self, Cluster, ClusterError};
 use super::connection::{serve_station, Admitted, Place, ServerContext};
 use super::handshake::{charge_box_id, check_request_head, choose_subprotocol, is_websocket_upgrade};
 use super::options::{OptionsError, ServerOptions};
@@ -39,6 +40,8 @@ pub enum ServerError {
     Listen(#[from] ListenError),
     #[error(transparent)]
     Options(#[from] OptionsError),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
 }
 
 static NEXT_SERVER_ID: AtomicU64 = AtomicU64::new(1);
@@ -72,6 +75,10 @@ impl CsServer {
                 crate::schema::warm_up(*version);
             }
         }
+        let cluster = match (&options.cluster, options.charge_point) {
+            (Some(cluster), false) => Some(cluster::join(cluster.clone())?),
+            _ => None,
+        };
         let host = options.host.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
         let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
         let port = std_listener.local_addr().map(|a| a.port()).unwrap_or(options.port);
@@ -80,6 +87,7 @@ impl CsServer {
             config,
             sink: EventSink::start_with_limit(deliver, backlog),
             connections: AtomicUsize::new(0),
+            cluster,
         };
         let shared = Arc::new(ServerShared {
             ctx: Arc::new(ctx),
@@ -98,6 +106,9 @@ impl CsServer {
             tracker.clone(),
         ));
         tracker.spawn(sweep_deadlines(shared.clone()));
+        if let Some(cluster) = shared.ctx.cluster.clone() {
+            tracker.spawn(report_cluster(cluster, shared.ctx.sink.clone(), shared.cancel.clone()));
+        }
         Ok(Self { shared, port })
     }
 
@@ -116,6 +127,25 @@ impl CsServer {
         }
         answers::forget_server(self.shared.ctx.server_id);
         self.shared.ctx.sink.close();
+    }
+}
+
+/// Tells the node when the cluster's Redis goes and comes back.
+async fn report_cluster(cluster: Arc<Cluster>, sink: Arc<EventSink>, cancel: CancellationToken) {
+    let mut up = cluster.watch();
+    let instance = cluster.instance().clone();
+    let mut first = true;
+    loop {
+        let now = *up.borrow_and_update();
+        // A cluster that is up from the start says so; one still connecting waits for its first change.
+        if !first || now {
+            sink.emit(|out| msgs::cluster_state(out, &instance, now));
+        }
+        first = false;
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            changed = up.changed() => if changed.is_err() { return },
+        }
     }
 }
 
@@ -178,7 +208,11 @@ impl soap::server::HandOver for ServerShared {
         let (reply, answer) = oneshot::channel();
         let msg_id = uuid::Uuid::new_v4().to_string();
         if let Some(from) = &request.addressing.from {
-            registry::remember_soap_address(&cb, from);
+            if registry::remember_soap_address(&cb, from) {
+                if let Some(cluster) = &self.ctx.cluster {
+                    cluster.share_soap_address(&cb, from);
+                }
+            }
         }
         let payload = request.payload.to_string();
         let call = msgs::SoapCall {

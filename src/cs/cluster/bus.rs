@@ -1,0 +1,271 @@
+//! The cluster's background tasks: listening on this instance's channels,
+//! the liveness heartbeat (and the reaping of dead instances), sending
+//! presence changes, and sending routed requests in order.
+
+use futures_util::StreamExt;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{sleep, timeout, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use super::presence::{OpKind, MAX_BATCH};
+use super::scripts::{self, Invocation};
+use super::wire::Envelope;
+use super::{route_code, Outgoing, Shared, ALIVE_TTL, HEARTBEAT, REDIS_TIMEOUT};
+use crate::cs::calls::{self, CallRequest};
+use crate::cs::{auth, registry};
+use crate::flow::{CallOutcome, Failure};
+
+/// Longest wait between attempts to reach Redis again.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// The reaper runs every this many heartbeats.
+const REAP_EVERY: u32 = 3;
+
+/// Subscribes to this instance's channel and the broadcast channel, and
+/// hands each message on; subscribes again after Redis comes back.
+pub(super) async fn listen(shared: Arc<Shared>, cancel: CancellationToken) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let connected = tokio::select! {
+            _ = cancel.cancelled() => return,
+            c = timeout(REDIS_TIMEOUT, subscribe(&shared)) => c.ok().and_then(Result::ok),
+        };
+        if let Some(pubsub) = connected {
+            backoff = Duration::from_millis(100);
+            shared.set_health(Some(true), None);
+            let mut messages = pubsub.into_on_message();
+            loop {
+                let msg = tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    m = messages.next() => m,
+                };
+                let Some(msg) = msg else { break };
+                if let Ok(text) = std::str::from_utf8(msg.get_payload_bytes()) {
+                    dispatch(&shared, text);
+                }
+            }
+            shared.set_health(Some(false), None);
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn subscribe(shared: &Shared) -> redis::RedisResult<redis::aio::PubSub> {
+    let mut pubsub = shared.client.get_async_pubsub().await?;
+    pubsub.subscribe(shared.keys.channel(&shared.instance)).await?;
+    pubsub.subscribe(shared.keys.broadcast()).await?;
+    Ok(pubsub)
+}
+
+fn dispatch(shared: &Arc<Shared>, text: &str) {
+    let Ok(envelope) = Envelope::parse(text) else { return };
+    let me = &*shared.instance;
+    match envelope {
+        Envelope::Call { rid, from, cb, action, id, timeout_ms, payload } => {
+            let request = CallRequest {
+                cb_id: cb,
+                action,
+                payload: payload.get().to_owned(),
+                timeout: Duration::from_millis(timeout_ms.max(1)),
+                message_id: Some(id),
+            };
+            // Handed to the station's connection now, in the order the calls came.
+            let ticket = calls::call_station(request).held_by(shared.instance.clone());
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let outcome = ticket.outcome_json().await;
+                let Ok(outcome) = RawValue::from_string(outcome) else { return };
+                let reply = Envelope::Reply { rid, outcome }.to_text();
+                let mut conn = shared.conn.clone();
+                let _ = redis::cmd("PUBLISH").arg(shared.keys.channel(&from)).arg(reply).query_async::<i64>(&mut conn).await;
+            });
+        }
+        Envelope::Reply { rid, outcome } => shared.settle(rid, outcome.get().to_owned()),
+        Envelope::Disconnect { cb } => {
+            registry::disconnect(&cb);
+        }
+        Envelope::Kick { cb, token, by } => {
+            let Ok(token) = token.parse() else { return };
+            if let Some(conn_id) = shared.presence.kicked(&cb, token) {
+                let reason = format!("connected again through instance {by}");
+                registry::close_conn(&cb, conn_id, 1000, &reason);
+            }
+        }
+        Envelope::Passwords { from, entries } if from != me => auth::set_passwords(entries),
+        Envelope::Soap { from, cb, address } if from != me => {
+            registry::remember_soap_address(&cb, &address);
+        }
+        Envelope::Passwords { .. } | Envelope::Soap { .. } => {}
+    }
+}
+
+/// Renews this run's liveness key every [`HEARTBEAT`], and every few beats
+/// forgets the instances that stopped renewing theirs. Gives the key up when
+/// the cluster stops, so the others see this run end at once.
+pub(super) async fn heartbeat(shared: Arc<Shared>, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(HEARTBEAT);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut beats = 0u32;
+    let mut warned_twin = false;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tick.tick() => {}
+        }
+        let beat = timeout(REDIS_TIMEOUT, renew(&shared)).await.ok().and_then(Result::ok);
+        shared.set_health(None, Some(beat.is_some()));
+        if let Some(Some(previous)) = &beat {
+            // Another process renews the same key: two instances share an id.
+            if *previous != shared.boot && beats > 0 && !warned_twin {
+                warned_twin = true;
+                eprintln!(
+                    "[ocpp-rs] cluster instance id {} is used by another Node-RED process too; give each its own",
+                    shared.instance
+                );
+            }
+        }
+        beats = beats.wrapping_add(1);
+        if beat.is_some() && beats % REAP_EVERY == 0 {
+            let keys = &shared.keys;
+            let call = Invocation { keys: vec![keys.instances(), keys.stations()], args: vec![keys.alive_prefix()] };
+            let _ = timeout(REDIS_TIMEOUT, shared.run(&scripts::REAP, call)).await;
+        }
+    }
+    let call = Invocation { keys: vec![shared.keys.alive(&shared.instance)], args: vec![shared.boot.clone()] };
+    let _ = timeout(Duration::from_secs(1), shared.run(&scripts::LEAVE, call)).await;
+}
+
+/// `SET alive boot PX ttl GET` and `SADD instances run`; the previous value.
+async fn renew(shared: &Shared) -> redis::RedisResult<Option<String>> {
+    let keys = &shared.keys;
+    let ttl = u64::try_from(ALIVE_TTL.as_millis()).unwrap_or(10_000);
+    let mut conn = shared.conn.clone();
+    let (previous, _): (Option<String>, i64) = redis::pipe()
+        .cmd("SET")
+        .arg(keys.alive(&shared.instance))
+        .arg(&shared.boot)
+        .arg("PX")
+        .arg(ttl)
+        .arg("GET")
+        .sadd(keys.instances(), shared.run_id())
+        .query_async(&mut conn)
+        .await?;
+    Ok(previous)
+}
+
+/// Sends presence changes in batches while Redis is up.
+pub(super) async fn sync_presence(shared: Arc<Shared>, cancel: CancellationToken) {
+    let mut up = shared.up.subscribe();
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = shared.presence.wake.notified() => {}
+            _ = up.changed() => {}
+        }
+        while *up.borrow() && shared.presence.has_work() {
+            let ops = shared.presence.take_batch(MAX_BATCH);
+            let calls: Vec<Invocation> = ops.chunks(MAX_BATCH).map(|chunk| presence_call(&shared, chunk)).collect();
+            let mut conn = shared.conn.clone();
+            match scripts::run_batch(&mut conn, &scripts::PRESENCE, &calls).await {
+                Ok(values) => {
+                    let tokens: Vec<i64> = values
+                        .into_iter()
+                        .flat_map(|v| redis::from_redis_value::<Vec<i64>>(v).unwrap_or_default())
+                        .collect();
+                    for (cb, conn_id) in shared.presence.settle(ops, &tokens) {
+                        registry::close_conn(&cb, conn_id, 1000, "held by another instance of the cluster");
+                    }
+                }
+                Err(_) => {
+                    shared.presence.retry(ops);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn presence_call(shared: &Shared, ops: &[super::presence::Op]) -> Invocation {
+    let keys = &shared.keys;
+    let mut args = vec![shared.run_id(), keys.channel_prefix(), keys.alive_prefix()];
+    for op in ops {
+        args.push(op.kind.code().to_owned());
+        args.push(op.cb.to_string());
+        args.push(if op.kind == OpKind::Claim { "0".to_owned() } else { op.token.to_string() });
+    }
+    Invocation { keys: vec![keys.stations(), keys.tokens()], args }
+}
+
+/// Sends routed messages in batches, one pipeline each, in the order the
+/// flow sent them; a message no live instance takes fails its request now.
+pub(super) async fn send_routed(
+    shared: Arc<Shared>,
+    mut queue: mpsc::UnboundedReceiver<Outgoing>,
+    cancel: CancellationToken,
+) {
+    let mut batch = Vec::with_capacity(256);
+    loop {
+        let n = tokio::select! {
+            _ = cancel.cancelled() => return,
+            n = queue.recv_many(&mut batch, 256) => n,
+        };
+        if n == 0 {
+            return;
+        }
+        let calls: Vec<Invocation> =
+            batch.iter_mut().map(|out| shared.route_invocation(&out.cb, std::mem::take(&mut out.text))).collect();
+        let mut conn = shared.conn.clone();
+        match scripts::run_batch(&mut conn, &scripts::ROUTE, &calls).await {
+            Ok(values) => {
+                for (out, value) in batch.drain(..).zip(values) {
+                    let (code, instance) = route_code(&value);
+                    if let (Some(rid), Some(outcome)) = (out.rid, not_routed(code, &instance, &out.cb)) {
+                        shared.settle(rid, outcome.to_json(&out.id, None));
+                    }
+                }
+            }
+            Err(_) => {
+                for out in batch.drain(..) {
+                    if let Some(rid) = out.rid {
+                        let outcome = CallOutcome::failed(Failure::ClusterUnavailable, super::ClusterError::Unavailable.to_string());
+                        shared.settle(rid, outcome.to_json(&out.id, None));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Why a message reached no instance, as the request's outcome; None when it was handed over.
+fn not_routed(code: i64, instance: &str, cb: &str) -> Option<CallOutcome> {
+    let message = match code {
+        1 => return None,
+        2 => format!("station {cb} was held by instance {instance}, which has stopped; it is connected nowhere now"),
+        3 => format!("station {cb} is held by instance {instance}, which is not listening to the cluster"),
+        _ => format!("station {cb} is not connected to any instance of the cluster"),
+    };
+    Some(CallOutcome::failed(Failure::NotConnected, message))
+}
+
+/// After (re)joining: the passwords and SOAP addresses the others stored.
+pub(super) fn load_shared_tables(shared: &Shared) {
+    let keys = &shared.keys;
+    let (passwords, addresses) = (keys.passwords(), keys.soap_addresses());
+    let mut conn = shared.conn.clone();
+    tokio::spawn(async move {
+        let loaded = redis::pipe().hgetall(passwords).hgetall(addresses).query_async(&mut conn).await;
+        let Ok((passwords, addresses)) = loaded else { return };
+        let (passwords, addresses): (HashMap<String, String>, HashMap<String, String>) = (passwords, addresses);
+        auth::set_passwords(passwords);
+        for (cb, address) in addresses {
+            registry::remember_soap_address(&cb, &address);
+        }
+    });
+}

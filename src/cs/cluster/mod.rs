@@ -1,0 +1,455 @@
+//! One Central System over several Node-RED instances, through Redis.
+//!
+//! Each instance serves the stations connected to it, as without a cluster;
+//! Redis tells the instances apart and carries what crosses between them:
+//! - presence: which instance holds which station (claimed on connect,
+//!   released on disconnect, fenced by a token), and one liveness key per
+//!   instance instead of a key per station, so an idle fleet costs Redis a
+//!   few commands a second whatever its size;
+//! - routing: a `CS request JSON` (or `LOCAL_DISCONNECT`) for a station held
+//!   elsewhere goes to the holder's channel; its outcome comes back on the
+//!   caller's. At most once: a call lost with its holder fails, it is never resent;
+//! - what every instance must know alike: the passwords set by
+//!   `LOCAL_SET_ALL_AUTH_EVSES` and the SOAP stations' addresses.
+//!
+//! There is one cluster per process (the station tables are process-wide),
+//! shared by the CS servers that name it and stopped with the last of them.
+
+mod bus;
+pub mod keys;
+pub mod presence;
+mod scripts;
+pub mod wire;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{IntoConnectionInfo, Value};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+
+use self::keys::Keys;
+use self::presence::Presence;
+use self::scripts::Invocation;
+use self::wire::Envelope;
+use super::calls::CallRequest;
+use crate::flow::{CallOutcome, Failure};
+use crate::sync::lock;
+
+/// The `ocpp-cluster` config node's settings.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClusterOptions {
+    /// `redis://` or `rediss://host:port/db`.
+    pub url: String,
+    /// The config node's credential; wins over one in the URL.
+    pub password: Option<String>,
+    /// Prefix of every key and channel.
+    pub prefix: String,
+    /// This instance's id (the node resolves the default).
+    pub instance: String,
+    /// Requests to other instances waiting for their answer, at most.
+    pub max_pending: usize,
+}
+
+impl Default for ClusterOptions {
+    fn default() -> Self {
+        Self { url: String::new(), password: None, prefix: "ocpp".into(), instance: String::new(), max_pending: 10_000 }
+    }
+}
+
+impl std::fmt::Debug for ClusterOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cluster {} prefix {} instance {}", public_url(&self.url), self.prefix, self.instance)
+    }
+}
+
+/// The URL without its password, for messages.
+fn public_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("invalid ocpp-cluster setting: {0}")]
+    Invalid(String),
+    #[error(
+        "this Node-RED already runs cluster {running}; every CS server of one Node-RED must name the same ocpp-cluster"
+    )]
+    Another { running: String },
+    #[error("the cluster's Redis is unavailable: stations on other instances cannot be reached until it is back")]
+    Unavailable,
+}
+
+/// Liveness: an instance that has not renewed its key for this long is dead.
+const ALIVE_TTL: Duration = Duration::from_secs(10);
+/// How often an instance renews its liveness key.
+const HEARTBEAT: Duration = Duration::from_secs(2);
+/// A Redis command that has not answered in this long has failed.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a caller waits past the request's own timeout for the holder's
+/// outcome (the holder times the station out itself, then replies).
+const ROUTE_GRACE: Duration = Duration::from_secs(1);
+/// The most SOAP addresses the cluster keeps (as the local table does).
+const MAX_SOAP_ADDRESSES: usize = 100_000;
+
+/// A running cluster membership.
+pub struct Cluster {
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+}
+
+/// What the cluster's tasks share.
+struct Shared {
+    options: ClusterOptions,
+    keys: Keys,
+    instance: Arc<str>,
+    /// This run's id: a restarted instance's old presence entries are dead at once.
+    boot: String,
+    client: redis::Client,
+    conn: ConnectionManager,
+    subscribed: AtomicBool,
+    beating: AtomicBool,
+    /// Subscribed and beating: requests to other instances can go out.
+    up: watch::Sender<bool>,
+    presence: Presence,
+    pending: Mutex<HashMap<u64, oneshot::Sender<String>>>,
+    next_rid: AtomicU64,
+    /// Routed messages, in the order the flow sent them.
+    outgoing: mpsc::UnboundedSender<Outgoing>,
+}
+
+/// A message for the holder of a station, and who waits for its fate.
+struct Outgoing {
+    cb: String,
+    text: String,
+    /// The waiting request; None for a one-way message.
+    rid: Option<u64>,
+    id: String,
+}
+
+static CURRENT: LazyLock<Mutex<Weak<Cluster>>> = LazyLock::new(|| Mutex::new(Weak::new()));
+
+/// The cluster this process belongs to, if any.
+pub fn current() -> Option<Arc<Cluster>> {
+    lock(&CURRENT).upgrade()
+}
+
+/// Joins the cluster (starting membership if this process has none yet);
+/// must run inside the tokio runtime.
+pub fn join(options: ClusterOptions) -> Result<Arc<Cluster>, ClusterError> {
+    let mut current = lock(&CURRENT);
+    if let Some(running) = current.upgrade() {
+        if running.shared.options == options {
+            return Ok(running);
+        }
+        return Err(ClusterError::Another { running: format!("{:?}", running.shared.options) });
+    }
+    let cluster = Arc::new(Cluster::start(options)?);
+    *current = Arc::downgrade(&cluster);
+    Ok(cluster)
+}
+
+impl Cluster {
+    fn start(options: ClusterOptions) -> Result<Self, ClusterError> {
+        keys::check_instance(&options.instance).map_err(ClusterError::Invalid)?;
+        keys::check_prefix(&options.prefix).map_err(ClusterError::Invalid)?;
+        if options.max_pending == 0 {
+            return Err(ClusterError::Invalid("max pending requests must be at least 1".into()));
+        }
+        let client = client(&options)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(REDIS_TIMEOUT))
+            .set_response_timeout(Some(REDIS_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(1));
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)
+            .map_err(|e| ClusterError::Invalid(format!("cannot use {}: {e}", public_url(&options.url))))?;
+        let (outgoing, queue) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            keys: Keys::new(&options.prefix),
+            instance: Arc::from(options.instance.as_str()),
+            boot: uuid::Uuid::new_v4().simple().to_string(),
+            options,
+            client,
+            conn,
+            subscribed: AtomicBool::new(false),
+            beating: AtomicBool::new(false),
+            up: watch::channel(false).0,
+            presence: Presence::default(),
+            pending: Mutex::default(),
+            next_rid: AtomicU64::new(1),
+            outgoing,
+        });
+        let cancel = CancellationToken::new();
+        tokio::spawn(bus::listen(shared.clone(), cancel.clone()));
+        tokio::spawn(bus::heartbeat(shared.clone(), cancel.clone()));
+        tokio::spawn(bus::sync_presence(shared.clone(), cancel.clone()));
+        tokio::spawn(bus::send_routed(shared.clone(), queue, cancel.clone()));
+        Ok(Self { shared, cancel })
+    }
+
+    pub fn instance(&self) -> &Arc<str> {
+        &self.shared.instance
+    }
+
+    /// Whether requests to other instances can go out; changes as Redis comes and goes.
+    pub fn watch(&self) -> watch::Receiver<bool> {
+        self.shared.up.subscribe()
+    }
+
+    pub fn is_up(&self) -> bool {
+        *self.shared.up.borrow()
+    }
+
+    /// A station connected here: it is ours now, cluster-wide.
+    pub fn claim(&self, cb: Arc<str>, conn_id: u64) {
+        self.shared.presence.claim(cb, conn_id);
+    }
+
+    /// Its connection ended.
+    pub fn release(&self, cb: &str, conn_id: u64) {
+        self.shared.presence.release(cb, conn_id);
+    }
+
+    /// Sends a checked CALL to the instance holding `req.cb_id`; `id` is its message id.
+    pub fn route_call(&self, id: String, req: CallRequest) -> Routed {
+        let shared = &self.shared;
+        let fail = |failure, message: String| Routed(RoutedState::Settled(CallOutcome::failed(failure, message).to_json(&id, None)));
+        if !self.is_up() {
+            return fail(Failure::ClusterUnavailable, ClusterError::Unavailable.to_string());
+        }
+        let Ok(payload) = RawValue::from_string(req.payload) else {
+            return fail(Failure::Invalid, "the payload is not JSON".into());
+        };
+        let (tx, rx) = oneshot::channel();
+        let rid = shared.next_rid.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut pending = lock(&shared.pending);
+            if pending.len() >= shared.options.max_pending {
+                let limit = shared.options.max_pending;
+                let message = format!(
+                    "{limit} requests to other instances are already waiting for answers; \
+                     raise the ocpp-cluster's Max pending requests or send less often"
+                );
+                return fail(Failure::QueueFull, message);
+            }
+            pending.insert(rid, tx);
+        }
+        let timeout_ms = u64::try_from(req.timeout.as_millis()).unwrap_or(u64::MAX);
+        let envelope = Envelope::Call {
+            rid,
+            from: shared.options.instance.clone(),
+            cb: req.cb_id.clone(),
+            action: req.action.clone(),
+            id: id.clone(),
+            timeout_ms,
+            payload,
+        };
+        let out = Outgoing { cb: req.cb_id.clone(), text: envelope.to_text(), rid: Some(rid), id: id.clone() };
+        if shared.outgoing.send(out).is_err() {
+            lock(&shared.pending).remove(&rid);
+            return fail(Failure::ClusterUnavailable, ClusterError::Unavailable.to_string());
+        }
+        Routed(RoutedState::Waiting {
+            shared: shared.clone(),
+            rid,
+            rx,
+            wait: req.timeout + ROUTE_GRACE,
+            id,
+            cb: req.cb_id,
+            action: req.action,
+        })
+    }
+
+    /// `LOCAL_DISCONNECT` for a station held elsewhere; false when no live instance holds it.
+    pub async fn disconnect(&self, cb: &str) -> Result<bool, ClusterError> {
+        if !self.is_up() {
+            return Err(ClusterError::Unavailable);
+        }
+        let text = Envelope::Disconnect { cb: cb.to_owned() }.to_text();
+        let value = self.shared.run(&scripts::ROUTE, self.shared.route_invocation(cb, text)).await?;
+        Ok(route_code(&value).0 == 1)
+    }
+
+    /// Every station held by a live instance, with the instance, sorted by station.
+    pub async fn online(&self) -> Result<Vec<(String, String)>, ClusterError> {
+        if !self.is_up() {
+            return Err(ClusterError::Unavailable);
+        }
+        let keys = &self.shared.keys;
+        let call = Invocation { keys: vec![keys.stations()], args: vec![keys.alive_prefix()] };
+        let value = self.shared.run(&scripts::ONLINE, call).await?;
+        let flat: Vec<String> = redis::from_redis_value(value).map_err(|_| ClusterError::Unavailable)?;
+        let mut list: Vec<(String, String)> =
+            flat.chunks_exact(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect();
+        list.sort();
+        Ok(list)
+    }
+
+    /// Stores `LOCAL_SET_ALL_AUTH_EVSES` passwords for every instance, present and future.
+    pub async fn share_passwords(&self, entries: HashMap<String, String>) -> Result<(), ClusterError> {
+        if !self.is_up() {
+            return Err(ClusterError::Unavailable);
+        }
+        let keys = &self.shared.keys;
+        let mut pipe = redis::pipe();
+        for (cb, password) in &entries {
+            if password.is_empty() {
+                pipe.hdel(keys.passwords(), cb).ignore();
+            } else {
+                pipe.hset(keys.passwords(), cb, password).ignore();
+            }
+        }
+        let text = Envelope::Passwords { from: self.shared.options.instance.clone(), entries }.to_text();
+        pipe.publish(keys.broadcast(), text).ignore();
+        let mut conn = self.shared.conn.clone();
+        pipe.query_async::<()>(&mut conn).await.map_err(|_| ClusterError::Unavailable)
+    }
+
+    /// A SOAP station's new address, for every instance (in the background).
+    pub fn share_soap_address(&self, cb: &str, address: &str) {
+        let shared = self.shared.clone();
+        let keys = &shared.keys;
+        let text =
+            Envelope::Soap { from: shared.options.instance.clone(), cb: cb.into(), address: address.into() }.to_text();
+        let args = vec![cb.to_owned(), address.to_owned(), MAX_SOAP_ADDRESSES.to_string(), keys.broadcast(), text];
+        let call = Invocation { keys: vec![keys.soap_addresses()], args };
+        tokio::spawn(async move {
+            let _ = shared.run(&scripts::SOAP_ADDRESS, call).await;
+        });
+    }
+}
+
+impl Drop for Cluster {
+    /// The tasks end; the heartbeat gives up this run's liveness on its way out.
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn client(options: &ClusterOptions) -> Result<redis::Client, ClusterError> {
+    let url = options.url.trim();
+    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+        return Err(ClusterError::Invalid(format!("the URL {:?} must start with redis:// or rediss://", public_url(url))));
+    }
+    let mut info = url
+        .into_connection_info()
+        .map_err(|e| ClusterError::Invalid(format!("the URL {:?} cannot be used: {e}", public_url(url))))?;
+    if let Some(password) = options.password.as_deref().filter(|p| !p.is_empty()) {
+        info = info.clone().set_redis_settings(info.redis_settings().clone().set_password(password));
+    }
+    redis::Client::open(info).map_err(|e| ClusterError::Invalid(format!("cannot use {:?}: {e}", public_url(url))))
+}
+
+impl Shared {
+    async fn run(&self, script: &scripts::Lua, call: Invocation) -> Result<Value, ClusterError> {
+        let mut conn = self.conn.clone();
+        scripts::run_one(&mut conn, script, call).await.map_err(|_| ClusterError::Unavailable)
+    }
+
+    fn route_invocation(&self, cb: &str, text: String) -> Invocation {
+        let keys = &self.keys;
+        Invocation { keys: vec![keys.stations()], args: vec![cb.to_owned(), keys.alive_prefix(), keys.channel_prefix(), text] }
+    }
+
+    /// `"<instance> <boot>"`: this run, as presence entries name it.
+    fn run_id(&self) -> String {
+        format!("{} {}", self.instance, self.boot)
+    }
+
+    /// Hands a routed request its outcome, if it still waits.
+    fn settle(&self, rid: u64, outcome_json: String) {
+        if let Some(tx) = lock(&self.pending).remove(&rid) {
+            let _ = tx.send(outcome_json);
+        }
+    }
+
+    /// Redis went away: what waits for another instance fails now, not at its timeout.
+    fn fail_pending(&self) {
+        let waiting: Vec<_> = lock(&self.pending).drain().collect();
+        for (_, tx) in waiting {
+            drop(tx);
+        }
+    }
+
+    fn set_health(&self, subscribed: Option<bool>, beating: Option<bool>) {
+        if let Some(s) = subscribed {
+            self.subscribed.store(s, Ordering::Release);
+        }
+        if let Some(b) = beating {
+            self.beating.store(b, Ordering::Release);
+        }
+        let up = self.subscribed.load(Ordering::Acquire) && self.beating.load(Ordering::Acquire);
+        let changed = self.up.send_if_modified(|now| std::mem::replace(now, up) != up);
+        if changed && up {
+            self.presence.resync();
+            bus::load_shared_tables(self);
+        } else if changed {
+            self.fail_pending();
+        }
+    }
+}
+
+/// `{code, instance}` from the route script.
+fn route_code(value: &Value) -> (i64, String) {
+    redis::from_redis_value::<(i64, String)>(value.clone()).unwrap_or((0, String::new()))
+}
+
+/// The outcome of a routed request, to come.
+pub struct Routed(RoutedState);
+
+enum RoutedState {
+    Settled(String),
+    Waiting {
+        shared: Arc<Shared>,
+        rid: u64,
+        rx: oneshot::Receiver<String>,
+        wait: Duration,
+        id: String,
+        cb: String,
+        action: String,
+    },
+}
+
+impl Routed {
+    /// The outcome as JSON text for JavaScript, as a local call's.
+    pub async fn outcome_json(self) -> String {
+        let (shared, rid, rx, wait, id, cb, action) = match self.0 {
+            RoutedState::Settled(json) => return json,
+            RoutedState::Waiting { shared, rid, rx, wait, id, cb, action } => (shared, rid, rx, wait, id, cb, action),
+        };
+        let outcome = match tokio::time::timeout(wait, rx).await {
+            Ok(Ok(json)) => return json,
+            Ok(Err(_)) => CallOutcome::failed(Failure::ClusterUnavailable, ClusterError::Unavailable.to_string()),
+            Err(_) => {
+                lock(&shared.pending).remove(&rid);
+                CallOutcome::failed(
+                    Failure::Timeout,
+                    format!("no answer to {action} for {cb} from the instance holding it in time (it may have stopped)"),
+                )
+            }
+        };
+        outcome.to_json(&id, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_password_in_messages() {
+        assert_eq!(public_url("redis://:secret@host:6379/2"), "redis://host:6379/2");
+        assert_eq!(public_url("redis://host:6379"), "redis://host:6379");
+        let bad = ClusterOptions { url: "http://x".into(), instance: "a".into(), ..Default::default() };
+        assert!(matches!(client(&bad), Err(ClusterError::Invalid(_))));
+    }
+}

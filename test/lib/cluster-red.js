@@ -1,0 +1,80 @@
+'use strict';
+// One instance of a clustered Central System: a Node-RED process of its own
+// (test/lib/our-red.js) running the same flow as every other instance, with
+// HTTP endpoints the test drives it through, as an operator's flow would:
+//   POST /call   {command, cbId, data}  -> a CS request JSON; answers {ok, payload, ocpp} or {ok:false, error, ocpp}
+//   GET  /seen   what the CS server sent (command, station, instance) and its last status
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { startOurRed } = require('./our-red');
+
+const ANSWER = `
+const now = new Date().toISOString();
+const c = msg.payload && msg.payload.command;
+if (!c) return null;
+if (c === 'BootNotification') msg.payload = msg.ocpp.ocppVersion === '1.6j' ? { status: 'Accepted', currentTime: now, interval: 300 } : { status: 'Accepted', currentTime: now, interval: 300 };
+else if (c === 'Heartbeat') msg.payload = { currentTime: now };
+else if (c === 'Authorize') msg.payload = { idTagInfo: { status: 'Accepted' } };
+else msg.payload = {};
+return msg;`;
+
+const RECORD = `
+const seen = global.get('seen') || [];
+seen.push({ command: msg.ocpp && msg.ocpp.command, cb: msg.ocpp && msg.ocpp.chargeBoxIdentity, instance: msg.ocpp && msg.ocpp.instance, topic: msg.topic });
+if (seen.length > 2000) seen.shift();
+global.set('seen', seen);
+return null;`;
+
+function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, timeout = 5, password = null }) {
+  const z = 'tab';
+  return [
+    { id: z, type: 'tab', label: 'cluster' },
+    { id: 'cl', type: 'ocpp-cluster', name: '', url: `redis://127.0.0.1:${redisPort}/0`, prefix, instance, maxPending: 10000 },
+    {
+      id: 'cs', z, type: 'CS server', name: 'CS', port: String(csPort), portType: 'num', enabled15: false, enabled16: false,
+      enabled16j: true, path16j: '/ocpp', json16: true, json201: true, strict, pingInterval: 30, answerTimeout: 10,
+      requireAuth: !!password, cluster: 'cl', wires: [['answer', 'record'], []],
+    },
+    { id: 'answer', z, type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
+    { id: 'resp', z, type: 'server response', name: '' },
+    { id: 'record', z, type: 'function', func: RECORD, outputs: 1, wires: [[]] },
+    { id: 'st', z, type: 'status', scope: ['cs'], wires: [['keepStatus']] },
+    { id: 'keepStatus', z, type: 'function', func: "global.set('status', msg.status.text); return null;", outputs: 1, wires: [[]] },
+    { id: 'inCall', z, type: 'http in', url: '/call', method: 'post', wires: [['req']] },
+    // LOCAL_DISCONNECT and LOCAL_SET_ALL_AUTH_EVSES send nothing on (as in the original): answered when done.
+    { id: 'completer', z, type: 'complete', scope: ['req'], uncaught: false, wires: [['doneOk']] },
+    { id: 'doneOk', z, type: 'function', func: "const c = msg.payload && msg.payload.command; if (c !== 'LOCAL_DISCONNECT' && c !== 'LOCAL_SET_ALL_AUTH_EVSES') return null; msg.payload = { ok: true }; return msg;", outputs: 1, wires: [['out']] },
+    { id: 'req', z, type: 'CS request JSON', remotecb: '', command: '', cmddata: '', timeout, wires: [['ok']] },
+    { id: 'ok', z, type: 'function', func: 'msg.payload = { ok: true, payload: msg.payload, ocpp: msg.ocpp }; return msg;', outputs: 1, wires: [['out']] },
+    { id: 'catcher', z, type: 'catch', scope: ['req'], uncaught: false, wires: [['err']] },
+    { id: 'err', z, type: 'function', func: 'msg.payload = { ok: false, error: msg.error.message, ocpp: msg.ocpp }; return msg;', outputs: 1, wires: [['out']] },
+    { id: 'inSeen', z, type: 'http in', url: '/seen', method: 'get', wires: [['seen']] },
+    { id: 'seen', z, type: 'function', func: "msg.payload = { seen: global.get('seen') || [], status: global.get('status') || '' }; return msg;", outputs: 1, wires: [['out']] },
+    { id: 'out', z, type: 'http response', statusCode: '', headers: {} },
+  ];
+}
+
+// Starts one instance; `call` and `seen` drive it over HTTP.
+async function startInstance(options) {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `ocpp-cluster-${options.instance}-`));
+  const red = await startOurRed(userDir, clusterFlow(options), { editorPort: options.editorPort });
+  const base = `http://127.0.0.1:${options.editorPort}`;
+  return {
+    ...red,
+    instance: options.instance,
+    csPort: options.csPort,
+    async call(command, cbId, data = {}) {
+      const res = await fetch(`${base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command, cbId, data }) });
+      return res.json();
+    },
+    async seen() {
+      return (await fetch(`${base}/seen`)).json();
+    },
+    cleanup() {
+      fs.rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { startInstance, clusterFlow };
