@@ -21,6 +21,8 @@ use crate::flow::{CallOutcome, Failure};
 
 /// Longest wait between attempts to reach Redis again.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// Pause before sending presence changes again after Redis refused a batch.
+const RETRY_PAUSE: Duration = Duration::from_millis(300);
 /// The reaper runs every this many heartbeats.
 const REAP_EVERY: u32 = 3;
 
@@ -184,8 +186,12 @@ pub(super) async fn sync_presence(shared: Arc<Shared>, cancel: CancellationToken
                     }
                 }
                 Err(_) => {
+                    // The connection may be coming back: try again shortly, while Redis looks up.
                     shared.presence.retry(ops);
-                    break;
+                    tokio::select! {
+                        _ = cancel.cancelled() => return,
+                        _ = sleep(RETRY_PAUSE) => {}
+                    }
                 }
             }
         }

@@ -181,14 +181,14 @@ impl Presence {
         for op in ops {
             match op.kind {
                 OpKind::Release => state.releases.push((op.cb, op.token)),
-                OpKind::Claim | OpKind::Assert => {
+                OpKind::Claim => {
                     if state.held.get(&op.cb).is_some_and(|h| h.conn_id == op.conn_id && h.token.is_none()) {
                         state.unclaimed.insert(op.cb);
                     }
                 }
+                OpKind::Assert => state.resync = true,
             }
         }
-        // Asserts (and anything else) are redone by the resync that follows a reconnect.
     }
 }
 
@@ -247,6 +247,12 @@ mod tests {
         let ops = p.take_batch(MAX_BATCH);
         p.retry(ops);
         assert!(p.has_work());
-        assert_eq!(p.take_batch(MAX_BATCH)[0].kind, OpKind::Claim);
+        let ops = p.take_batch(MAX_BATCH);
+        assert_eq!(ops[0].kind, OpKind::Claim);
+        p.settle(ops, &[3]);
+        p.resync();
+        let ops = p.take_batch(MAX_BATCH);
+        p.retry(ops);
+        assert_eq!(p.take_batch(MAX_BATCH)[0].kind, OpKind::Assert, "a failed resync is redone");
     }
 }

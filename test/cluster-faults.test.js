@@ -1,0 +1,137 @@
+'use strict';
+// The cluster's failures (issue: a cluster through Redis): an instance
+// killed behind HAProxy (examples/cluster/haproxy.cfg), and Redis restarted
+// mid-run. Real redis-server, haproxy and Node-RED processes.
+const assert = require('assert');
+const { RPCClient } = require('ocpp-rpc');
+const { freePort, sleep } = require('./lib/harness');
+const { startRedis, startHaproxy } = require('./lib/redis');
+const { startInstance } = require('./lib/cluster-red');
+
+function station(port, identity, extra = {}) {
+  const client = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity, protocols: ['ocpp1.6'], strictMode: true, reconnect: false, ...extra });
+  client.handle('Reset', () => ({ status: 'Accepted' }));
+  client.handle('GetConfiguration', () => ({ configurationKey: [], unknownKey: [] }));
+  return client;
+}
+
+async function until(what, fn, ms) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await sleep(100);
+  }
+  throw new Error(`not within ${ms} ms: ${what}; last: ${JSON.stringify(last)}`);
+}
+
+async function listed(inst) {
+  const r = await inst.call('LOCAL_GET_ONLINE_LIST');
+  return r.ok ? r.payload.stations || [] : [];
+}
+
+describe('cluster failures', function () {
+  this.timeout(120000);
+  let redis;
+  let instances = [];
+  let clients = [];
+  let lb = null;
+
+  afterEach(async () => {
+    for (const c of clients) await c.close({ force: true }).catch(() => {});
+    clients = [];
+    if (lb) await lb.stop();
+    lb = null;
+    for (const i of instances) {
+      await i.kill();
+      i.cleanup();
+    }
+    instances = [];
+    if (redis) await redis.stop();
+    redis = null;
+  });
+
+  async function twoInstances(extra = {}) {
+    redis = await startRedis(await freePort());
+    const prefix = `f${Date.now().toString(36)}`;
+    for (const instance of ['A', 'B']) {
+      instances.push(await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: redis.port, prefix, instance, ...extra }));
+    }
+    return instances;
+  }
+
+  it('an instance killed: its stations reconnect through HAProxy and are reachable from the others within 10 s', async () => {
+    const [a, b] = await twoInstances({ strict: true });
+    const lbPort = await freePort();
+    lb = await startHaproxy(lbPort, [a.csPort, b.csPort]);
+    const ids = ['H1', 'H2', 'H3', 'H4', 'H5', 'H6'];
+    const backoff = { initialDelay: 200, maxDelay: 1000, factor: 1.5, randomisationFactor: 0.2 };
+    for (const id of ids) {
+      const c = station(lbPort, id, { reconnect: true, maxReconnects: Infinity, backoff });
+      clients.push(c);
+      await c.connect();
+      await c.call('BootNotification', { chargePointVendor: 'ocpp-rs', chargePointModel: 'lb' });
+    }
+    const before = await until('all six listed', async () => {
+      const s = await listed(a);
+      return s.length === 6 && s;
+    }, 10000);
+    const onB = before.filter((s) => s.instance === 'B').map((s) => s.cbId);
+    assert.ok(onB.length > 0 && onB.length < 6, `HAProxy spread the stations: ${JSON.stringify(before)}`);
+
+    const killedAt = Date.now();
+    await b.kill();
+    await until('every station held by A', async () => {
+      const s = await listed(a);
+      return s.length === 6 && s.every((x) => x.instance === 'A') && s;
+    }, 10000);
+    for (const id of onB) {
+      const r = await a.call('Reset', id, { type: 'Soft' });
+      assert.strictEqual(r.ok, true, JSON.stringify(r));
+      assert.strictEqual(r.ocpp.instance, 'A');
+    }
+    const took = Date.now() - killedAt;
+    assert.ok(took < 10000, `reachable again after ${took} ms`);
+  });
+
+  it('Redis down: local stations are served, requests for other instances fail at once, presence comes back with Redis', async () => {
+    const [a, b] = await twoInstances();
+    const s1 = station(a.csPort, 'S1');
+    const s2 = station(b.csPort, 'S2');
+    clients.push(s1, s2);
+    await s1.connect();
+    await s2.connect();
+    await until('both listed', async () => (await listed(a)).length === 2, 10000);
+
+    const port = redis.port;
+    await redis.stop();
+    await sleep(500);
+    const t0 = Date.now();
+    const remote = await a.call('Reset', 'S2', { type: 'Soft' });
+    assert.strictEqual(remote.ok, false);
+    assert.strictEqual(remote.ocpp.failure, 'ClusterUnavailable', JSON.stringify(remote));
+    assert.ok(Date.now() - t0 < 1000, `failed after ${Date.now() - t0} ms`);
+    const list = await a.call('LOCAL_GET_ONLINE_LIST');
+    assert.strictEqual(list.ok, false);
+    assert.strictEqual(list.ocpp.failure, 'ClusterUnavailable');
+    const local = await a.call('Reset', 'S1', { type: 'Soft' });
+    assert.strictEqual(local.ok, true, JSON.stringify(local));
+    assert.match((await a.seen()).status, /cluster unavailable/);
+    // A station's own CALLs are still answered by its instance.
+    await s2.call('Heartbeat', {});
+
+    // Redis comes back empty (no persistence): each instance registers its stations again.
+    redis = await startRedis(port);
+    let state = null;
+    await until('both listed again', async () => {
+      const s = await listed(b);
+      state = [s, (await a.seen()).status, (await b.seen()).status];
+      return s.length === 2;
+    }, 10000).catch((e) => assert.fail(`${e.message}: ${JSON.stringify(state)}`));
+    const back = await a.call('Reset', 'S2', { type: 'Soft' });
+    assert.strictEqual(back.ok, true, JSON.stringify(back));
+    assert.strictEqual(back.ocpp.instance, 'B');
+    assert.doesNotMatch((await a.seen()).status, /cluster unavailable/);
+  });
+});
