@@ -232,18 +232,37 @@ impl Files {
         resp
     }
 
+    /// Stores what a PUT or POST carries. A refused upload's body is read
+    /// away (bounded, see [`linger`]) so the client gets its answer, not a
+    /// broken pipe.
     async fn upload(
         &self,
         req: Request<Incoming>,
         rest: &str,
         server: &ServerContext,
     ) -> Result<Response<Body>, FileError> {
-        let station = station(req.headers(), server)?;
-        let name = path_name(rest)?;
         let (parts, body) = req.into_parts();
+        let body = BodySlot::new(body);
+        let outcome = self.receive(&parts, body.clone(), rest, server).await;
+        if outcome.is_err() {
+            body.linger();
+        }
+        let stored = outcome?;
+        let listing: String = stored.iter().map(|s| format!("stored {} ({} bytes)\n", s.name, s.size)).collect();
+        Ok(text_response(201, &listing))
+    }
+
+    async fn receive(
+        &self,
+        parts: &hyper::http::request::Parts,
+        body: BodySlot,
+        rest: &str,
+        server: &ServerContext,
+    ) -> Result<Vec<Stored>, FileError> {
+        let station = station(&parts.headers, server)?;
+        let name = path_name(rest)?;
         let declared = parts.headers.get("content-length").and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > self.config.max_bytes) {
-            linger(body);
             return Err(FileError::TooLarge(self.config.max_bytes >> 20));
         }
         // A flow that lags holds uploads here, unread, as it holds OCPP-J
@@ -261,77 +280,57 @@ impl Files {
             server.sink.emit(|out| msgs::upload(out, &upload));
         };
         let boundary = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).and_then(multipart_boundary);
-        let stored = match (parts.method == Method::POST, boundary) {
-            (true, Some(boundary)) => self.receive_multipart(body, &boundary, name, report).await?,
+        match (parts.method == Method::POST, boundary) {
+            (true, Some(boundary)) => self.receive_multipart(body, &boundary, name, report).await,
             _ => {
                 let name = name.ok_or(FileError::NoName("PUT (or POST a multipart form) to"))?;
-                let slot = BodySlot::new(body);
-                let stored = self.store(name, slot.data()).await;
-                if matches!(stored, Err(FileError::TooLarge(_))) {
-                    slot.linger();
-                }
-                let stored = stored?;
+                let stored = self.store(name, body.data()).await?;
                 report(&stored);
-                vec![stored]
+                Ok(vec![stored])
             }
-        };
-        let listing: String = stored.iter().map(|s| format!("stored {} ({} bytes)\n", s.name, s.size)).collect();
-        Ok(text_response(201, &listing))
+        }
     }
 
-    /// Stores every file part of a multipart body, reporting each as it is stored.
+    /// Stores every file part of a multipart body, reporting each as it is
+    /// stored (a later part's failure does not undo an earlier one).
     async fn receive_multipart(
         &self,
-        body: Incoming,
+        slot: BodySlot,
         boundary: &str,
         name: Option<String>,
         report: impl Fn(&Stored),
     ) -> Result<Vec<Stored>, FileError> {
-        let slot = BodySlot::new(body);
         let taken = Arc::new(AtomicU64::new(0));
         let limits = multer::SizeLimit::new().whole_stream(self.config.max_bytes);
         let metered = Metered { data: Box::pin(slot.data()), read: 0, taken: taken.clone(), pause: false };
         let mut form =
             multer::Multipart::with_constraints(metered, boundary, multer::Constraints::new().size_limit(limits));
         let mut stored = Vec::new();
-        let result = async {
-            while let Some(mut field) = idle(form.next_field()).await?.map_err(multipart_error)? {
-                let count = |chunk: &Bytes| {
-                    taken.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                };
-                let Some(file_name) = field.file_name() else {
-                    // A form field beside the file: read through, not kept.
-                    while let Some(chunk) = idle(field.chunk()).await?.map_err(multipart_error)? {
-                        count(&chunk);
-                    }
-                    continue;
-                };
-                let target = match &name {
-                    Some(_) if !stored.is_empty() => return Err(FileError::SeveralFiles),
-                    Some(name) => name.clone(),
-                    None => check_name(file_name)?.to_owned(),
-                };
-                let data = field.inspect_ok(count).map_err(multipart_error);
-                let file = self.store(target, data).await?;
-                report(&file);
-                stored.push(file);
-            }
-            if stored.is_empty() {
-                return Err(FileError::NoFilePart);
-            }
-            Ok(())
-        }
-        .await;
-        match result {
-            Ok(()) => Ok(stored),
-            Err(error) => {
-                if matches!(error, FileError::TooLarge(_)) {
-                    drop(form);
-                    slot.linger();
+        while let Some(mut field) = idle(form.next_field()).await?.map_err(multipart_error)? {
+            let count = |chunk: &Bytes| {
+                taken.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            };
+            let Some(file_name) = field.file_name() else {
+                // A form field beside the file: read through, not kept.
+                while let Some(chunk) = idle(field.chunk()).await?.map_err(multipart_error)? {
+                    count(&chunk);
                 }
-                Err(error)
-            }
+                continue;
+            };
+            let target = match &name {
+                Some(_) if !stored.is_empty() => return Err(FileError::SeveralFiles),
+                Some(name) => name.clone(),
+                None => check_name(file_name)?.to_owned(),
+            };
+            let data = field.inspect_ok(count).map_err(multipart_error);
+            let file = self.store(target, data).await?;
+            report(&file);
+            stored.push(file);
         }
+        if stored.is_empty() {
+            return Err(FileError::NoFilePart);
+        }
+        Ok(stored)
     }
 
     /// Writes `data` to a temporary file in `filesDir`, then renames it to
