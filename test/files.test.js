@@ -188,6 +188,14 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     const declared = await put(port, 'big.bin', big);
     assert.strictEqual(declared.status, 413, String(declared.body));
     assert.match(String(declared.body), /filesMaxMB \(1 MB\)/);
+    // The flow's author is told, once a minute per client.
+    await sleep(100);
+    const log = helper.log();
+    const warnings = log.args.filter((a) => a[0].level === log.WARN).map((a) => String(a[0].msg));
+    assert.ok(
+      warnings.includes('refused a file request (PUT) from a client that gave no station id (HTTP 413): the upload is larger than filesMaxMB (1 MB)'),
+      warnings.join('; ')
+    );
     // Chunked: refused once past the limit.
     const chunked = await request(port, 'PUT', '/files/chunked.bin', {
       body: (req) => {

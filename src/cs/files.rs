@@ -182,17 +182,17 @@ impl Files {
     /// What follows `<filesPath>/` in `path` (empty for `<filesPath>` and
     /// `<filesPath>/`), or `None` when the path is not the file endpoints'.
     /// The path matches case-insensitively, as the other services' do.
-    pub fn route<'p>(&self, path: &'p str) -> Option<&'p str> {
+    pub fn route(&self, path: &str) -> Option<String> {
         let prefix = &self.config.path;
         let head = path.get(..prefix.len())?;
         if !head.eq_ignore_ascii_case(prefix) {
             return None;
         }
         let rest = &path[prefix.len()..];
-        if rest.is_empty() {
-            return Some(rest);
+        match rest.strip_prefix('/') {
+            Some(name) => Some(name.to_owned()),
+            None => rest.is_empty().then(String::new),
         }
-        rest.strip_prefix('/')
     }
 
     /// Answers one request; `rest` is what [`route`](Self::route) returned.
@@ -216,6 +216,10 @@ impl Files {
         let text = format!("{error}\n");
         if method == Method::PUT || method == Method::POST || status == 500 {
             let who = match claimed.as_deref() {
+                // As the client wrote it, cut short: it is not checked yet.
+                Some(cb) if cb.chars().count() > 64 => {
+                    format!("a file request ({method}) from station {}…", cb.chars().take(64).collect::<String>())
+                }
                 Some(cb) => format!("a file request ({method}) from station {cb}"),
                 None => format!("a file request ({method}) from a client that gave no station id"),
             };
@@ -597,10 +601,11 @@ mod tests {
     #[test]
     fn routes_take_the_files_path_and_what_follows() {
         let f = files("/files");
-        assert_eq!(f.route("/files"), Some(""));
-        assert_eq!(f.route("/files/"), Some(""));
-        assert_eq!(f.route("/FILES/a.bin"), Some("a.bin"));
-        assert_eq!(f.route("/files/../x"), Some("../x"), "refused later, by path_name");
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(f.route("/files"), some(""));
+        assert_eq!(f.route("/files/"), some(""));
+        assert_eq!(f.route("/FILES/a.bin"), some("a.bin"));
+        assert_eq!(f.route("/files/../x"), some("../x"), "refused later, by path_name");
         assert_eq!(f.route("/filesx"), None);
         assert_eq!(f.route("/file"), None);
         assert_eq!(f.route("/ocpp/CP1"), None);

@@ -151,7 +151,7 @@ impl Handler for ServerShared {
     async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
         // WebSocket upgrades first: a station named like the files path still connects.
         let files = self.files.as_ref().filter(|_| !is_websocket_upgrade(req.headers()));
-        if let Some((files, rest)) = files.and_then(|f| Some((f, f.route(req.uri().path())?.to_owned()))) {
+        if let Some((files, rest)) = files.and_then(|f| f.route(req.uri().path()).map(|rest| (f, rest))) {
             return files.serve(req, &rest, &self.ctx).await;
         }
         if let Some(service) = self.soap_service(req.uri().path()) {
