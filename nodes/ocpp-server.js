@@ -66,6 +66,7 @@ function csServerOptions(RED, node, config) {
     passwords: options.passwords(node.credentials && node.credentials.passwords),
     requireAuth: config.requireAuth === true,
     cluster: clusterOptions(RED, config),
+    ...options.files(RED, config),
   };
 }
 
@@ -128,6 +129,11 @@ function serve(node, config, opts, label, logName) {
           sendTo[0](ev.m);
           stationChanged(ev.cb);
           if (logger) logger.log('info', `${ev.cb} ${ev.k}`);
+          break;
+        case 'upload':
+          sendTo[0](ev.m);
+          last = `${ev.cb || 'upload'}: ${ev.m.payload.name}`;
+          if (logger) logger.log('info', `${ev.cb || 'a station'} uploaded ${ev.m.payload.name} (${ev.m.payload.size} bytes)`);
           break;
         case 'log':
           if (logToOutput2) sendTo[1](ev.m);

@@ -3,7 +3,8 @@
 //! a port the way a Central System's stations expect.
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -15,7 +16,14 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub type Body = Full<Bytes>;
+/// A response body: in memory for most answers ([`full`]), streamed for a
+/// file served from disk (`cs/files.rs`), so both fit one `Response` type.
+pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// A body held in memory.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+}
 
 /// How long a client may take to send its request head: a slow or silent
 /// client does not hold a connection open for ever.
@@ -130,6 +138,30 @@ pub fn text_response(status: u16, text: &str) -> Response<Body> {
     Response::builder()
         .status(status)
         .header("content-type", "text/plain; charset=utf-8")
-        .body(Full::new(Bytes::from(text.to_owned())))
+        .body(full(text.to_owned()))
         .unwrap_or_default()
+}
+
+/// How much of a refused body is read and thrown away, and for how long,
+/// before the connection is closed anyway.
+const LINGER_BYTES: usize = 64 << 20;
+const LINGER_TIME: Duration = Duration::from_secs(10);
+
+/// Reads and discards what is left of a refused request's body (bounded in
+/// bytes and time) while the refusal is sent: closing a socket with unread
+/// bytes makes the kernel reset it, and a client still sending would see a
+/// broken pipe instead of the 413.
+pub fn linger(mut body: Incoming) {
+    tokio::spawn(async move {
+        let drain = async {
+            let mut seen = 0;
+            while let Some(Ok(frame)) = body.frame().await {
+                seen += frame.data_ref().map_or(0, |d| d.len());
+                if seen > LINGER_BYTES {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+    });
 }

@@ -218,6 +218,39 @@ pub fn soap_call(out: &mut String, c: &SoapCall<'_>) {
     out.push_str("}}}");
 }
 
+/// A file a station uploaded to the `CS server`'s file endpoints
+/// (`cs/files.rs`): where it landed and how big it is. `cb` is the station
+/// that sent it (its Basic-auth user), empty when it did not say.
+pub struct Upload<'a> {
+    pub cb: &'a str,
+    /// `PUT` or `POST`.
+    pub method: &'a str,
+    pub name: &'a str,
+    /// The file's full path on disk.
+    pub path: &'a str,
+    pub size: u64,
+}
+
+/// Output 1: `{topic: "<cb>/upload", ocpp: {command: "upload",
+/// chargeBoxIdentity, method}, payload: {name, path, size}}`, named like a
+/// station's CALL so a switch on `msg.ocpp.command` or the topic finds it.
+pub fn upload(out: &mut String, u: &Upload<'_>) {
+    event_head(out, "upload", Some(u.cb));
+    out.push_str(r#","s":"upload","m":{"#);
+    topic(out, u.cb, "upload");
+    out.push_str(r#""ocpp":{"command":"upload","chargeBoxIdentity":"#);
+    push_json_str(out, u.cb);
+    out.push_str(r#","method":"#);
+    push_json_str(out, u.method);
+    out.push_str(r#"},"payload":{"name":"#);
+    push_json_str(out, u.name);
+    out.push_str(r#","path":"#);
+    push_json_str(out, u.path);
+    out.push_str(r#","size":"#);
+    out.push_str(&u.size.to_string());
+    out.push_str("}}}");
+}
+
 /// Output 2: `{timestamp, cbId, msgFrom, payload: <the raw frame>}`. `frame`
 /// must be valid JSON (a frame that parsed, or one this engine wrote).
 pub fn raw_log(out: &mut String, cb: &str, from: &str, frame: &str) {
@@ -330,6 +363,21 @@ mod tests {
         assert_eq!(
             v["m"],
             json!({"msgId":"m","topic":"CB1/Heartbeat","ocpp":{"command":"Heartbeat","chargeBoxIdentity":"CB1","ocppVersion":"1.6","From":"http://cp","MessageID":"Unknown"},"payload":{"command":"Heartbeat","data":{}}})
+        );
+    }
+
+    #[test]
+    fn upload_msg_names_the_station_and_the_file() {
+        let u =
+            Upload { cb: "CP-1", method: "PUT", name: "diag \"1\".zip", path: "/srv/files/diag \"1\".zip", size: 42 };
+        let v = parsed(|o| upload(o, &u));
+        assert_eq!(
+            (&v["k"], &v["o"], &v["cb"], &v["s"]),
+            (&json!("upload"), &json!(0), &json!("CP-1"), &json!("upload"))
+        );
+        assert_eq!(
+            v["m"],
+            json!({"topic":"CP-1/upload","ocpp":{"command":"upload","chargeBoxIdentity":"CP-1","method":"PUT"},"payload":{"name":"diag \"1\".zip","path":"/srv/files/diag \"1\".zip","size":42}})
         );
     }
 

@@ -1,4 +1,5 @@
 'use strict';
+const path = require('path');
 // Turns editor config values into numbers with a readable error, so a typo in
 // a dialog becomes a node error, never a silent default.
 // `integer` for counts (the engine takes whole numbers only).
@@ -90,4 +91,17 @@ function passwords(text) {
   return out;
 }
 
-module.exports = { number, port, requestBody, tls, passwords };
+// The CS server's file endpoints: a URL path and a directory, both or neither
+// (the engine checks them); a relative directory is under Node-RED's user directory.
+function files(RED, config) {
+  const filesPath = String(config.filesPath || '').trim();
+  const dir = String(config.filesDir || '').trim();
+  const base = (RED.settings && RED.settings.userDir) || process.cwd();
+  return {
+    filesPath: filesPath || null,
+    filesDir: dir ? path.resolve(base, dir) : null,
+    filesMaxMb: number(config.filesMaxMB, 'Max upload', { min: 1, max: 102400, fallback: 100, integer: true }),
+  };
+}
+
+module.exports = { number, port, requestBody, tls, passwords, files };

@@ -59,6 +59,13 @@ pub fn authorised(cb_id: &str, authorization: Option<&[u8]>, own: &Passwords, cl
     user_ok & password_ok
 }
 
+/// Whether any station has a password, on this server or process-wide: then
+/// the file endpoints, which learn the station only from its credentials,
+/// take no request without them.
+pub fn any_passwords(own: &Passwords) -> bool {
+    !own.0.is_empty() || !lock(&PASSWORDS).is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

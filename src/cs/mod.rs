@@ -5,6 +5,7 @@
 //! - [`options`]: the server's options, checked into its settings.
 //! - [`handshake`]: what an upgrade must be before the 101.
 //! - [`refusals`]: refused handshakes, warned about once per station and minute.
+//! - [`files`]: the file endpoints (`filesPath`): uploads from stations, firmware for them.
 //! - [`connection`]: one OCPP-J station's task, driving its link.
 //! - [`mailbox`]: how other tasks reach a connection.
 //! - [`answers`]: station requests (OCPP-J and SOAP) waiting for the flow.
@@ -19,6 +20,7 @@ pub mod auth;
 pub mod calls;
 pub mod cluster;
 pub mod connection;
+pub mod files;
 pub mod handshake;
 pub mod mailbox;
 pub mod options;

@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,6 +54,13 @@ pub struct ServerOptions {
     pub require_auth: bool,
     /// Join this cluster: one Central System with the other instances on its Redis.
     pub cluster: Option<super::cluster::ClusterOptions>,
+    /// URL path of the file endpoints (`/files`): uploads from stations,
+    /// downloads of firmware. Off when absent; needs `files_dir`.
+    pub files_path: Option<String>,
+    /// The directory the file endpoints write to and serve from.
+    pub files_dir: Option<String>,
+    /// The largest upload body, in megabytes.
+    pub files_max_mb: u64,
 }
 
 impl Default for ServerOptions {
@@ -79,8 +87,26 @@ impl Default for ServerOptions {
             passwords: Passwords::default(),
             require_auth: false,
             cluster: None,
+            files_path: None,
+            files_dir: None,
+            files_max_mb: DEFAULT_FILES_MAX_MB,
         }
     }
+}
+
+/// `filesMaxMB` unless the node sets it: a diagnostics archive or a firmware
+/// image fits, a runaway upload does not fill the disk.
+pub const DEFAULT_FILES_MAX_MB: u64 = 100;
+const MAX_FILES_MAX_MB: u64 = 102_400;
+
+/// The file endpoints' settings (`cs/files.rs`).
+#[derive(Debug, Clone)]
+pub struct FilesConfig {
+    /// `/files`: no trailing slash, never empty.
+    pub path: String,
+    /// Absolute (canonical), existing directory.
+    pub dir: PathBuf,
+    pub max_bytes: u64,
 }
 
 /// Validated, ready-to-use settings.
@@ -104,6 +130,7 @@ pub struct ServerConfig {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub passwords: Passwords,
     pub require_auth: bool,
+    pub files: Option<FilesConfig>,
 }
 
 /// Why a server's options cannot be used.
@@ -153,6 +180,7 @@ impl ServerOptions {
         if self.json_path.is_some() && self.versions.is_empty() {
             return Err(OptionsError::Option("the JSON service is on but no OCPP version is enabled".into()));
         }
+        let files = self.files()?;
         Ok(ServerConfig {
             json_prefix: self.json_path.as_deref().map(normalise_prefix),
             soap15_path: self.soap15_path.as_deref().map(normalise_prefix),
@@ -172,8 +200,86 @@ impl ServerOptions {
             tls: self.tls.as_ref().map(|t| t.server_config()).transpose()?,
             passwords: self.passwords.clone(),
             require_auth: self.require_auth,
+            files,
         })
     }
+
+    /// The file endpoints: both `filesPath` and `filesDir`, or neither; a path
+    /// no other service of the port uses; a directory that exists (created if
+    /// need be).
+    fn files(&self) -> Result<Option<FilesConfig>, OptionsError> {
+        fn set(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        let (path, dir) = match (set(&self.files_path), set(&self.files_dir)) {
+            (None, None) => return Ok(None),
+            (Some(path), Some(dir)) => (path, dir),
+            (Some(_), None) => {
+                return Err(OptionsError::Option(
+                    "filesPath is set but filesDir is not: name the directory files go to".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(OptionsError::Option(
+                    "filesDir is set but filesPath is not: name the URL path, e.g. /files".into(),
+                ))
+            }
+        };
+        if !(1..=MAX_FILES_MAX_MB).contains(&self.files_max_mb) {
+            return Err(OptionsError::Option(format!(
+                "filesMaxMB must be from 1 to {MAX_FILES_MAX_MB}, got {}",
+                self.files_max_mb
+            )));
+        }
+        let path = check_files_path(path)?;
+        let json = self.json_path.as_deref().map(normalise_prefix).filter(|p| !p.is_empty());
+        let soap =
+            [&self.soap15_path, &self.soap16_path].into_iter().filter_map(|p| p.as_deref().map(normalise_prefix));
+        // Stations at `/<id>` (an empty OCPP-J path) do not clash: WebSocket
+        // upgrades are routed before the file endpoints.
+        for (service, other) in json.map(|p| ("OCPP-J", p)).into_iter().chain(soap.map(|p| ("SOAP", p))) {
+            if !other.is_empty() && (nested(&path, &other) || nested(&other, &path)) {
+                return Err(OptionsError::Option(format!(
+                    "filesPath {path} clashes with the {service} path {other}: choose a path outside it, e.g. /files"
+                )));
+            }
+        }
+        let dir = files_dir(dir)?;
+        Ok(Some(FilesConfig { path, dir, max_bytes: self.files_max_mb << 20 }))
+    }
+}
+
+/// `/files/` becomes `/files`. A path of plain URL characters, no empty,
+/// `.` or `..` segment: it is matched against request paths as they come.
+fn check_files_path(path: &str) -> Result<String, OptionsError> {
+    let trimmed = path.trim_end_matches('/');
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/".contains(c);
+    let segments_ok = trimmed.split('/').skip(1).all(|s| !s.is_empty() && s != "." && s != "..");
+    if !trimmed.starts_with('/') || !trimmed.chars().all(plain) || !segments_ok {
+        return Err(OptionsError::Option(format!(
+            "filesPath must be a URL path such as /files (starting with /, not / alone, no spaces, %, ? or #, \
+             no empty, . or .. segment), got {path:?}"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Whether `inner` is `outer` or below it, ignoring case (the SOAP and
+/// OCPP-J paths match case-insensitively).
+fn nested(inner: &str, outer: &str) -> bool {
+    let (inner, outer) = (inner.to_ascii_lowercase(), outer.to_ascii_lowercase());
+    inner == outer || inner.strip_prefix(&outer).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The directory, created if missing, as an absolute path.
+fn files_dir(dir: &str) -> Result<PathBuf, OptionsError> {
+    let fail = |what: &str, e: std::io::Error| OptionsError::Option(format!("filesDir {dir} {what}: {e}"));
+    std::fs::create_dir_all(dir).map_err(|e| fail("cannot be created", e))?;
+    let dir_path = std::fs::canonicalize(dir).map_err(|e| fail("cannot be resolved", e))?;
+    if !dir_path.is_dir() {
+        return Err(OptionsError::Option(format!("filesDir {dir} is not a directory")));
+    }
+    Ok(dir_path)
 }
 
 /// `"/"`, `""` and `"/ocpp/"` become `""`, `""` and `"/ocpp"`: the prefix the
@@ -209,5 +315,43 @@ mod tests {
         assert!(bad.validate().is_err());
         let off = ServerOptions { ping_interval_s: 0.0, ..Default::default() }.validate().unwrap();
         assert_eq!(off.ping_interval, None);
+    }
+
+    fn with_files(path: &str, dir: &str) -> ServerOptions {
+        ServerOptions { files_path: Some(path.into()), files_dir: Some(dir.into()), ..Default::default() }
+    }
+
+    #[test]
+    fn file_endpoints_are_checked() {
+        let tmp = std::env::temp_dir().join(format!("ocpp-files-opt-{}", uuid::Uuid::new_v4()));
+        let dir = tmp.join("new/sub");
+        let dir = dir.to_str().unwrap();
+        let files = with_files("/files/", dir).validate().unwrap().files.unwrap();
+        assert_eq!(files.path, "/files");
+        assert!(files.dir.is_absolute() && files.dir.is_dir(), "created");
+        assert_eq!(files.max_bytes, DEFAULT_FILES_MAX_MB << 20);
+        assert!(ServerOptions::default().validate().unwrap().files.is_none());
+        let err = |o: ServerOptions| o.validate().unwrap_err().to_string();
+        let only_path = ServerOptions { files_path: Some("/files".into()), ..Default::default() };
+        assert!(err(only_path).contains("filesDir is not"));
+        let only_dir = ServerOptions { files_dir: Some(dir.into()), ..Default::default() };
+        assert!(err(only_dir).contains("filesPath is not"));
+        for bad in ["files", "/", "/a b", "/a%2f", "/a/../b", "/a//b", "/f?x"] {
+            assert!(err(with_files(bad, dir)).contains("filesPath must be"), "{bad}");
+        }
+        // The default OCPP-J path is /ocpp: the files cannot be in it, nor it in them.
+        assert!(err(with_files("/ocpp", dir)).contains("clashes with the OCPP-J path /ocpp"));
+        assert!(err(with_files("/OCPP/files", dir)).contains("clashes"));
+        let json_below = ServerOptions { json_path: Some("/files/ocpp".into()), ..with_files("/files", dir) };
+        assert!(err(json_below).contains("clashes"));
+        let soap = ServerOptions { soap16_path: Some("/ocpp16s".into()), ..with_files("/ocpp16s/", dir) };
+        assert!(err(soap).contains("clashes with the SOAP path /ocpp16s"));
+        // Stations at /<id>: upgrades go first, so /files is fine; so is a mere shared prefix.
+        assert!(ServerOptions { json_path: Some("/".into()), ..with_files("/files", dir) }.validate().is_ok());
+        assert!(with_files("/ocppfiles", dir).validate().is_ok());
+        assert!(err(ServerOptions { files_max_mb: 0, ..with_files("/files", dir) }).contains("filesMaxMB"));
+        std::fs::write(tmp.join("plain"), b"x").unwrap();
+        assert!(err(with_files("/files", tmp.join("plain").to_str().unwrap())).contains("cannot be created"));
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

@@ -23,6 +23,7 @@ use super::answers::{self, SoapQueue};
 use super::auth;
 use super::cluster::{self, Cluster, ClusterError};
 use super::connection::{serve_station, Admitted, Place, ServerContext};
+use super::files::Files;
 use super::handshake::{charge_box_id, check_request_head, choose_subprotocol, is_websocket_upgrade};
 use super::options::{OptionsError, ServerOptions};
 use super::refusals::{Refusal, Refusals};
@@ -56,6 +57,8 @@ pub(crate) struct ServerShared {
     /// SOAP requests waiting for the flow, per station.
     soap_queue: Arc<SoapQueue>,
     next_conn_id: AtomicU64,
+    /// The file endpoints (`filesPath`), when on.
+    files: Option<Files>,
 }
 
 /// A running Central System listener.
@@ -82,6 +85,7 @@ impl CsServer {
         let host = options.host.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
         let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
         let port = std_listener.local_addr().map(|a| a.port()).unwrap_or(options.port);
+        let files = config.files.clone().map(Files::new);
         let ctx = ServerContext {
             server_id: NEXT_SERVER_ID.fetch_add(1, Ordering::Relaxed),
             config,
@@ -96,6 +100,7 @@ impl CsServer {
             refusals: Refusals::default(),
             soap_queue: Arc::default(),
             next_conn_id: AtomicU64::new(1),
+            files,
         });
         let tracker = shared.tracker.clone();
         tracker.spawn(listener::serve(
@@ -174,6 +179,11 @@ async fn sweep_deadlines(shared: Arc<ServerShared>) {
 
 impl Handler for ServerShared {
     async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        // WebSocket upgrades first: a station named like the files path still connects.
+        let files = self.files.as_ref().filter(|_| !is_websocket_upgrade(req.headers()));
+        if let Some((files, rest)) = files.and_then(|f| f.route(req.uri().path()).map(|rest| (f, rest))) {
+            return files.serve(req, &rest, &self.ctx).await;
+        }
         if let Some(service) = self.soap_service(req.uri().path()) {
             // A flow that lags holds SOAP requests here, unread, as it holds
             // OCPP-J frames in the sockets.

@@ -3,15 +3,14 @@
 //! hands it over, and answers with the envelope or a Fault.
 
 use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
-use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::envelope::{self, FaultCode, SoapVersion};
 use super::{Service, SoapError};
-use crate::listener::Body;
+use crate::listener::{self, linger, Body};
 
 /// Where a request goes once read: registers it for the flow's answer and
 /// returns the receiver of the HTTP response (status, envelope), or why it
@@ -96,11 +95,6 @@ pub async fn serve(
     }
 }
 
-/// How much of a refused body is read and thrown away, and for how long,
-/// before the connection is closed anyway.
-const LINGER_BYTES: usize = 64 << 20;
-const LINGER_TIME: Duration = Duration::from_secs(10);
-
 /// The body, up to `max` bytes; past that, what is left of it (to [`linger`]
 /// on), or `None` when it could not be read at all.
 async fn read_body(mut body: Incoming, max: usize) -> Result<Bytes, Option<Incoming>> {
@@ -117,25 +111,6 @@ async fn read_body(mut body: Incoming, max: usize) -> Result<Bytes, Option<Incom
     Ok(buf.freeze())
 }
 
-/// Reads and discards what is left of a refused request's body (bounded in
-/// bytes and time) while the refusal is sent: closing a socket with unread
-/// bytes makes the kernel reset it, and a client still sending would see a
-/// broken pipe instead of the 413.
-fn linger(mut body: Incoming) {
-    tokio::spawn(async move {
-        let drain = async {
-            let mut seen = 0;
-            while let Some(Ok(frame)) = body.frame().await {
-                seen += frame.data_ref().map_or(0, |d| d.len());
-                if seen > LINGER_BYTES {
-                    break;
-                }
-            }
-        };
-        let _ = tokio::time::timeout(LINGER_TIME, drain).await;
-    });
-}
-
 fn fault(version: SoapVersion, status: u16, code: FaultCode, reason: &str) -> Response<Body> {
     document(status, version.content_type(), envelope::fault(version, code, reason))
 }
@@ -144,6 +119,6 @@ fn document(status: u16, content_type: &'static str, body: String) -> Response<B
     Response::builder()
         .status(status)
         .header("content-type", content_type)
-        .body(Full::new(Bytes::from(body)))
+        .body(listener::full(body))
         .unwrap_or_default()
 }

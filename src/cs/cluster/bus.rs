@@ -86,7 +86,11 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
                 let Ok(outcome) = RawValue::from_string(outcome) else { return };
                 let reply = Envelope::Reply { rid, outcome }.to_text();
                 let mut conn = shared.conn.clone();
-                let _ = redis::cmd("PUBLISH").arg(shared.keys.channel(&from)).arg(reply).query_async::<i64>(&mut conn).await;
+                let _ = redis::cmd("PUBLISH")
+                    .arg(shared.keys.channel(&from))
+                    .arg(reply)
+                    .query_async::<i64>(&mut conn)
+                    .await;
             });
         }
         Envelope::Reply { rid, outcome } => shared.settle(rid, outcome.get().to_owned()),
@@ -240,7 +244,10 @@ pub(super) async fn send_routed(
             Err(_) => {
                 for out in batch.drain(..) {
                     if let Some(rid) = out.rid {
-                        let outcome = CallOutcome::failed(Failure::ClusterUnavailable, super::ClusterError::Unavailable.to_string());
+                        let outcome = CallOutcome::failed(
+                            Failure::ClusterUnavailable,
+                            super::ClusterError::Unavailable.to_string(),
+                        );
                         shared.settle(rid, outcome.to_json(&out.id, None));
                     }
                 }

@@ -222,7 +222,9 @@ impl Cluster {
     /// Sends a checked CALL to the instance holding `req.cb_id`; `id` is its message id.
     pub fn route_call(&self, id: String, req: CallRequest) -> Routed {
         let shared = &self.shared;
-        let fail = |failure, message: String| Routed(RoutedState::Settled(CallOutcome::failed(failure, message).to_json(&id, None)));
+        let fail = |failure, message: String| {
+            Routed(RoutedState::Settled(CallOutcome::failed(failure, message).to_json(&id, None)))
+        };
         if !self.is_up() {
             return fail(Failure::ClusterUnavailable, ClusterError::Unavailable.to_string());
         }
@@ -338,7 +340,10 @@ impl Drop for Cluster {
 fn client(options: &ClusterOptions) -> Result<redis::Client, ClusterError> {
     let url = options.url.trim();
     if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-        return Err(ClusterError::Invalid(format!("the URL {:?} must start with redis:// or rediss://", public_url(url))));
+        return Err(ClusterError::Invalid(format!(
+            "the URL {:?} must start with redis:// or rediss://",
+            public_url(url)
+        )));
     }
     let mut info = url
         .into_connection_info()
@@ -357,7 +362,10 @@ impl Shared {
 
     fn route_invocation(&self, cb: &str, text: String) -> Invocation {
         let keys = &self.keys;
-        Invocation { keys: vec![keys.stations()], args: vec![cb.to_owned(), keys.alive_prefix(), keys.channel_prefix(), text] }
+        Invocation {
+            keys: vec![keys.stations()],
+            args: vec![cb.to_owned(), keys.alive_prefix(), keys.channel_prefix(), text],
+        }
     }
 
     /// `"<instance> <boot>"`: this run, as presence entries name it.
@@ -433,7 +441,9 @@ impl Routed {
                 lock(&shared.pending).remove(&rid);
                 CallOutcome::failed(
                     Failure::Timeout,
-                    format!("no answer to {action} for {cb} from the instance holding it in time (it may have stopped)"),
+                    format!(
+                        "no answer to {action} for {cb} from the instance holding it in time (it may have stopped)"
+                    ),
                 )
             }
         };

@@ -212,7 +212,11 @@ mod tests {
         p.claim(cb("A"), 2);
         p.release("A", 1);
         let ops = p.take_batch(MAX_BATCH);
-        assert_eq!(ops.iter().map(|o| o.kind).collect::<Vec<_>>(), [OpKind::Claim], "the old connection releases nothing");
+        assert_eq!(
+            ops.iter().map(|o| o.kind).collect::<Vec<_>>(),
+            [OpKind::Claim],
+            "the old connection releases nothing"
+        );
         // The new connection ends before Redis confirms its claim: the token goes back.
         p.release("A", 2);
         assert!(p.settle(ops, &[6]).is_empty());
