@@ -138,7 +138,7 @@ pub(super) async fn heartbeat(shared: Arc<Shared>, cancel: CancellationToken) {
             }
         }
         beats = beats.wrapping_add(1);
-        if beat.is_some() && beats % REAP_EVERY == 0 {
+        if beat.is_some() && beats.is_multiple_of(REAP_EVERY) {
             let keys = &shared.keys;
             let call = Invocation { keys: vec![keys.instances(), keys.stations()], args: vec![keys.alive_prefix()] };
             let _ = timeout(REDIS_TIMEOUT, shared.run(&scripts::REAP, call)).await;

@@ -112,7 +112,8 @@ impl Presence {
         self.wake.notify_one();
     }
 
-    pub fn len(&self) -> usize {
+    /// Stations held here.
+    pub fn held(&self) -> usize {
         lock(&self.state).held.len()
     }
 
@@ -222,7 +223,7 @@ mod tests {
         assert!(p.settle(ops, &[6]).is_empty());
         let ops = p.take_batch(MAX_BATCH);
         assert_eq!((ops[0].kind, ops[0].token), (OpKind::Release, 6));
-        assert_eq!(p.len(), 0);
+        assert_eq!(p.held(), 0);
     }
 
     #[test]
