@@ -57,13 +57,13 @@ flow.set('run', run);
 if (cfg.mode === 'closed') {
   for (let i = 0; i < cfg.concurrency; i += 1) run.send();
 } else {
-  const perTick = cfg.rate / 100;
-  let owed = 0;
+  // Open loop on the clock: a late tick sends what is owed, so the rate holds under load.
   const timer = setInterval(() => {
-    if (perf.now() >= run.end) return clearInterval(timer);
-    owed += perTick;
-    while (owed >= 1) { owed -= 1; run.send(); }
-  }, 10);
+    const now = Math.min(perf.now(), run.end);
+    const owed = Math.floor(((now - run.start) / 1000) * cfg.rate) - run.sent;
+    for (let i = 0; i < owed; i += 1) run.send();
+    if (now >= run.end) clearInterval(timer);
+  }, 5);
 }
 msg.payload = { started: true };
 return [null, msg];`;

@@ -154,7 +154,7 @@ pub(crate) struct Admitted {
     conn_id: u64,
     tx: ConnTx,
     rx: ConnRx,
-    _place: Place,
+    place: Place,
 }
 
 /// A station's place in its server's count of connections.
@@ -192,7 +192,7 @@ impl Admitted {
         if let Some(cluster) = &place.0.cluster {
             cluster.claim(cb_id.clone(), conn_id);
         }
-        Self { cb_id, conn_id, tx, rx, _place: place }
+        Self { cb_id, conn_id, tx, rx, place: place }
     }
 }
 
@@ -201,7 +201,7 @@ impl Drop for Admitted {
     /// a newer connection took its place.
     fn drop(&mut self) {
         registry::unregister(&self.cb_id, self.conn_id);
-        if let Some(cluster) = &self._place.0.cluster {
+        if let Some(cluster) = &self.place.0.cluster {
             cluster.release(&self.cb_id, self.conn_id);
         }
     }

@@ -124,6 +124,7 @@ impl CsServer {
     /// Stops listening, closes every station with 1012, forgets waiting
     /// answers, and returns once every task has ended (the port is free).
     pub async fn close(&self) {
+        let first_close = !self.shared.cancel.is_cancelled();
         self.shared.cancel.cancel();
         self.shared.tracker.close();
         if tokio::time::timeout(Duration::from_secs(5), self.shared.tracker.wait()).await.is_err() {
@@ -131,6 +132,9 @@ impl CsServer {
             // the listener task ended first, so the port is already free.
         }
         answers::forget_server(self.shared.ctx.server_id);
+        if let (true, Some(cluster)) = (first_close, &self.shared.ctx.cluster) {
+            cluster.detach();
+        }
         self.shared.ctx.sink.close();
     }
 }

@@ -104,6 +104,8 @@ const MAX_SOAP_ADDRESSES: usize = 100_000;
 pub struct Cluster {
     shared: Arc<Shared>,
     cancel: CancellationToken,
+    /// CS servers using it; at zero it stops (a redeploy then starts a new run).
+    users: std::sync::atomic::AtomicUsize,
 }
 
 /// What the cluster's tasks share.
@@ -142,15 +144,17 @@ pub fn current() -> Option<Arc<Cluster>> {
     lock(&CURRENT).upgrade()
 }
 
-/// Joins the cluster (starting membership if this process has none yet);
-/// must run inside the tokio runtime.
+/// Joins the cluster for a CS server (starting membership if this process
+/// has none running); must run inside the tokio runtime. Each join is
+/// matched by a [`Cluster::detach`] when the server closes.
 pub fn join(options: ClusterOptions) -> Result<Arc<Cluster>, ClusterError> {
     let mut current = lock(&CURRENT);
-    if let Some(running) = current.upgrade() {
-        if running.shared.options == options {
-            return Ok(running);
+    if let Some(running) = current.upgrade().filter(|c| c.users.load(Ordering::Acquire) > 0) {
+        if running.shared.options != options {
+            return Err(ClusterError::Another { running: format!("{:?}", running.shared.options) });
         }
-        return Err(ClusterError::Another { running: format!("{:?}", running.shared.options) });
+        running.users.fetch_add(1, Ordering::AcqRel);
+        return Ok(running);
     }
     let cluster = Arc::new(Cluster::start(options)?);
     *current = Arc::downgrade(&cluster);
@@ -193,7 +197,17 @@ impl Cluster {
         tokio::spawn(bus::heartbeat(shared.clone(), cancel.clone()));
         tokio::spawn(bus::sync_presence(shared.clone(), cancel.clone()));
         tokio::spawn(bus::send_routed(shared.clone(), queue, cancel.clone()));
-        Ok(Self { shared, cancel })
+        Ok(Self { shared, cancel, users: std::sync::atomic::AtomicUsize::new(1) })
+    }
+
+    /// A CS server using the cluster closed. With the last one the membership
+    /// ends now, not when JavaScript collects the server: the instance's
+    /// liveness is given up and a changed ocpp-cluster node can start anew.
+    pub fn detach(&self) {
+        let _current = lock(&CURRENT);
+        if self.users.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.cancel.cancel();
+        }
     }
 
     pub fn instance(&self) -> &Arc<str> {
