@@ -189,4 +189,21 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     clients.push(withPassword);
     await connectAndBoot(withPassword);
   });
+
+  it('a redeploy with a changed ocpp-cluster node starts a new membership under the new id', async () => {
+    instances = await startCluster(redis.port, ['A', 'B']);
+    const [a, b] = instances;
+    const base = `http://127.0.0.1:${a.editorPort}`;
+    const flows = await (await fetch(`${base}/flows`)).json();
+    flows.find((n) => n.type === 'ocpp-cluster').instance = 'A2';
+    const res = await fetch(`${base}/flows`, { method: 'POST', headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
+    assert.strictEqual(res.status, 204);
+    await sleep(1000);
+    const s1 = await connectAndBoot(station(a.csPort, 'S1'));
+    clients.push(s1);
+    await until('S1 held by A2', async () => ((await online(b)) || { stations: [] }).stations.some((x) => x.cbId === 'S1' && x.instance === 'A2'));
+    const r = await b.call('Reset', 'S1', { type: 'Soft' });
+    assert.strictEqual(r.ocpp.instance, 'A2', JSON.stringify(r));
+    assert.doesNotMatch(a.output(), /already runs cluster/);
+  });
 });

@@ -64,6 +64,7 @@ async function startInstance(options) {
     ...red,
     instance: options.instance,
     csPort: options.csPort,
+    editorPort: options.editorPort,
     async call(command, cbId, data = {}) {
       const res = await fetch(`${base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command, cbId, data }) });
       return res.json();
