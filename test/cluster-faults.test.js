@@ -6,7 +6,7 @@ const assert = require('assert');
 const { RPCClient } = require('ocpp-rpc');
 const { freePort, sleep } = require('./lib/harness');
 const { startRedis, startHaproxy } = require('./lib/redis');
-const { startInstance } = require('./lib/cluster-red');
+const { startInstance, until } = require('./lib/cluster-red');
 
 function station(port, identity, extra = {}) {
   const client = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity, protocols: ['ocpp1.6'], strictMode: true, reconnect: false, ...extra });
@@ -15,16 +15,6 @@ function station(port, identity, extra = {}) {
   return client;
 }
 
-async function until(what, fn, ms) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await sleep(100);
-  }
-  throw new Error(`not within ${ms} ms: ${what}; last: ${JSON.stringify(last)}`);
-}
 
 async function listed(inst) {
   const r = await inst.call('LOCAL_GET_ONLINE_LIST');

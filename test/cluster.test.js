@@ -6,7 +6,7 @@ const assert = require('assert');
 const { RPCClient } = require('ocpp-rpc');
 const { freePort, sleep } = require('./lib/harness');
 const { startRedis } = require('./lib/redis');
-const { startInstance } = require('./lib/cluster-red');
+const { startInstance, until } = require('./lib/cluster-red');
 
 function station(port, identity, handlers = {}, extra = {}) {
   const client = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity, protocols: ['ocpp1.6'], strictMode: true, reconnect: false, ...extra });
@@ -16,16 +16,6 @@ function station(port, identity, handlers = {}, extra = {}) {
   return client;
 }
 
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
 
 async function startCluster(redisPort, names, extra = {}) {
   const prefix = `t${Date.now().toString(36)}`;

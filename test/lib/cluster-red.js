@@ -78,4 +78,16 @@ async function startInstance(options) {
   };
 }
 
-module.exports = { startInstance, clusterFlow };
+// Polls `fn` every 100 ms until it returns something truthy (returned), or fails after `ms`.
+async function until(what, fn, ms = 10000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not within ${ms} ms: ${what}; last: ${JSON.stringify(last)}`);
+}
+
+module.exports = { startInstance, clusterFlow, until };
