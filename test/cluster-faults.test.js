@@ -124,4 +124,18 @@ describe('cluster failures', function () {
     assert.strictEqual(back.ocpp.instance, 'B');
     assert.doesNotMatch((await a.seen()).status, /cluster unavailable/);
   });
+
+  it('Redis unreachable from the start: the status says so, local stations are served, others fail with ClusterUnavailable', async () => {
+    const nowhere = await freePort();
+    const a = await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: nowhere, prefix: 'none', instance: 'A' });
+    instances.push(a);
+    await until('status says the cluster is unavailable', async () => /cluster unavailable/.test((await a.seen()).status), 6000);
+    const s1 = station(a.csPort, 'S1');
+    clients.push(s1);
+    await s1.connect();
+    const local = await a.call('Reset', 'S1', { type: 'Soft' });
+    assert.strictEqual(local.ok, true, JSON.stringify(local));
+    const remote = await a.call('Reset', 'ELSEWHERE', { type: 'Soft' });
+    assert.strictEqual(remote.ocpp.failure, 'ClusterUnavailable', JSON.stringify(remote));
+  });
 });

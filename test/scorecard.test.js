@@ -147,7 +147,7 @@ describe('flow library scorecard (node-red-dev validate, offline)', function () 
       }
       assert.deepStrictEqual(OUR_TYPES.sort(), [
         'CP Request SOAP', 'CP client JSON', 'CP server SOAP', 'CS request JSON', 'CS request SOAP', 'CS server',
-        'ocpp-remote-cp', 'ocpp-remote-cs', 'ocpp-remotej-cp', 'server response',
+        'ocpp-cluster', 'ocpp-remote-cp', 'ocpp-remote-cs', 'ocpp-remotej-cp', 'server response',
       ].sort());
     });
 

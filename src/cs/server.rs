@@ -139,24 +139,27 @@ impl CsServer {
     }
 }
 
-/// Tells the node when the cluster's Redis goes and comes back.
+/// Tells the node whether the cluster's Redis is reachable: once at start
+/// (after a moment to connect), then at every change.
 async fn report_cluster(cluster: Arc<Cluster>, sink: Arc<EventSink>, cancel: CancellationToken) {
     let mut up = cluster.watch();
     let instance = cluster.instance().clone();
-    let mut first = true;
+    tokio::select! {
+        _ = cancel.cancelled() => return,
+        _ = tokio::time::timeout(CLUSTER_CONNECT_GRACE, up.wait_for(|up| *up)) => {}
+    }
     loop {
         let now = *up.borrow_and_update();
-        // A cluster that is up from the start says so; one still connecting waits for its first change.
-        if !first || now {
-            sink.emit(|out| msgs::cluster_state(out, &instance, now));
-        }
-        first = false;
+        sink.emit(|out| msgs::cluster_state(out, &instance, now));
         tokio::select! {
             _ = cancel.cancelled() => return,
             changed = up.changed() => if changed.is_err() { return },
         }
     }
 }
+
+/// How long a starting cluster may take to reach Redis before the node says it is unavailable.
+const CLUSTER_CONNECT_GRACE: Duration = Duration::from_secs(3);
 
 async fn sweep_deadlines(shared: Arc<ServerShared>) {
     let every = (shared.ctx.config.answer_timeout / 10).clamp(Duration::from_millis(50), Duration::from_secs(1));
