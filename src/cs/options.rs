@@ -51,6 +51,8 @@ pub struct ServerOptions {
     pub passwords: Passwords,
     /// Refuse stations that have no password (a closed list).
     pub require_auth: bool,
+    /// The Node-RED node's id, which the OCPP sidebar names a station's server by.
+    pub node_id: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -76,6 +78,7 @@ impl Default for ServerOptions {
             tls: None,
             passwords: Passwords::default(),
             require_auth: false,
+            node_id: None,
         }
     }
 }
@@ -101,6 +104,7 @@ pub struct ServerConfig {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub passwords: Passwords,
     pub require_auth: bool,
+    pub node_id: Arc<str>,
 }
 
 /// Why a server's options cannot be used.
@@ -169,6 +173,7 @@ impl ServerOptions {
             tls: self.tls.as_ref().map(|t| t.server_config()).transpose()?,
             passwords: self.passwords.clone(),
             require_auth: self.require_auth,
+            node_id: self.node_id.as_deref().unwrap_or_default().into(),
         })
     }
 }
