@@ -950,6 +950,27 @@ mod tests {
         assert!(actions("3.0").is_none());
     }
 
+    /// The per-frame cost of the hook, off and on (docs/BENCHMARKS.md, "Inspector cost").
+    #[test]
+    #[ignore = "a measurement: cargo test --release --no-default-features --lib frame_cost -- --ignored --nocapture"]
+    fn frame_cost() {
+        let frames =
+            [r#"[2,"19223201","Heartbeat",{}]"#, r#"[3,"19223201",{"currentTime":"2026-11-30T12:00:00.000Z"}]"#];
+        let n = 2_000_000;
+        for round in 0..3 {
+            for (label, until) in [("off", 0), ("on", FOREVER)] {
+                let w = watch(until);
+                let t = std::time::Instant::now();
+                for i in 0..n {
+                    w.frame(i % 2 == 1, frames[i % 2]);
+                }
+                let ns = t.elapsed().as_nanos() as f64 / n as f64;
+                println!("round {round}: recording {label}: {ns:.0} ns per frame");
+            }
+        }
+        println!("always kept per station: {} bytes (the Watch in its Arc)", std::mem::size_of::<Watch>() + 16);
+    }
+
     #[test]
     fn a_station_costs_a_few_hundred_bytes_when_nobody_records() {
         // The always-kept part: the Watch in its Arc, and the table's entry.
