@@ -145,4 +145,4 @@ function register(RED) {
   });
 }
 
-module.exports = { register, callRequest };
+module.exports = { register };

@@ -479,6 +479,15 @@ impl Watch {
         drop(ring);
     }
 
+    /// Stops a recording whose lease ran out. The next frame would (see
+    /// `record`); this frees the ring of a station that stays silent.
+    fn lapse(&self, now: u64) {
+        let until = self.until.load(Ordering::Relaxed);
+        if until != 0 && until != FOREVER && now >= until {
+            self.stop();
+        }
+    }
+
     fn recording(&self, now: u64) -> bool {
         let until = self.until.load(Ordering::Relaxed);
         until != 0 && now < until
@@ -602,7 +611,13 @@ fn find(cb_id: &str) -> Option<Arc<Watch>> {
 /// Every connected OCPP-J station, by id.
 pub fn stations() -> Vec<StationEntry> {
     let now = now_ms();
-    let mut list: Vec<StationEntry> = snapshot().iter().map(|w| w.entry(now)).collect();
+    let mut list: Vec<StationEntry> = snapshot()
+        .iter()
+        .map(|w| {
+            w.lapse(now);
+            w.entry(now)
+        })
+        .collect();
     list.sort_by(|a, b| a.id.cmp(&b.id));
     list
 }
@@ -633,6 +648,7 @@ pub fn changes(limit: usize) -> Changes {
     let mut changed = Vec::new();
     let mut more = false;
     for watch in watches {
+        watch.lapse(now);
         if !lock(&watch.stats).dirty {
             continue;
         }
@@ -900,6 +916,12 @@ mod tests {
         w.frame(false, r#"[2,"2","Heartbeat",{}]"#);
         assert_eq!(w.until.load(Ordering::Relaxed), 0);
         assert!(lock(&w.ring).is_none());
+        // A silent station's ring goes when the sidebar next looks.
+        w.lease(now_ms());
+        w.frame(false, r#"[2,"3","Heartbeat",{}]"#);
+        w.until.store(1, Ordering::Relaxed);
+        w.lapse(now_ms());
+        assert!(lock(&w.ring).is_none() && w.until.load(Ordering::Relaxed) == 0);
     }
 
     #[test]
