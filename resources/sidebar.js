@@ -85,7 +85,7 @@
   const count = $('<span class="ocpp-sb-count">').appendTo(bar);
   const list = $('<div class="ocpp-sb-list">').appendTo(content);
   const table = $(
-    '<table class="ocpp-sb-table"><thead><tr><th>station</th><th>version</th><th>server</th><th>since</th><th>last message</th>' +
+    '<table class="ocpp-sb-table"><thead><tr><th>station</th><th>version</th><th>server</th><th class="ocpp-sb-instance" title="The cluster instance holding the station">instance</th><th>since</th><th>last message</th>' +
       '<th class="ocpp-sb-num" title="CALLs from the station / to it">in / out</th><th class="ocpp-sb-num">errors</th></tr></thead><tbody></tbody></table>'
   ).appendTo(list);
   const empty = $('<div class="ocpp-sb-empty">No OCPP-J station is connected to a CS server.</div>').appendTo(list);
@@ -105,8 +105,11 @@
   function drawStations() {
     const words = filter.val().trim().toLowerCase();
     const all = Array.from(state.stations.values()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const shown = words ? all.filter((s) => `${s.id} ${s.version} ${serverName(s.node)}`.toLowerCase().includes(words)) : all;
+    const shown = words ? all.filter((s) => `${s.id} ${s.version} ${serverName(s.node)} ${s.instance || ''}`.toLowerCase().includes(words)) : all;
     const body = table.find('tbody').empty();
+    // With a cluster each entry names the instance holding the station; alone there is none.
+    const clustered = all.some((s) => s.instance !== undefined);
+    table.find('th.ocpp-sb-instance').toggle(clustered);
     for (const s of shown.slice(0, MAX_ROWS)) {
       $('<tr>')
         .attr('data-station', s.id)
@@ -114,6 +117,7 @@
         .append($('<td>').text(s.id))
         .append($('<td>').text(s.version))
         .append($('<td class="ocpp-sb-server">').text(serverName(s.node)).attr('title', `${serverName(s.node)} (${s.node})`))
+        .append(clustered ? $('<td>').text(s.instance || '') : null)
         .append($('<td>').text(time(s.since)).attr('title', new Date(s.since).toString()))
         .append($('<td>').text(lastText(s)).attr('title', s.last ? `${s.last.kind} ${arrow(s.last.dir)}` : ''))
         .append($('<td class="ocpp-sb-num">').text(`${s.callsIn} / ${s.callsOut}`))
