@@ -263,7 +263,9 @@ describe('the OCPP sidebar admin API under admin auth', function () {
   let base;
 
   before(async () => {
-    const bcrypt = require(require.resolve('bcryptjs', { paths: [red] }));
+    // The Node-RED that startOurRed runs is the repository's (Node-RED 4), whichever the helper uses.
+    const repoRed = path.dirname(require.resolve('node-red/package.json', { paths: [path.join(__dirname, '..')] }));
+    const bcrypt = require(require.resolve('bcryptjs', { paths: [repoRed] }));
     const hash = bcrypt.hashSync('secret', 8);
     const editorPort = await freePort();
     base = `http://127.0.0.1:${editorPort}`;
