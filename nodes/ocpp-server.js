@@ -13,6 +13,7 @@ const { throttledStatus } = require('./lib/status');
 const options = require('./lib/options');
 const { fileLogger } = require('./lib/file-log');
 const { settleMsg } = require('./lib/call-outcome');
+const admin = require('./lib/admin');
 
 // --- CS server and CP server SOAP ---
 
@@ -67,6 +68,7 @@ function csServerOptions(RED, node, config) {
     requireAuth: config.requireAuth === true,
     cluster: clusterOptions(RED, config),
     ...options.files(RED, config),
+    nodeId: node.id,
   };
 }
 
@@ -301,6 +303,8 @@ async function localCommand(command, payload, defaultCbId) {
 }
 
 module.exports = function register(RED) {
+  // The editor's OCPP sidebar and its admin API (once per runtime).
+  admin.register(RED);
   function CsServerNode(config) {
     RED.nodes.createNode(this, config);
     const anyEnabled = config.enabled15 || config.enabled16 || config.enabled16j !== false;

@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::cp;
-use crate::cs::{self, answers, calls, registry, route};
+use crate::cs::{self, answers, calls, inspector, registry, route};
 use crate::events::Deliver;
 use crate::flow::Ticket;
 use crate::soap;
@@ -192,6 +192,55 @@ pub fn set_passwords(env: &Env, entries_json: String) -> Result<PromiseRaw<'_, S
 #[napi(ts_return_type = "Promise<string>")]
 pub fn disconnect_station(env: &Env, cb_id: String) -> Result<PromiseRaw<'_, String>> {
     env.spawn_future(async move { local_outcome(route::disconnect(&cb_id).await) })
+}
+
+/// The OCPP sidebar's limits (`ocppInspector` in Node-RED's settings, as
+/// JSON); returns them as in force, throws on a bad value.
+#[napi]
+pub fn inspector_limits(limits_json: String) -> Result<String> {
+    let limits = inspector::set_limits(&limits_json).map_err(reason)?;
+    serde_json::to_string(&limits).map_err(reason)
+}
+
+/// Every connected OCPP-J station with its counters, as a JSON list.
+#[napi]
+pub fn stations_json() -> Result<String> {
+    serde_json::to_string(&inspector::stations()).map_err(reason)
+}
+
+/// Stations changed since the last call (at most `limit`) and ids gone, as JSON.
+#[napi]
+pub fn station_changes_json(limit: u32) -> Result<String> {
+    serde_json::to_string(&inspector::changes(limit as usize)).map_err(reason)
+}
+
+/// A station's recorded frames newer than `after`, newest first, as JSON;
+/// starts or renews its recording. `null` when it is not connected.
+#[napi]
+pub fn station_frames(cb_id: String, after: Option<i64>) -> Result<Option<String>> {
+    let after = after.and_then(|a| u64::try_from(a).ok());
+    inspector::frames(&cb_id, after).map(|view| serde_json::to_string(&view).map_err(reason)).transpose()
+}
+
+/// Recording on or off for one station, or for all with `cbId` null; false
+/// when the station is not connected.
+#[napi]
+pub fn set_inspector(cb_id: Option<String>, on: bool) -> bool {
+    inspector::set_recording(cb_id.as_deref(), on)
+}
+
+/// The inspector as a whole (switch, stations recording, bytes held, limits), as JSON.
+#[napi]
+pub fn inspector_status_json() -> Result<String> {
+    serde_json::to_string(&inspector::status()).map_err(reason)
+}
+
+/// The actions of an OCPP-J version ("1.6j", "2.0.1", "2.1") by who sends them, as JSON.
+#[napi]
+pub fn actions_for(version: String) -> Result<String> {
+    let actions = inspector::actions(&version)
+        .ok_or_else(|| reason(format!("unknown OCPP-J version {version:?}; use 1.6j, 2.0.1 or 2.1")))?;
+    serde_json::to_string(&actions).map_err(reason)
 }
 
 /// A simulated charge point (`CP client JSON` node).

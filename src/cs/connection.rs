@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::answers::{self, PendingAnswer, Waiter};
 use super::cluster::Cluster;
+use super::inspector::Watched;
 use super::mailbox::{conn_channel, ConnCmd, ConnRx, ConnTx};
 use super::options::ServerConfig;
 use super::registry;
@@ -49,6 +50,8 @@ struct StationHandler {
     /// OCPP 2.1 SENDs are never answered, so nothing counts them as
     /// `unanswered`: they get a budget of their own instead.
     sends: SendBudget,
+    /// What the editor's OCPP sidebar sees of this station.
+    watch: Watched,
 }
 
 /// At most `maxStationCalls` SENDs per second from a station, in bursts of as
@@ -140,10 +143,15 @@ impl LinkHandler for StationHandler {
     }
 
     fn log(&self, ours: bool, text: &str) {
+        self.watch.frame(ours, text);
         if self.server.config.raw_log {
             let from = if ours { "CSMS" } else { "CS" };
             self.server.sink.emit(|out| msgs::raw_log(out, &self.cb_id, from, text));
         }
+    }
+
+    fn malformed(&self, text: &str) {
+        self.watch.malformed(text);
     }
 }
 
@@ -192,7 +200,7 @@ impl Admitted {
         if let Some(cluster) = &place.0.cluster {
             cluster.claim(cb_id.clone(), conn_id);
         }
-        Self { cb_id, conn_id, tx, rx, place: place }
+        Self { cb_id, conn_id, tx, rx, place }
     }
 }
 
@@ -224,6 +232,7 @@ pub(crate) async fn serve_station<S: AsyncRead + AsyncWrite + Unpin>(
         unanswered: 0,
         refusing: false,
         sends: SendBudget::new(server.config.max_station_calls),
+        watch: Watched::open(cb_id.clone(), server.config.node_id.clone(), version),
     };
     let config = &server.config;
     let options = LinkOptions {

@@ -10,6 +10,8 @@
 //! - [`mailbox`]: how other tasks reach a connection.
 //! - [`answers`]: station requests (OCPP-J and SOAP) waiting for the flow.
 //! - [`calls`]: the flow's CALLs to stations.
+//! - [`inspector`]: what the editor's OCPP sidebar shows: counters per
+//!   station, and the last frames of the stations it inspects.
 //! - [`registry`], [`auth`]: the process-wide tables of stations and
 //!   passwords that let any node reach any server's stations.
 //! - [`cluster`]: several Node-RED instances as one Central System, through Redis.
@@ -22,6 +24,7 @@ pub mod cluster;
 pub mod connection;
 pub mod files;
 pub mod handshake;
+pub mod inspector;
 pub mod mailbox;
 pub mod options;
 pub mod refusals;

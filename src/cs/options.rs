@@ -61,6 +61,8 @@ pub struct ServerOptions {
     pub files_dir: Option<String>,
     /// The largest upload body, in megabytes.
     pub files_max_mb: u64,
+    /// The Node-RED node's id, which the OCPP sidebar names a station's server by.
+    pub node_id: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -90,6 +92,7 @@ impl Default for ServerOptions {
             files_path: None,
             files_dir: None,
             files_max_mb: DEFAULT_FILES_MAX_MB,
+            node_id: None,
         }
     }
 }
@@ -131,6 +134,7 @@ pub struct ServerConfig {
     pub passwords: Passwords,
     pub require_auth: bool,
     pub files: Option<FilesConfig>,
+    pub node_id: Arc<str>,
 }
 
 /// Why a server's options cannot be used.
@@ -201,6 +205,7 @@ impl ServerOptions {
             passwords: self.passwords.clone(),
             require_auth: self.require_auth,
             files,
+            node_id: self.node_id.as_deref().unwrap_or_default().into(),
         })
     }
 

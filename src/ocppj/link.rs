@@ -53,6 +53,9 @@ pub trait LinkHandler {
     /// Every frame, as text, when the side keeps a raw log; `ours` is true
     /// for frames this side sent.
     fn log(&self, ours: bool, text: &str);
+    /// A text frame from the peer that was refused as malformed (it is not
+    /// given to `log`).
+    fn malformed(&self, _text: &str) {}
 }
 
 /// Why a link ended, for the OFFLINE event.
@@ -249,6 +252,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
         let parsed = match frame::parse(text, self.version) {
             Ok(parsed) => parsed,
             Err(refusal) if refusal.answers_call => {
+                self.handler.malformed(text);
                 // No CALLERROR for an answer; the request it answers fails now
                 // rather than at its deadline, so the queue behind it moves on.
                 let why = refusal.describe(self.version);
@@ -258,6 +262,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 return self.settle(&id, CallOutcome::Failed { failure: Failure::InvalidResponse, message }).await;
             }
             Err(refusal) => {
+                self.handler.malformed(text);
                 let why = refusal.describe(self.version);
                 self.warn_malformed(format!("refused a malformed frame from {}: {why}", self.peer));
                 return self.send_frame(refusal.to_call_error(self.version)).await;

@@ -73,6 +73,7 @@
 mod check;
 mod compile;
 mod formats;
+mod initiators;
 #[cfg(test)]
 mod tests;
 
@@ -85,6 +86,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 pub use crate::version::OcppVersion;
+pub use initiators::{station_actions, station_sends};
 
 /// The embedded schema file of each version.
 fn source(version: OcppVersion) -> &'static str {

@@ -1070,3 +1070,15 @@ fn against_ajv() {
     println!("{n} cases, {} mismatches", mismatches.len());
     assert!(mismatches.is_empty());
 }
+
+#[test]
+fn every_action_a_station_sends_has_a_schema_in_its_version() {
+    for version in OcppVersion::ALL {
+        for action in station_actions(version) {
+            assert!(knows_action(version, action), "{version:?} has no schema for {action}");
+            assert!(station_sends(version, action));
+        }
+    }
+    assert!(!station_sends(OcppVersion::V201, "Reset"));
+    assert!(station_sends(OcppVersion::V21, "BatterySwap") && !station_sends(OcppVersion::V201, "BatterySwap"));
+}

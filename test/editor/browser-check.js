@@ -5,8 +5,9 @@
 // each config node's) with no console error, checks what the dialogs show
 // (numeric fields' placeholders are their defaults, Command params open the
 // JSON editor, config dialogs have a title in words), saves each dialog and
-// checks every config key the node had kept its value, and saves screenshots
-// under docs/.
+// checks every config key the node had kept its value, opens the OCPP sidebar
+// tab with the demo's stations connected (sends a CALL from its form, inspects
+// the frames, filters and copies them), and saves screenshots under docs/.
 //
 //   npm run test:editor       (needs Debian's chromium: apt-get install chromium)
 'use strict';
@@ -95,6 +96,58 @@ async function startEditor() {
   };
 }
 
+// The OCPP sidebar tab with the demo's stations connected: the live list, a
+// station's inspector with a frame in it, its filters and copy button, and a
+// CALL sent from its form with the answer shown; a screenshot in docs/.
+async function checkSidebar(page) {
+  // A wider sidebar, as a user drags it for a table.
+  const separator = await page.$('#red-ui-sidebar-separator');
+  const box = await separator.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(box.x - 420, box.y + 200, { steps: 10 });
+  await page.mouse.up();
+  await page.evaluate(() => RED.sidebar.show('ocpp'));
+  const row = (id) => `.ocpp-sb-table tbody tr[data-station="${id}"]`;
+  for (const id of ['DEMO-CP-1', 'DEMO-CP-2', 'DEMO-CP-3']) await page.waitForSelector(row(id), { timeout: 20000 });
+  const cells = await page.$$eval(`${row('DEMO-CP-1')} td`, (tds) => tds.map((td) => td.textContent));
+  assert.strictEqual(cells[1], '1.6j', `DEMO-CP-1's row: ${cells}`);
+  assert.match(cells[2], /Central System/, `the server column names the CS server node: ${cells}`);
+  await page.click(row('DEMO-CP-1'));
+  await page.waitForSelector('.ocpp-sb-detail .ocpp-sb-call-action option[value="GetConfiguration"]', { state: 'attached', timeout: 10000 });
+  // A CALL from the form: its answer shows, and its two frames in the inspector.
+  await page.selectOption('.ocpp-sb-call-action', 'GetConfiguration');
+  await page.click('.ocpp-sb-detail button:has(.fa-paper-plane)');
+  await page.waitForFunction(() => /^CALLRESULT/.test($('.ocpp-sb-answer').text()), null, { timeout: 15000 });
+  await page.waitForSelector('.ocpp-sb-frame.in .ocpp-sb-frame-action:text-is("GetConfiguration")', { timeout: 10000 });
+  const frame = await page.$eval('.ocpp-sb-frame.in', (el) => ({
+    head: el.querySelector('.ocpp-sb-frame-head').textContent,
+    body: el.querySelector('pre').textContent,
+  }));
+  assert.match(frame.head, /CALLRESULT/);
+  assert.ok(Array.isArray(JSON.parse(frame.body)) && frame.body.includes('\n  '), `pretty-printed: ${frame.body}`);
+  // Newest first.
+  const seqs = await page.$$eval('.ocpp-sb-frame', (els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+  assert.deepStrictEqual(seqs, [...seqs].sort((a, b) => b - a), 'frames newest first');
+  // Filters: one direction only, then one action only.
+  await page.selectOption('.ocpp-sb-dir-filter', 'out');
+  const dirs = await page.$$eval('.ocpp-sb-frame', (els) => els.map((e) => (e.classList.contains('out') ? 'out' : 'in')));
+  assert.ok(dirs.length > 0 && dirs.every((d) => d === 'out'), `direction filter: ${dirs}`);
+  await page.selectOption('.ocpp-sb-dir-filter', '');
+  await page.selectOption('.ocpp-sb-action-filter', 'GetConfiguration');
+  const actions = await page.$$eval('.ocpp-sb-frame-action', (els) => els.map((e) => e.textContent));
+  assert.ok(actions.length >= 2 && actions.every((a) => a === 'GetConfiguration'), `action filter: ${actions}`);
+  // Copy as JSON: the shown frames, as a JSON array, on the clipboard.
+  await page.click('.ocpp-sb-detail button:has(.fa-clipboard)');
+  const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+  assert.ok(copied.length === actions.length && copied.every((f) => f.action === 'GetConfiguration' && f.station === 'DEMO-CP-1'), `copied ${JSON.stringify(copied).slice(0, 300)}`);
+  await page.selectOption('.ocpp-sb-action-filter', '');
+  await page.waitForTimeout(1200);
+  await page.screenshot({ path: path.join(root, 'docs', 'editor-sidebar.png') });
+  const rows = await page.$$eval('.ocpp-sb-table tbody tr', (trs) => trs.length);
+  return `${rows} stations listed, GetConfiguration sent to DEMO-CP-1 and answered, ${seqs.length} frames inspected`;
+}
+
 async function main() {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM)`);
   const { chromium } = require('playwright-core');
@@ -105,7 +158,8 @@ async function main() {
   });
   const errors = [];
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await context.newPage();
     // This machine has no outside network: the editor's requests to other hosts fail by design.
     const offline = (text) => /ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED/.test(text);
     page.on('console', (m) => m.type() === 'error' && !offline(m.text()) && errors.push(m.text()));
@@ -227,7 +281,9 @@ async function main() {
       assert.deepStrictEqual(changedKeys(before, after), [], `${type}: saving its dialog changed these keys`);
       saved.push(`${type} "${facts.title}"`);
     }
+    const sidebar = await checkSidebar(page);
     assert.deepStrictEqual(errors, [], `console errors: ${errors.join('\n')}`);
+    console.log(`OCPP sidebar: ${sidebar}`);
     console.log(`palette labels: ${looks.map((l) => `${l.type} = "${l.label}"`).join(', ')}`);
     console.log(`dialogs saved: ${saved.join('; ')}`);
     console.log(

@@ -1,0 +1,148 @@
+'use strict';
+// The admin API behind the editor's OCPP sidebar (resources/sidebar.js), on
+// Node-RED's admin app and under its admin auth (`ocpp.read` to look,
+// `ocpp.write` to send a CALL or flip the record-all switch):
+//
+//   GET    /ocpp/stations              every connected OCPP-J station (JSON list)
+//   GET    /ocpp/stations/:id/frames   its recorded frames, newest first (?after=<seq>);
+//                                      starts or renews its recording (ocppInspector.leaseS)
+//   DELETE /ocpp/stations/:id/frames   stops its recording and frees its frames
+//   POST   /ocpp/stations/:id/call     {action, payload, timeout} -> the CALL's outcome
+//   GET    /ocpp/inspector             the switch, stations recording, bytes held, limits
+//   PUT    /ocpp/inspector             {all: true|false}: record every station, or none
+//   GET    /ocpp/actions/:version      the version's actions by who sends them
+//
+// Live updates: the changed stations go out over Node-RED's comms on the topic
+// `ocpp/stations` ({changed, gone, more, resync}), at most once a second and
+// only for a minute after the sidebar last read the list (it reads it again
+// every 30 s while shown), so nothing runs while nobody looks.
+//
+// The engine keeps the counters and frames (src/cs/inspector.rs); this file
+// only routes. With a cluster, each station entry will name its holder in an
+// `instance` field; in a single process there is none.
+const { addon } = require('./engine');
+
+const LIVE_EVERY_MS = 1000;
+const LIVE_FOR_MS = 60000;
+// Changed stations per update: the rest follow a second later.
+const LIVE_BATCH = 500;
+const DEFAULT_CALL_TIMEOUT_S = 30;
+
+// Admin apps (one per Node-RED runtime; tests make several) already routed.
+const routed = new WeakSet();
+const live = { timer: null, until: 0, publish: null };
+
+function liveTick() {
+  if (Date.now() > live.until) {
+    clearInterval(live.timer);
+    live.timer = null;
+    return;
+  }
+  const changes = JSON.parse(addon.stationChangesJson(LIVE_BATCH));
+  if (changes.changed.length || changes.gone.length || changes.resync) live.publish('ocpp/stations', changes);
+}
+
+// Someone looks at the list: publish its changes for the next minute.
+function keepLive(RED) {
+  live.until = Date.now() + LIVE_FOR_MS;
+  live.publish = (topic, data) => RED.comms.publish(topic, data, false);
+  if (!live.timer) {
+    live.timer = setInterval(liveTick, LIVE_EVERY_MS);
+    live.timer.unref();
+  }
+}
+
+function sendJson(res, text) {
+  res.type('application/json').send(text);
+}
+
+function fail(res, status, message) {
+  res.status(status).json({ error: message });
+}
+
+// `ocppInspector` from settings.js; a bad value is a warning and the defaults stay.
+function applyLimits(RED) {
+  const settings = RED.settings && RED.settings.ocppInspector;
+  if (settings === undefined) return;
+  try {
+    addon.inspectorLimits(JSON.stringify(settings));
+  } catch (err) {
+    RED.log.warn(`OCPP sidebar: ${err.message}; the defaults stay`);
+  }
+}
+
+// The CALL form's body, checked: {action, payload (an object), timeout in seconds}.
+function callRequest(body) {
+  const { action, payload = {}, timeout = DEFAULT_CALL_TIMEOUT_S } = body || {};
+  if (typeof action !== 'string' || action.trim() === '') throw new Error('action must be the name of an OCPP action, such as "Reset"');
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('payload must be a JSON object');
+  const seconds = Number(timeout);
+  if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 86400) throw new Error('timeout must be a number of seconds from 0.1 to 86400');
+  return { action: action.trim(), payload: JSON.stringify(payload), timeoutMs: Math.round(seconds * 1000) };
+}
+
+// Routes the sidebar's API on this runtime's admin app, once.
+function register(RED) {
+  const app = RED.httpAdmin;
+  if (!addon || !app || routed.has(app)) return;
+  routed.add(app);
+  applyLimits(RED);
+  const read = RED.auth.needsPermission('ocpp.read');
+  const write = RED.auth.needsPermission('ocpp.write');
+
+  app.get('/ocpp/stations', read, (req, res) => {
+    keepLive(RED);
+    sendJson(res, addon.stationsJson());
+  });
+
+  app.get('/ocpp/stations/:id/frames', read, (req, res) => {
+    let after = null;
+    if (req.query.after !== undefined) {
+      after = Number(req.query.after);
+      if (!Number.isSafeInteger(after) || after < 0) return fail(res, 400, 'after must be a frame number (seq) of 0 or more');
+    }
+    const text = addon.stationFrames(req.params.id, after);
+    if (text === null) return fail(res, 404, `station ${req.params.id} is not connected`);
+    return sendJson(res, text);
+  });
+
+  app.delete('/ocpp/stations/:id/frames', read, (req, res) => {
+    if (!addon.setInspector(req.params.id, false)) return fail(res, 404, `station ${req.params.id} is not connected`);
+    return res.status(204).end();
+  });
+
+  app.post('/ocpp/stations/:id/call', write, async (req, res) => {
+    let call;
+    try {
+      call = callRequest(req.body);
+    } catch (err) {
+      return fail(res, 400, err.message);
+    }
+    try {
+      // The outcome as CS request JSON gets it: {id, result} | {id, callError} | {id, failure, message}.
+      const outcome = await addon.callStation(req.params.id, call.action, call.payload, call.timeoutMs, null);
+      return sendJson(res, outcome);
+    } catch (err) {
+      return fail(res, 500, err.message);
+    }
+  });
+
+  app.get('/ocpp/inspector', read, (req, res) => sendJson(res, addon.inspectorStatusJson()));
+
+  app.put('/ocpp/inspector', write, (req, res) => {
+    const all = req.body && req.body.all;
+    if (typeof all !== 'boolean') return fail(res, 400, 'all must be true or false');
+    addon.setInspector(null, all);
+    return sendJson(res, addon.inspectorStatusJson());
+  });
+
+  app.get('/ocpp/actions/:version', read, (req, res) => {
+    try {
+      return sendJson(res, addon.actionsFor(req.params.version));
+    } catch (err) {
+      return fail(res, 404, err.message);
+    }
+  });
+}
+
+module.exports = { register };
