@@ -111,6 +111,19 @@
     const clustered = all.some((s) => s.instance !== undefined);
     table.find('th.ocpp-sb-instance').toggle(clustered);
     for (const s of shown.slice(0, MAX_ROWS)) {
+      if (s.remote) {
+        // Held by another instance of the cluster: its counters and frames are there.
+        $('<tr class="ocpp-sb-remote">')
+          .attr('data-station', s.id)
+          .attr('title', `held by instance ${s.instance}: open that instance's editor to inspect its frames; a CALL sent from here reaches it`)
+          .toggleClass('selected', s.id === state.selected)
+          .append($('<td>').text(s.id))
+          .append($('<td colspan="2">').text('on another instance'))
+          .append($('<td>').text(s.instance))
+          .append($('<td colspan="4">'))
+          .appendTo(body);
+        continue;
+      }
       $('<tr>')
         .attr('data-station', s.id)
         .toggleClass('selected', s.id === state.selected)
@@ -192,6 +205,12 @@
     $('<button type="button" class="red-ui-button red-ui-button-small" title="Close and stop recording"><i class="fa fa-times"></i></button>')
       .on('click', close)
       .appendTo(head);
+    if (s && s.remote) {
+      head.find('.ocpp-sb-sub').text(`on instance ${s.instance}: its frames and CALL form are in that instance's editor`);
+      callAction.prop('disabled', true);
+      sendButton.prop('disabled', true);
+      return;
+    }
     const write = canWrite();
     callAction.prop('disabled', !write || !s);
     sendButton.prop('disabled', !write || !s);

@@ -90,6 +90,10 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     assert.deepStrictEqual([boot.cb, boot.instance, boot.topic], ['S1', 'A', 'S1/BootNotification']);
     assert.ok(!seenA.seen.some((m) => m.cb === 'S2'), 'S2 is reported by B only');
 
+    // The editor's OCPP sidebar lists the whole cluster, naming the holder.
+    const sidebar = await (await fetch(`http://127.0.0.1:${a.editorPort}/ocpp/stations`)).json();
+    assert.deepStrictEqual(sidebar.map((x) => [x.id, x.instance, !!x.remote]).sort(), [['S1', 'A', false], ['S2', 'B', true]]);
+
     // Nowhere in the cluster: NotConnected, as without one.
     const nowhere = await a.call('Reset', 'NOBODY', { type: 'Soft' });
     assert.strictEqual(nowhere.ok, false);

@@ -52,6 +52,22 @@ function keepLive(RED) {
   }
 }
 
+// In a cluster: this instance's stations (with their counters) named by the
+// instance, and the other instances' stations (id and holder only: their
+// counters and frames live on their own instance). While Redis is
+// unavailable, this instance's alone.
+async function clusterStations(instance) {
+  const stations = JSON.parse(addon.stationsJson());
+  for (const s of stations) s.instance = instance;
+  const outcome = JSON.parse(await addon.onlineList());
+  if (!outcome.value) return stations;
+  const here = new Set(stations.map((s) => s.id));
+  for (const [id, holder] of outcome.value) {
+    if (!here.has(id) && holder !== instance) stations.push({ id, instance: holder, remote: true });
+  }
+  return stations;
+}
+
 function sendJson(res, text) {
   res.type('application/json').send(text);
 }
@@ -90,9 +106,11 @@ function register(RED) {
   const read = RED.auth.needsPermission('ocpp.read');
   const write = RED.auth.needsPermission('ocpp.write');
 
-  app.get('/ocpp/stations', read, (req, res) => {
+  app.get('/ocpp/stations', read, async (req, res) => {
     keepLive(RED);
-    sendJson(res, addon.stationsJson());
+    const instance = addon.clusterInstance();
+    if (!instance) return sendJson(res, addon.stationsJson());
+    return res.json(await clusterStations(instance));
   });
 
   app.get('/ocpp/stations/:id/frames', read, (req, res) => {

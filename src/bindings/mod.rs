@@ -202,6 +202,12 @@ pub fn inspector_limits(limits_json: String) -> Result<String> {
     serde_json::to_string(&limits).map_err(reason)
 }
 
+/// This process's instance id in a cluster, if it belongs to one.
+#[napi]
+pub fn cluster_instance() -> Option<String> {
+    cs::cluster::current().map(|cluster| cluster.instance().to_string())
+}
+
 /// Every connected OCPP-J station with its counters, as a JSON list.
 #[napi]
 pub fn stations_json() -> Result<String> {
