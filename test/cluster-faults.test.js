@@ -1,6 +1,6 @@
 'use strict';
 // The cluster's failures (issue: a cluster through Redis): an instance
-// killed behind HAProxy (examples/cluster/haproxy.cfg), and Redis restarted
+// killed behind HAProxy (docs/cluster/haproxy.cfg), and Redis restarted
 // mid-run. Real redis-server, haproxy and Node-RED processes.
 const assert = require('assert');
 const { RPCClient } = require('ocpp-rpc');

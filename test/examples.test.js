@@ -32,7 +32,7 @@ function assertValidOcpp16(frames, validator = OCPP16) {
   }
   return checked;
 }
-const ALL_NODES = [ours.server, ours.remoteCp, ours.remoteCs, ours.cpJson, ours.csReqSoap, ours.cpReqSoap, ...Object.values(core)];
+const ALL_NODES = [ours.server, ours.remoteCp, ours.remoteCs, ours.cpJson, ours.csReqSoap, ours.cpReqSoap, ours.cluster, ...Object.values(core)];
 
 // Examples use fixed ports; tests take free ones ({8834: 40123, ...}).
 function loadExample(file, ports) {
@@ -59,7 +59,7 @@ describe('example flows', function () {
   it('every example uses only known node types', () => {
     const known = new Set(['tab', 'comment', 'inject', 'debug', 'function', 'switch', 'change', 'catch', 'link in', 'link out', 'group',
       'CS server', 'server response', 'CS request JSON', 'CP client JSON', 'CS request SOAP', 'CP Request SOAP', 'CP server SOAP',
-      'ocpp-remote-cp', 'ocpp-remotej-cp', 'ocpp-remote-cs']);
+      'ocpp-remote-cp', 'ocpp-remotej-cp', 'ocpp-remote-cs', 'ocpp-cluster', 'complete', 'status', 'http in', 'http response']);
     for (const file of fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'))) {
       for (const node of JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'))) {
         assert.ok(known.has(node.type), `${file}: unknown node type ${node.type}`);
@@ -449,5 +449,49 @@ describe('example flows', function () {
     const framesOf = (id) => log.msgs.filter((m) => m.cbId === id).map((m) => m.payload);
     assert.ok(assertValidOcpp16(framesOf('MIXED-16')) >= 6);
     assert.ok(assertValidOcpp16(framesOf('MIXED-201'), OCPP201) >= 8);
+  });
+
+  it('cluster-central-system: a station on the clustered CS is listed with its instance and reset through the flow (real Redis)', async () => {
+    const { startRedis } = require('./lib/redis');
+    const redis = await startRedis(await freePort());
+    const { RPCClient } = require('ocpp-rpc');
+    let client = null;
+    try {
+      const port = await freePort();
+      const flow = loadExample('cluster-central-system.json', { 8840: port, 6379: redis.port });
+      flow.find((n) => n.type === 'ocpp-cluster').instance = 'example-1';
+      const taps = tap(flow, 'cl-tab', { answers: ['cl-request', 0], failed: ['cl-catch', 0] });
+      await loadFlow(ALL_NODES, flow);
+      const seen = taps();
+      client = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity: 'CP-1', protocols: ['ocpp1.6'], strictMode: true, reconnect: false });
+      let resets = 0;
+      client.handle('Reset', () => {
+        resets += 1;
+        return { status: 'Accepted' };
+      });
+      await client.connect();
+      const boot = await client.call('BootNotification', { chargePointVendor: 'ocpp-rs', chargePointModel: 'example' });
+      assert.strictEqual(boot.status, 'Accepted');
+      for (let i = 0; i < 50; i += 1) {
+        const before = seen.answers.msgs.length;
+        helper.getNode('cl-list').receive({ payload: { command: 'LOCAL_GET_ONLINE_LIST' } });
+        const msg = await seen.answers.next((m) => seen.answers.msgs.indexOf(m) >= before);
+        if (msg.payload.online.includes('CP-1')) {
+          assert.deepStrictEqual(msg.payload.stations, [{ cbId: 'CP-1', instance: 'example-1' }]);
+          break;
+        }
+        assert.ok(i < 49, 'CP-1 was never listed');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      helper.getNode('cl-reset').receive({ payload: { command: 'Reset', cbId: 'CP-1', data: { type: 'Soft' } } });
+      const reset = await seen.answers.next((m) => m.ocpp && m.ocpp.command === 'Reset');
+      assert.deepStrictEqual(reset.payload.data, { status: 'Accepted' });
+      assert.strictEqual(reset.ocpp.instance, 'example-1');
+      assert.strictEqual(resets, 1);
+    } finally {
+      if (client) await client.close({ force: true });
+      await helper.unload();
+      await redis.stop();
+    }
   });
 });

@@ -31,6 +31,7 @@ const ours = {
   cpJson: require('../../nodes/ocpp-cp-json.js'),
   csReqSoap: require('../../nodes/ocpp-req.js'),
   cpReqSoap: require('../../nodes/ocpp-cp-req.js'),
+  cluster: require('../../nodes/ocpp-cluster.js'),
 };
 
 function freePort() {

@@ -74,12 +74,12 @@ async function startRedis(port) {
 
 module.exports = { startRedis, redisBinary };
 
-// HAProxy (the Debian package) with examples/cluster/haproxy.cfg, in front of the instances.
+// HAProxy (the Debian package) with docs/cluster/haproxy.cfg, in front of the instances.
 async function startHaproxy(bindPort, backends) {
   const path = require('path');
   const bin = ['haproxy', '/usr/sbin/haproxy'].find((b) => spawnSync('sh', ['-c', `command -v ${b} || test -x ${b}`]).status === 0);
   if (!bin) throw new Error('haproxy is not installed: `npm test` installs it on Debian as root; else apt-get install -y haproxy');
-  const cfg = path.resolve(__dirname, '..', '..', 'examples', 'cluster', 'haproxy.cfg');
+  const cfg = path.resolve(__dirname, '..', '..', 'docs', 'cluster', 'haproxy.cfg');
   const env = { ...process.env, OCPP_LB_BIND: `127.0.0.1:${bindPort}`, OCPP_CS_A: `127.0.0.1:${backends[0]}`, OCPP_CS_B: `127.0.0.1:${backends[1]}` };
   const child = spawn(bin, ['-db', '-f', cfg], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
