@@ -179,6 +179,13 @@ pub fn disconnect_station(cb_id: String) -> bool {
     registry::disconnect(&cb_id)
 }
 
+/// Every running `CS server`'s metrics in the Prometheus text format (0.0.4),
+/// for `GET /ocpp/metrics`.
+#[napi]
+pub fn metrics_text() -> String {
+    cs::metrics::render()
+}
+
 /// A simulated charge point (`CP client JSON` node).
 #[napi]
 pub struct CpClient {

@@ -9,6 +9,7 @@
 //! - [`mailbox`]: how other tasks reach a connection.
 //! - [`answers`]: station requests (OCPP-J and SOAP) waiting for the flow.
 //! - [`calls`]: the flow's CALLs to stations.
+//! - [`metrics`]: counters and histograms for `GET /ocpp/metrics`, without a lock per message.
 //! - [`registry`], [`auth`]: the process-wide tables of stations and
 //!   passwords that let any node reach any server's stations.
 
@@ -18,6 +19,7 @@ pub mod calls;
 pub mod connection;
 pub mod handshake;
 pub mod mailbox;
+pub mod metrics;
 pub mod options;
 pub mod refusals;
 pub mod registry;

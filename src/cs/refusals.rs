@@ -18,17 +18,69 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 /// made-up ids must not grow the table).
 const MAX_REMEMBERED: usize = 10_000;
 
+/// What was wrong with a refused handshake; each has its HTTP status, and
+/// the metrics count refusals by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// An upgrade on a path no service is at (404).
+    UnknownPath,
+    /// A malformed handshake: Host, key, charge box id (400).
+    BadHandshake,
+    /// Not WebSocket version 13 (426).
+    WebSocketVersion,
+    /// No subprotocol this server speaks (400).
+    Subprotocol,
+    /// Missing or wrong Basic-auth credentials (401).
+    Unauthorized,
+    /// `maxConnections` stations are connected already (503).
+    MaxConnections,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 6] = [
+        Self::UnknownPath,
+        Self::BadHandshake,
+        Self::WebSocketVersion,
+        Self::Subprotocol,
+        Self::Unauthorized,
+        Self::MaxConnections,
+    ];
+
+    pub fn status(self) -> u16 {
+        match self {
+            Self::UnknownPath => 404,
+            Self::BadHandshake | Self::Subprotocol => 400,
+            Self::WebSocketVersion => 426,
+            Self::Unauthorized => 401,
+            Self::MaxConnections => 503,
+        }
+    }
+
+    /// The `reason` label of the refusals counter.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::UnknownPath => "unknown_path",
+            Self::BadHandshake => "bad_handshake",
+            Self::WebSocketVersion => "websocket_version",
+            Self::Subprotocol => "subprotocol",
+            Self::Unauthorized => "unauthorized",
+            Self::MaxConnections => "max_connections",
+        }
+    }
+}
+
 /// Why a handshake was refused: the HTTP answer, and what the log says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
+    pub reason: Reason,
     pub status: u16,
     /// The text of the answer, one line ending in a newline.
     pub text: String,
 }
 
 impl Refusal {
-    pub fn new(status: u16, text: impl Into<String>) -> Self {
-        Self { status, text: text.into() }
+    pub fn new(reason: Reason, text: impl Into<String>) -> Self {
+        Self { reason, status: reason.status(), text: text.into() }
     }
 }
 
@@ -78,7 +130,7 @@ mod tests {
     #[test]
     fn one_warning_per_station_per_window_with_the_count_held_back() {
         let refusals = Refusals::default();
-        let r = Refusal::new(400, "unsupported subprotocol(s) ocpp2.0.1; this server speaks ocpp1.6\n");
+        let r = Refusal::new(Reason::Subprotocol, "unsupported subprotocol(s) ocpp2.0.1; this server speaks ocpp1.6\n");
         let t0 = Instant::now();
         let first = refusals.note("station CP1", &r, t0).unwrap();
         assert_eq!(
@@ -95,7 +147,7 @@ mod tests {
     #[test]
     fn the_table_stays_bounded() {
         let refusals = Refusals::default();
-        let r = Refusal::new(401, "x\n");
+        let r = Refusal::new(Reason::Unauthorized, "x\n");
         let t0 = Instant::now();
         for i in 0..MAX_REMEMBERED + 10 {
             refusals.note(&format!("station {i}"), &r, t0);
