@@ -13,6 +13,7 @@ const { throttledStatus } = require('./lib/status');
 const options = require('./lib/options');
 const { fileLogger } = require('./lib/file-log');
 const { settleMsg } = require('./lib/call-outcome');
+const { registerMetricsRoute } = require('./lib/metrics-route');
 
 // --- CS server and CP server SOAP ---
 
@@ -51,6 +52,7 @@ function common(RED, config) {
 function csServerOptions(RED, node, config) {
   return {
     port: options.port(RED, node, config),
+    name: node.name || node.id, // the `server` label of its metrics
     jsonPath: config.enabled16j === false ? null : config.path16j || '',
     versions: jsonVersions(config),
     strict: config.strict === true,
@@ -260,6 +262,7 @@ function localCommand(command, payload, defaultCbId) {
 }
 
 module.exports = function register(RED) {
+  registerMetricsRoute(RED);
   function CsServerNode(config) {
     RED.nodes.createNode(this, config);
     const anyEnabled = config.enabled15 || config.enabled16 || config.enabled16j !== false;

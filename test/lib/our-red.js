@@ -9,7 +9,8 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..', '..');
 
-function writeSettings(userDir, editorPort) {
+// `extra`: more settings (JSON values), e.g. adminAuth.
+function writeSettings(userDir, editorPort, extra = {}) {
   fs.writeFileSync(
     path.join(userDir, 'settings.js'),
     `module.exports = {
@@ -19,15 +20,16 @@ function writeSettings(userDir, editorPort) {
       telemetry: { enabled: false, updateNotification: false },
       diagnostics: { enabled: false }, runtimeState: { enabled: false },
       logging: { console: { level: 'info' } },
+      ...${JSON.stringify(extra)},
     };`
   );
 }
 
 // Starts Node-RED on `userDir` (created by the caller) with `flow`; resolves
 // once its flows started. `kill()` sends SIGKILL; `stop()` SIGTERM.
-async function startOurRed(userDir, flow, { editorPort }) {
+async function startOurRed(userDir, flow, { editorPort, settings }) {
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
-  writeSettings(userDir, editorPort);
+  writeSettings(userDir, editorPort, settings);
   const red = require.resolve('node-red/red.js', { paths: [root] });
   const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     cwd: userDir,
