@@ -7,6 +7,7 @@
 // process of its own, the route needs a token.
 const assert = require('assert');
 const fs = require('fs');
+const http = require('http');
 const os = require('os');
 const path = require('path');
 const WebSocket = require('ws');
@@ -29,7 +30,7 @@ function flow(port) {
     { id: 'tab', type: 'tab', label: 'metrics' },
     {
       id: 'cs', z: 'tab', type: 'CS server', name: 'CS "main"', port: String(port), portType: 'num',
-      enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp',
+      enabled15: false, path15: '', enabled16: true, path16: '/ocpp16s', enabled16j: true, path16j: '/ocpp',
       json16: true, json201: true, log: false, pathlog: '', pingInterval: 30, answerTimeout: 60, wires: [['answer'], []],
     },
     { id: 'answer', z: 'tab', type: 'function', func: ANSWER_FN, outputs: 1, wires: [['resp']] },
@@ -52,6 +53,22 @@ function refusedWith(url, protocols) {
       reject(new Error('the handshake was accepted'));
     });
     ws.on('error', () => {});
+  });
+}
+
+// A SOAP 1.6 request from `cbId`; resolves with the HTTP status and body.
+function postSoap(port, p, cbId, body) {
+  const envelope =
+    '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:cs="urn://Ocpp/Cs/2015/10/">' +
+    `<s:Header><cs:chargeBoxIdentity>${cbId}</cs:chargeBoxIdentity></s:Header><s:Body>${body}</s:Body></s:Envelope>`;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', headers: { 'content-type': 'application/soap+xml' } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(envelope);
   });
 }
 
@@ -118,6 +135,11 @@ describe('GET /ocpp/metrics', function () {
     const made = await raw.call([2, 'm1', 'Evil"Action\nx', {}]);
     assert.deepStrictEqual(made.slice(0, 3), [4, 'm1', 'NotImplemented']);
 
+    // A SOAP 1.6 station's Heartbeat.
+    const soap = await postSoap(port, '/ocpp16s', 'CP-S1', '<cs:heartbeatRequest/>');
+    assert.strictEqual(soap.status, 200, soap.text);
+    assert.match(soap.text, /heartbeatResponse/);
+
     assert.strictEqual(await refusedWith(`ws://127.0.0.1:${port}/ocpp/CP-M3`, ['ocpp9.9']), 400);
     assert.strictEqual(await refusedWith(`ws://127.0.0.1:${port}/elsewhere/CP-M4`, ['ocpp1.6']), 404);
 
@@ -135,6 +157,8 @@ describe('GET /ocpp/metrics', function () {
     assert.strictEqual(msgs('in', '1.6j', 'Reset', 'callresult'), 1);
     assert.strictEqual(msgs('in', '2.0.1', 'other', 'call'), 1, 'a made-up action is "other"');
     assert.strictEqual(msgs('out', '2.0.1', 'other', 'callerror'), 2, 'the malformed frame and the made-up action');
+    assert.strictEqual(msgs('in', 'soap1.6', 'Heartbeat', 'call'), 1);
+    assert.strictEqual(msgs('out', 'soap1.6', 'Heartbeat', 'callresult'), 1);
     assert.ok(!res.text.includes('Evil'), 'no label a station made up');
 
     const errors = (direction, version, code) => m.number('ocpp_callerrors_total', { ...server, direction, version, code });
@@ -147,9 +171,9 @@ describe('GET /ocpp/metrics', function () {
     assert.strictEqual(refused('unknown_path'), 1);
     assert.strictEqual(refused('unauthorized'), 0);
 
-    // Histograms: the flow answered 6 station CALLs (boot, 3 heartbeats, FSN, the
-    // made-up one); one CS request went and came back.
-    for (const [name, count] of [['ocpp_flow_answer_seconds', 6], ['ocpp_cs_request_seconds', 1]]) {
+    // Histograms: the flow answered 7 station requests (boot, 3 heartbeats, FSN, the
+    // made-up one, the SOAP heartbeat); one CS request went and came back.
+    for (const [name, count] of [['ocpp_flow_answer_seconds', 7], ['ocpp_cs_request_seconds', 1]]) {
       assert.strictEqual(m.families.get(name).type, 'HISTOGRAM');
       const h = m.histogram(name, server);
       assert.strictEqual(h.count, count, name);
