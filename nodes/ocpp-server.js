@@ -14,6 +14,7 @@ const options = require('./lib/options');
 const { fileLogger } = require('./lib/file-log');
 const { settleMsg } = require('./lib/call-outcome');
 const admin = require('./lib/admin');
+const { registerMetricsRoute } = require('./lib/metrics-route');
 
 // --- CS server and CP server SOAP ---
 
@@ -52,6 +53,7 @@ function common(RED, config) {
 function csServerOptions(RED, node, config) {
   return {
     port: options.port(RED, node, config),
+    name: node.name || node.id, // the `server` label of its metrics
     jsonPath: config.enabled16j === false ? null : config.path16j || '',
     versions: jsonVersions(config),
     strict: config.strict === true,
@@ -305,6 +307,7 @@ async function localCommand(command, payload, defaultCbId) {
 module.exports = function register(RED) {
   // The editor's OCPP sidebar and its admin API (once per runtime).
   admin.register(RED);
+  registerMetricsRoute(RED);
   function CsServerNode(config) {
     RED.nodes.createNode(this, config);
     const anyEnabled = config.enabled15 || config.enabled16 || config.enabled16j !== false;

@@ -130,6 +130,11 @@ impl EventSink {
         !self.backlog.full.load(Ordering::Acquire)
     }
 
+    /// Bytes of events waiting for JavaScript now (for the metrics).
+    pub fn backlog_bytes(&self) -> usize {
+        self.backlog.bytes.load(Ordering::Relaxed)
+    }
+
     /// Resolves once the backlog has room (at once if it has).
     pub async fn room(&self) {
         loop {

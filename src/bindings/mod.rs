@@ -249,6 +249,13 @@ pub fn actions_for(version: String) -> Result<String> {
     serde_json::to_string(&actions).map_err(reason)
 }
 
+/// Every running `CS server`'s metrics in the Prometheus text format (0.0.4),
+/// for `GET /ocpp/metrics`.
+#[napi]
+pub fn metrics_text() -> String {
+    cs::metrics::render()
+}
+
 /// A simulated charge point (`CP client JSON` node).
 #[napi]
 pub struct CpClient {

@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use tokio::time::Instant;
 
-use super::mailbox::{ConnCmd, ConnTx};
+use super::mailbox::{Answered, ConnCmd, ConnTx};
+use super::metrics::{Action, Direction as Way, Protocol, ServerMetrics};
 use crate::ocppj::answer::{Answer, AnswerError};
-use crate::ocppj::frame::{self, ErrorCode};
+use crate::ocppj::frame::{self, ErrorCode, MessageType};
 use crate::schema::{check_schema, Direction};
 use crate::soap::codec::{self, Fitted};
 use crate::soap::envelope::{self, Addressing};
@@ -25,14 +26,17 @@ pub struct PendingAnswer {
     pub waiter: Waiter,
     /// The server whose sweeper watches this entry.
     pub server: u64,
+    /// When the request was handed to the flow, for the answer-time metric.
+    pub handed: Instant,
     pub deadline: Instant,
 }
 
 /// Who is waiting for the answer.
 pub enum Waiter {
     /// An OCPP-J station: the answer is a frame on its connection.
-    /// `action` is kept in strict mode, to check the answer against its schema.
-    Station { tx: ConnTx, frame_id: String, action: Option<Box<str>> },
+    /// `action` is kept in strict mode, to check the answer against its schema;
+    /// `counted` is the action's place in the metrics.
+    Station { tx: ConnTx, frame_id: String, action: Option<Box<str>>, counted: Action },
     /// A SOAP request: the answer is the HTTP response (status, body).
     Soap(SoapWaiter),
 }
@@ -47,6 +51,8 @@ pub struct SoapWaiter {
     pub strict: bool,
     /// Its place in the station's count of waiting requests.
     pub slot: SoapSlot,
+    /// The server's counters: the answer is counted when it is sent.
+    pub metrics: Arc<ServerMetrics>,
 }
 
 /// How many SOAP requests of each station are waiting for the flow, on one
@@ -125,6 +131,13 @@ impl SoapWaiter {
         let text = format!("no valid answer: {why}");
         (500, envelope::fault(self.addressing.version, envelope::FaultCode::Receiver, &text))
     }
+
+    /// Counts the response (200) or Fault about to be sent.
+    fn count(&self, status: u16) {
+        let kind = if status == 200 { MessageType::CallResult } else { MessageType::CallError };
+        let proto = Protocol::soap(self.service.version());
+        self.metrics.message(Way::Out, proto, Action::of(Some(self.operation.name)), kind, None);
+    }
 }
 
 static PENDING: LazyLock<Mutex<HashMap<String, PendingAnswer>>> = LazyLock::new(Default::default);
@@ -167,18 +180,21 @@ pub fn wait_for_answer(msg_id: String, answer: PendingAnswer) {
 /// and the flow an error saying so.
 pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<Option<String>, RespondError> {
     let entry = pending().remove(msg_id).ok_or_else(|| RespondError::UnknownMsgId(msg_id.to_owned()))?;
+    let flow_time = entry.handed.elapsed();
     match entry.waiter {
-        Waiter::Station { tx, frame_id, action } => {
+        Waiter::Station { tx, frame_id, action, counted } => {
             let version = tx.version();
-            let (text, outcome) = match station_frame(version, &frame_id, action.as_deref(), payload) {
-                Ok(text) => (text, Ok(None)),
+            let ((text, error), outcome) = match station_frame(version, &frame_id, action.as_deref(), payload) {
+                Ok(framed) => (framed, Ok(None)),
                 Err(why) => {
                     let description = format!("no valid answer: {why}");
-                    let text = frame::call_error(version, &frame_id, ErrorCode::InternalError, &description, None);
-                    (text, Err(RespondError::StationTold(Box::new(why), "a CALLERROR InternalError")))
+                    let code = ErrorCode::InternalError;
+                    let text = frame::call_error(version, &frame_id, code, &description, None);
+                    ((text, Some(code)), Err(RespondError::StationTold(Box::new(why), "a CALLERROR InternalError")))
                 }
             };
-            tx.send(ConnCmd::Answer(text)).map_err(|_| RespondError::StationGone(tx.cb_id().to_string()))?;
+            let answered = Answered { text, action: counted, error, flow_time: Some(flow_time) };
+            tx.send(ConnCmd::Answer(answered)).map_err(|_| RespondError::StationGone(tx.cb_id().to_string()))?;
             outcome
         }
         Waiter::Soap(waiter) => {
@@ -186,6 +202,8 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<Option<String>, Res
                 Ok((document, notes)) => (document, Ok(first_time(waiter.operation.name, &notes))),
                 Err(why) => (waiter.refusal(&why), Err(RespondError::StationTold(Box::new(why), "a SOAP Fault"))),
             };
+            waiter.count(document.0);
+            waiter.metrics.flow_answer.observe(flow_time);
             let cb = waiter.addressing.charge_box_identity.unwrap_or_default();
             waiter.reply.send(document).map_err(|_| RespondError::StationGone(cb))?;
             outcome
@@ -193,19 +211,24 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<Option<String>, Res
     }
 }
 
-/// The frame answering an OCPP-J station's CALL with the flow's payload.
+/// The frame answering an OCPP-J station's CALL with the flow's payload, and
+/// its CALLERROR code when the flow answers with one.
 fn station_frame(
     version: OcppVersion,
     frame_id: &str,
     action: Option<&str>,
     payload: Option<&str>,
-) -> Result<String, RespondError> {
+) -> Result<(String, Option<ErrorCode>), RespondError> {
     let payload = payload.ok_or(AnswerError::NotAnObject("nothing"))?;
     let answer = Answer::read(payload, version)?;
     if let (Answer::Result, Some(action)) = (&answer, action) {
         check_schema(version, action, Direction::Response, payload.trim()).map_err(RespondError::Schema)?;
     }
-    Ok(answer.frame(version, frame_id, payload))
+    let code = match &answer {
+        Answer::Result => None,
+        Answer::Error { code, .. } => Some(*code),
+    };
+    Ok((answer.frame(version, frame_id, payload), code))
 }
 
 /// What a fitted answer's author should hear: each kind of change once per
@@ -229,20 +252,24 @@ fn first_time(operation: &str, notes: &[Fitted]) -> Option<String> {
 
 /// Answers every CALL of `server` past its deadline with a CALLERROR
 /// `InternalError`; returns the stations concerned.
-pub fn sweep(server: u64, now: Instant, timeout_s: f64) -> Vec<Arc<str>> {
+pub fn sweep(server: u64, now: Instant, timeout_s: f64, metrics: &ServerMetrics) -> Vec<Arc<str>> {
     let mut expired = Vec::new();
     pending().retain(|_, entry| {
         if entry.server != server || entry.deadline > now {
             return true;
         }
+        metrics.flow_timed_out();
         let why = format!("the Central System did not answer within {timeout_s} s");
         match &mut entry.waiter {
-            Waiter::Station { tx, frame_id, .. } => {
-                let text = frame::call_error(tx.version(), frame_id, ErrorCode::InternalError, &why, None);
-                let _ = tx.send(ConnCmd::Answer(text));
+            Waiter::Station { tx, frame_id, counted, .. } => {
+                let code = ErrorCode::InternalError;
+                let text = frame::call_error(tx.version(), frame_id, code, &why, None);
+                let _ =
+                    tx.send(ConnCmd::Answer(Answered { text, action: *counted, error: Some(code), flow_time: None }));
                 expired.push(tx.cb_id());
             }
             Waiter::Soap(waiter) => {
+                waiter.count(500);
                 let fault = envelope::fault(waiter.addressing.version, envelope::FaultCode::Receiver, &why);
                 // Taking the sender out of the entry about to be dropped.
                 let (dummy, _) = tokio::sync::oneshot::channel();
@@ -253,6 +280,17 @@ pub fn sweep(server: u64, now: Instant, timeout_s: f64) -> Vec<Arc<str>> {
         false
     });
     expired
+}
+
+/// How many requests of `server` wait for the flow: OCPP-J CALLs and SOAP
+/// requests. A scan of the table, for a scrape, not for every message.
+pub fn waiting(server: u64) -> (usize, usize) {
+    let table = pending();
+    let mine = table.values().filter(|entry| entry.server == server);
+    mine.fold((0, 0), |(json, soap), entry| match entry.waiter {
+        Waiter::Station { .. } => (json + 1, soap),
+        Waiter::Soap(_) => (json, soap + 1),
+    })
 }
 
 /// Forgets every CALL of a server that is closing.
@@ -269,8 +307,14 @@ mod tests {
 
     fn station(tx: &ConnTx, frame_id: &str, server: u64, deadline: Instant) -> PendingAnswer {
         PendingAnswer {
-            waiter: Waiter::Station { tx: tx.clone(), frame_id: frame_id.into(), action: None },
+            waiter: Waiter::Station {
+                tx: tx.clone(),
+                frame_id: frame_id.into(),
+                action: None,
+                counted: Action::of(None),
+            },
             server,
+            handed: Instant::now(),
             deadline,
         }
     }
@@ -295,7 +339,9 @@ mod tests {
         wait_for_answer("m1".into(), station(&tx, "f1", 1, later));
         answer("m1", Some(r#"{"currentTime":"2026-01-01T00:00:00Z"}"#)).unwrap();
         match rx.try_recv().unwrap() {
-            ConnCmd::Answer(t) => assert_eq!(t, r#"[3,"f1",{"currentTime":"2026-01-01T00:00:00Z"}]"#),
+            ConnCmd::Answer(Answered { text: t, .. }) => {
+                assert_eq!(t, r#"[3,"f1",{"currentTime":"2026-01-01T00:00:00Z"}]"#)
+            }
             _ => panic!(),
         }
         assert_eq!(answer("m1", Some("{}")), Err(RespondError::UnknownMsgId("m1".into())));
@@ -307,7 +353,7 @@ mod tests {
         )
         .unwrap();
         match rx.try_recv().unwrap() {
-            ConnCmd::Answer(t) => assert_eq!(t, r#"[4,"f2","NotSupported","no",{"a":1}]"#),
+            ConnCmd::Answer(Answered { text: t, .. }) => assert_eq!(t, r#"[4,"f2","NotSupported","no",{"a":1}]"#),
             _ => panic!(),
         }
     }
@@ -332,7 +378,9 @@ mod tests {
                 other => panic!("{other:?}"),
             }
             match rx.try_recv().unwrap() {
-                ConnCmd::Answer(t) => assert!(t.starts_with(r#"[4,"f9","InternalError","no valid answer: "#), "{t}"),
+                ConnCmd::Answer(Answered { text: t, .. }) => {
+                    assert!(t.starts_with(r#"[4,"f9","InternalError","no valid answer: "#), "{t}")
+                }
                 _ => panic!(),
             }
             assert_eq!(answer("bad", Some("{}")), Err(RespondError::UnknownMsgId("bad".into())), "answered once");
@@ -346,7 +394,7 @@ mod tests {
         wait_for_answer("v1".into(), station(&tx, "f1", 1, later));
         answer("v1", Some(r#"{"msgType":4,"ErrorCode":"FormationViolation"}"#)).unwrap();
         match rx.try_recv().unwrap() {
-            ConnCmd::Answer(t) => assert_eq!(t, r#"[4,"f1","FormatViolation","",{}]"#),
+            ConnCmd::Answer(Answered { text: t, .. }) => assert_eq!(t, r#"[4,"f1","FormatViolation","",{}]"#),
             _ => panic!(),
         }
     }
@@ -357,11 +405,15 @@ mod tests {
         let deadline = Instant::now() + Duration::from_millis(10);
         wait_for_answer("late".into(), station(&tx, "f", 77, deadline));
         wait_for_answer("other".into(), station(&tx, "g", 78, deadline));
-        assert!(sweep(77, Instant::now(), 0.01).is_empty());
-        let expired = sweep(77, Instant::now() + Duration::from_millis(20), 0.01);
+        let metrics = ServerMetrics::new("sweep".into());
+        assert_eq!(waiting(77), (1, 0));
+        assert!(sweep(77, Instant::now(), 0.01, &metrics).is_empty());
+        let expired = sweep(77, Instant::now() + Duration::from_millis(20), 0.01, &metrics);
         assert_eq!(expired.len(), 1, "only this server's entries");
+        assert_eq!(waiting(77), (0, 0));
+        assert_eq!(waiting(78), (1, 0));
         match rx.try_recv().unwrap() {
-            ConnCmd::Answer(t) => assert!(t.starts_with(r#"[4,"f","InternalError","#)),
+            ConnCmd::Answer(Answered { text: t, .. }) => assert!(t.starts_with(r#"[4,"f","InternalError","#)),
             _ => panic!(),
         }
         assert!(matches!(answer("late", Some("{}")), Err(RespondError::UnknownMsgId(_))));

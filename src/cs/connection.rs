@@ -14,13 +14,15 @@ use tokio_util::sync::CancellationToken;
 use super::answers::{self, PendingAnswer, Waiter};
 use super::cluster::Cluster;
 use super::inspector::Watched;
-use super::mailbox::{conn_channel, ConnCmd, ConnRx, ConnTx};
+use super::mailbox::{conn_channel, Answered, ConnCmd, ConnRx, ConnTx};
+use super::metrics::{Action, Direction, Protocol, ServerMetrics};
 use super::options::ServerConfig;
 use super::registry;
 use crate::events::EventSink;
 use crate::flow::CallOutcome;
 use crate::msgs::{self, Side};
-use crate::ocppj::link::{Ending, Link, LinkHandler, LinkOptions, Step};
+use crate::ocppj::frame::MessageType;
+use crate::ocppj::link::{Ending, Link, LinkHandler, LinkOptions, Step, Traffic};
 use crate::version::OcppVersion;
 
 /// What a station's connection needs of the server it came in on.
@@ -34,6 +36,8 @@ pub struct ServerContext {
     pub connections: AtomicUsize,
     /// The cluster this server's stations are announced to.
     pub cluster: Option<Arc<Cluster>>,
+    /// What the server counts for `GET /ocpp/metrics`.
+    pub metrics: Arc<ServerMetrics>,
 }
 
 /// The Central System's side of a link: CALLs go to the flow.
@@ -103,11 +107,14 @@ impl LinkHandler for StationHandler {
         let msg_id = uuid::Uuid::new_v4().to_string();
         // Register before the flow can see the msg: its answer may come back
         // from another thread before `emit` returns.
-        let deadline = tokio::time::Instant::now() + self.server.config.answer_timeout;
+        let handed = tokio::time::Instant::now();
+        let deadline = handed + self.server.config.answer_timeout;
         // The action is kept only when the answer will be checked against its schema.
         let action_for_check = self.tx.strict().then(|| Box::from(action));
-        let waiter = Waiter::Station { tx: self.tx.clone(), frame_id: frame_id.clone(), action: action_for_check };
-        let pending = PendingAnswer { waiter, server: self.server.server_id, deadline };
+        let counted = Action::of(Some(action));
+        let waiter =
+            Waiter::Station { tx: self.tx.clone(), frame_id: frame_id.clone(), action: action_for_check, counted };
+        let pending = PendingAnswer { waiter, server: self.server.server_id, handed, deadline };
         answers::wait_for_answer(msg_id.clone(), pending);
         let cb = &self.cb_id;
         let version = self.tx.version();
@@ -152,6 +159,33 @@ impl LinkHandler for StationHandler {
 
     fn malformed(&self, text: &str) {
         self.watch.malformed(text);
+    }
+
+    fn traffic(&self, m: Traffic<'_>) {
+        let way = if m.ours { Direction::Out } else { Direction::In };
+        let proto = Protocol::Json(self.tx.version());
+        self.server.metrics.message(way, proto, Action::of(m.action), m.kind, m.code);
+    }
+
+    fn settled(&self, _action: &str, after: Option<std::time::Duration>) {
+        self.server.metrics.request_settled(after);
+    }
+}
+
+impl StationHandler {
+    /// Counts the answer to a station's CALL, the flow's or the answer timeout's.
+    fn count_answer(&mut self, answered: &Answered) {
+        self.unanswered = self.unanswered.saturating_sub(1);
+        let version = self.tx.version();
+        let metrics = &self.server.metrics;
+        let (kind, code) = match answered.error {
+            Some(code) => (MessageType::CallError, Some(code.as_str(version))),
+            None => (MessageType::CallResult, None),
+        };
+        metrics.message(Direction::Out, Protocol::Json(version), answered.action, kind, code);
+        if let Some(took) = answered.flow_time {
+            metrics.flow_answer.observe(took);
+        }
     }
 }
 
@@ -280,9 +314,9 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
         };
         let ended = match cmd {
             Turn::Shutdown => Some(Box::pin(link.close(1012, "Central System restarting")).await),
-            Turn::Command(ConnCmd::Answer(text)) => {
-                link.handler.unanswered = link.handler.unanswered.saturating_sub(1);
-                link.send_frame(text).await
+            Turn::Command(ConnCmd::Answer(answered)) => {
+                link.handler.count_answer(&answered);
+                link.send_frame(answered.text).await
             }
             Turn::Command(ConnCmd::Call(call)) => link.push_call(*call).await,
             Turn::Command(ConnCmd::Close { code, reason }) => Some(Box::pin(link.close(code, &reason)).await),

@@ -37,7 +37,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::auth;
 use super::connection::ServerContext;
 use super::options::FilesConfig;
-use super::refusals::{Refusal, Refusals};
+use super::refusals::Refusals;
 use crate::basic_auth;
 use crate::listener::{full, linger, text_response, Body};
 use crate::msgs;
@@ -223,9 +223,7 @@ impl Files {
                 Some(cb) => format!("a file request ({method}) from station {cb}"),
                 None => format!("a file request ({method}) from a client that gave no station id"),
             };
-            if let Some(warning) =
-                self.refusals.note(&who, &Refusal::new(status, text.clone()), tokio::time::Instant::now())
-            {
+            if let Some(warning) = self.refusals.note(&who, status, &text, tokio::time::Instant::now()) {
                 server.sink.emit(|out| msgs::warn(out, claimed.as_deref().unwrap_or(""), &warning));
             }
         }

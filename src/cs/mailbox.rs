@@ -5,7 +5,10 @@
 use futures_util::task::AtomicWaker;
 use std::sync::Arc;
 use std::task::Poll;
+use std::time::Duration;
 
+use super::metrics::Action;
+use crate::ocppj::frame::ErrorCode;
 use crate::ocppj::link::Call;
 use crate::sync::lock;
 use crate::version::OcppVersion;
@@ -14,12 +17,31 @@ use crate::version::OcppVersion;
 pub enum ConnCmd {
     /// The answer to a station CALL, as a frame: the flow's, or the CALLERROR
     /// of its answer timeout. Each CALL handed to the flow gets exactly one.
-    Answer(String),
+    Answer(Answered),
     /// A CALL to the station, answered through its oneshot. Boxed: the
     /// channel allocates slots of the largest variant for every connection.
     Call(Box<Call>),
     /// Close the connection (replaced by a newer one, or disconnected on request).
     Close { code: u16, reason: String },
+}
+
+/// The answer to a station's CALL, with what the metrics count of it.
+pub struct Answered {
+    /// The frame.
+    pub text: String,
+    /// The action of the CALL it answers.
+    pub action: Action,
+    /// A CALLERROR's code; `None` for a CALLRESULT.
+    pub error: Option<ErrorCode>,
+    /// How long the flow took to answer; `None` when the answer timeout did.
+    pub flow_time: Option<Duration>,
+}
+
+impl Answered {
+    #[cfg(test)]
+    pub fn plain(text: &str) -> Self {
+        Self { text: text.into(), action: Action::of(None), error: None, flow_time: None }
+    }
 }
 
 /// The sending half of a connection's mailbox, with the station id for
@@ -122,7 +144,6 @@ pub fn conn_channel(cb_id: Arc<str>, version: OcppVersion, strict: bool) -> (Con
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_waiting_connection_wakes_for_each_command_in_order() {
@@ -131,7 +152,7 @@ mod tests {
             let mut got = Vec::new();
             for _ in 0..3 {
                 match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("woken") {
-                    ConnCmd::Answer(text) => got.push(text),
+                    ConnCmd::Answer(answered) => got.push(answered.text),
                     _ => panic!("not a Send"),
                 }
             }
@@ -141,7 +162,7 @@ mod tests {
         std::thread::spawn(move || {
             for text in ["a", "b", "c"] {
                 std::thread::sleep(Duration::from_millis(20));
-                assert!(tx.send(ConnCmd::Answer(text.into())).is_ok());
+                assert!(tx.send(ConnCmd::Answer(Answered::plain(text))).is_ok());
             }
         });
         assert_eq!(reader.await.unwrap(), ["a", "b", "c"]);
@@ -151,6 +172,6 @@ mod tests {
     fn commands_to_an_ended_connection_come_back() {
         let (tx, rx) = conn_channel("CP1".into(), OcppVersion::V16, false);
         drop(rx);
-        assert!(matches!(tx.send(ConnCmd::Answer("x".into())), Err(ConnCmd::Answer(_))));
+        assert!(matches!(tx.send(ConnCmd::Answer(Answered::plain("x"))), Err(ConnCmd::Answer(_))));
     }
 }

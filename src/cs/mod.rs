@@ -12,6 +12,7 @@
 //! - [`calls`]: the flow's CALLs to stations.
 //! - [`inspector`]: what the editor's OCPP sidebar shows: counters per
 //!   station, and the last frames of the stations it inspects.
+//! - [`metrics`]: counters and histograms for `GET /ocpp/metrics`, without a lock per message.
 //! - [`registry`], [`auth`]: the process-wide tables of stations and
 //!   passwords that let any node reach any server's stations.
 //! - [`cluster`]: several Node-RED instances as one Central System, through Redis.
@@ -26,6 +27,7 @@ pub mod files;
 pub mod handshake;
 pub mod inspector;
 pub mod mailbox;
+pub mod metrics;
 pub mod options;
 pub mod refusals;
 pub mod registry;

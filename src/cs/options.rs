@@ -17,6 +17,9 @@ use crate::version::OcppVersion;
 #[serde(rename_all = "camelCase", default)]
 pub struct ServerOptions {
     pub port: u16,
+    /// What the metrics call this server (their `server` label): the node's
+    /// name, or its id. Without one, "port <port>".
+    pub name: Option<String>,
     /// Address to bind; all interfaces (IPv6 and IPv4) when absent.
     pub host: Option<IpAddr>,
     /// Path prefix of the OCPP-J service; `None` disables it.
@@ -69,6 +72,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             port: 0,
+            name: None,
             host: None,
             json_path: Some("/ocpp".into()),
             soap15_path: None,

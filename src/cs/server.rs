@@ -10,7 +10,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -25,12 +25,14 @@ use super::cluster::{self, Cluster, ClusterError};
 use super::connection::{serve_station, Admitted, Place, ServerContext};
 use super::files::Files;
 use super::handshake::{charge_box_id, check_request_head, choose_subprotocol, is_websocket_upgrade};
+use super::metrics::{self, Action, Direction, Gauges, Protocol, ServerMetrics};
 use super::options::{OptionsError, ServerOptions};
-use super::refusals::{Refusal, Refusals};
+use super::refusals::{Reason, Refusal, Refusals};
 use super::registry;
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
 use crate::msgs;
+use crate::ocppj::frame::MessageType;
 use crate::ocppj::link::ws_config;
 use crate::soap;
 use crate::version::OcppVersion;
@@ -86,12 +88,14 @@ impl CsServer {
         let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
         let port = std_listener.local_addr().map(|a| a.port()).unwrap_or(options.port);
         let files = config.files.clone().map(Files::new);
+        let label = metrics::unique_label(options.name.as_deref(), port);
         let ctx = ServerContext {
             server_id: NEXT_SERVER_ID.fetch_add(1, Ordering::Relaxed),
             config,
             sink: EventSink::start_with_limit(deliver, backlog),
             connections: AtomicUsize::new(0),
             cluster,
+            metrics: Arc::new(ServerMetrics::new(label)),
         };
         let shared = Arc::new(ServerShared {
             ctx: Arc::new(ctx),
@@ -114,6 +118,10 @@ impl CsServer {
         if let Some(cluster) = shared.ctx.cluster.clone() {
             tracker.spawn(report_cluster(cluster, shared.ctx.sink.clone(), shared.cancel.clone()));
         }
+        // A charge point's SOAP service (`CP server SOAP`) is no Central System to monitor.
+        if !shared.ctx.config.charge_point {
+            metrics::register(shared.as_source());
+        }
         Ok(Self { shared, port })
     }
 
@@ -135,6 +143,7 @@ impl CsServer {
         if let (true, Some(cluster)) = (first_close, &self.shared.ctx.cluster) {
             cluster.detach();
         }
+        metrics::unregister(&self.shared.as_source());
         self.shared.ctx.sink.close();
     }
 }
@@ -170,7 +179,8 @@ async fn sweep_deadlines(shared: Arc<ServerShared>) {
             _ = tick.tick() => {}
         }
         let secs = shared.ctx.config.answer_timeout.as_secs_f64();
-        for cb in answers::sweep(shared.ctx.server_id, tokio::time::Instant::now(), secs) {
+        let now = tokio::time::Instant::now();
+        for cb in answers::sweep(shared.ctx.server_id, now, secs, &shared.ctx.metrics) {
             shared.ctx.sink.emit(|out| {
                 msgs::warn(
                     out,
@@ -204,7 +214,11 @@ impl Handler for ServerShared {
             // A station knocking at the wrong path is told, the flow's author too.
             None if is_websocket_upgrade(req.headers()) => {
                 let path = req.uri().path().to_owned();
-                self.refuse("", &format!("a station at {path}"), Refusal::new(404, self.not_found_text()))
+                self.refuse(
+                    "",
+                    &format!("a station at {path}"),
+                    Refusal::new(Reason::UnknownPath, self.not_found_text()),
+                )
             }
             None => text_response(404, &self.not_found_text()),
         }
@@ -243,6 +257,9 @@ impl soap::server::HandOver for ServerShared {
         };
         let mut event = String::new();
         msgs::soap_call(&mut event, &call);
+        let proto = Protocol::soap(request.service.version());
+        let action = Action::of(Some(request.operation.name));
+        self.ctx.metrics.message(Direction::In, proto, action, MessageType::Call, None);
         let waiter = answers::Waiter::Soap(answers::SoapWaiter {
             reply,
             addressing: request.addressing,
@@ -250,9 +267,12 @@ impl soap::server::HandOver for ServerShared {
             operation: request.operation,
             strict: self.ctx.config.strict,
             slot,
+            metrics: self.ctx.metrics.clone(),
         });
-        let deadline = tokio::time::Instant::now() + self.ctx.config.answer_timeout;
-        answers::wait_for_answer(msg_id, answers::PendingAnswer { waiter, server: self.ctx.server_id, deadline });
+        let handed = tokio::time::Instant::now();
+        let deadline = handed + self.ctx.config.answer_timeout;
+        let pending = answers::PendingAnswer { waiter, server: self.ctx.server_id, handed, deadline };
+        answers::wait_for_answer(msg_id, pending);
         self.ctx.sink.emit(|out| out.push_str(&event));
         Ok(answer)
     }
@@ -264,7 +284,29 @@ impl soap::server::HandOver for ServerShared {
     }
 }
 
+impl metrics::Source for ServerShared {
+    fn metrics(&self) -> &ServerMetrics {
+        &self.ctx.metrics
+    }
+
+    fn gauges(&self) -> Gauges {
+        let (waiting_ocppj, waiting_soap) = answers::waiting(self.ctx.server_id);
+        Gauges {
+            stations: self.ctx.connections.load(Ordering::Relaxed),
+            backlog_bytes: self.ctx.sink.backlog_bytes(),
+            waiting_ocppj,
+            waiting_soap,
+        }
+    }
+}
+
 impl ServerShared {
+    /// How the metrics' list of servers holds this one.
+    fn as_source(self: &Arc<Self>) -> Weak<dyn metrics::Source> {
+        let weak: Weak<Self> = Arc::downgrade(self);
+        weak
+    }
+
     /// The SOAP service whose path this is (case-insensitive, trailing slash tolerated).
     fn soap_service(&self, path: &str) -> Option<soap::Service> {
         let path = path.trim_end_matches('/');
@@ -310,7 +352,7 @@ impl ServerShared {
         let Some(place) = Place::take(&self.ctx) else {
             let limit = self.ctx.config.max_connections;
             let text = format!("{limit} stations are connected, the most this server takes (maxConnections)\n");
-            return self.refuse(&cb_id, &station_label(&cb_id), Refusal::new(503, text));
+            return self.refuse(&cb_id, &station_label(&cb_id), Refusal::new(Reason::MaxConnections, text));
         };
         let on_upgrade = hyper::upgrade::on(&mut req);
         let conn_id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
@@ -346,16 +388,21 @@ impl ServerShared {
     /// (`None`: a 1.6 station that offered no subprotocol) and accept key.
     fn admit(&self, headers: &HeaderMap, cb_id: &str) -> Result<(Option<OcppVersion>, String), Refusal> {
         let config = &self.ctx.config;
-        check_request_head(headers, cb_id).map_err(|text| Refusal::new(400, text))?;
+        check_request_head(headers, cb_id).map_err(|text| Refusal::new(Reason::BadHandshake, text))?;
         if headers.get("sec-websocket-version").map(HeaderValue::as_bytes) != Some(b"13") {
-            return Err(Refusal::new(426, "WebSocket version 13 is required\n"));
+            return Err(Refusal::new(Reason::WebSocketVersion, "WebSocket version 13 is required\n"));
         }
-        let key = headers.get("sec-websocket-key").ok_or_else(|| Refusal::new(400, "missing Sec-WebSocket-Key\n"))?;
+        let key = headers
+            .get("sec-websocket-key")
+            .ok_or_else(|| Refusal::new(Reason::BadHandshake, "missing Sec-WebSocket-Key\n"))?;
         let version = choose_subprotocol(headers, &config.versions, config.require_subprotocol)
-            .map_err(|text| Refusal::new(400, text))?;
+            .map_err(|text| Refusal::new(Reason::Subprotocol, text))?;
         let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
         if !auth::authorised(cb_id, authorization, &config.passwords, config.require_auth) {
-            return Err(Refusal::new(401, "this charge box id needs HTTP Basic auth (user = charge box id)\n"));
+            return Err(Refusal::new(
+                Reason::Unauthorized,
+                "this charge box id needs HTTP Basic auth (user = charge box id)\n",
+            ));
         }
         Ok((version, derive_accept_key(key.as_bytes())))
     }
@@ -363,7 +410,8 @@ impl ServerShared {
     /// Answers a refused handshake, tells the node (which counts them), and
     /// warns the flow's author (once per station and minute) who was refused and why.
     fn refuse(&self, cb: &str, who: &str, refusal: Refusal) -> Response<Body> {
-        let warning = self.refusals.note(who, &refusal, tokio::time::Instant::now());
+        self.ctx.metrics.refused(refusal.reason);
+        let warning = self.refusals.note(who, refusal.status, &refusal.text, tokio::time::Instant::now());
         self.ctx.sink.emit(|out| msgs::refused(out, cb, warning.as_deref()));
         let mut resp = text_response(refusal.status, &refusal.text);
         let headers = resp.headers_mut();

@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
-use super::frame::{self, ErrorCode, Frame};
+use super::frame::{self, ErrorCode, Frame, MessageType};
 use super::session::{OutgoingCall, OutgoingQueue, QueueError};
 use crate::flow::{CallOutcome, Failure};
 use crate::schema::{self, Direction, Violation};
@@ -56,6 +56,35 @@ pub trait LinkHandler {
     /// A text frame from the peer that was refused as malformed (it is not
     /// given to `log`).
     fn malformed(&self, _text: &str) {}
+    /// Every well-formed message the peer sent, and every one the link sent
+    /// on its own (its CALLs, its CALLERRORs); not the role's own answers,
+    /// which the role counts. For the role's metrics.
+    fn traffic(&self, _message: Traffic<'_>) {}
+    /// Our CALL was answered `after` it went out, or (`None`) its deadline passed.
+    fn settled(&self, _action: &str, _after: Option<Duration>) {}
+}
+
+/// One OCPP message on a link, as the role's metrics see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Traffic<'a> {
+    /// Sent by this side.
+    pub ours: bool,
+    pub kind: MessageType,
+    /// The action of a CALL or SEND, or of the CALL an answer answers;
+    /// `None` when it cannot be known (a malformed frame's CALLERROR).
+    pub action: Option<&'a str>,
+    /// A CALLERROR's or CALLRESULTERROR's code, as written.
+    pub code: Option<&'a str>,
+}
+
+impl<'a> Traffic<'a> {
+    fn peers(kind: MessageType, action: Option<&'a str>) -> Self {
+        Self { ours: false, kind, action, code: None }
+    }
+
+    fn our_error(action: Option<&'a str>, code: ErrorCode, version: OcppVersion) -> Self {
+        Self { ours: true, kind: MessageType::CallError, action, code: Some(code.as_str(version)) }
+    }
 }
 
 /// Why a link ended, for the OFFLINE event.
@@ -187,7 +216,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     /// Queues a CALL (sending it if nothing is in flight).
     pub async fn push_call(&mut self, call: Call) -> Option<Ending> {
         match self.outgoing.push(call) {
-            Ok(Some(text)) => self.send_frame(text).await,
+            Ok(Some(text)) => self.send_call(text).await,
             Ok(None) => None,
             Err((err, call)) => {
                 let outcome = match err {
@@ -232,6 +261,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                     "OCPP-J frames are text frames; binary frames are not allowed",
                     None,
                 );
+                self.handler.traffic(Traffic::our_error(None, ErrorCode::FormationViolation, self.version));
                 self.send_frame(refusal).await
             }
             Message::Close(close) => {
@@ -265,18 +295,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 self.handler.malformed(text);
                 let why = refusal.describe(self.version);
                 self.warn_malformed(format!("refused a malformed frame from {}: {why}", self.peer));
+                self.handler.traffic(Traffic::our_error(None, refusal.code, self.version));
                 return self.send_frame(refusal.to_call_error(self.version)).await;
             }
         };
         self.handler.log(false, text);
         match parsed {
             Frame::Call { id, action, payload } => {
+                self.handler.traffic(Traffic::peers(MessageType::Call, Some(&action)));
                 if let Some(violation) = self.check(&action, Direction::Request, payload.get()) {
                     self.handler.warn(format!("refused {action} from {}: {violation}", self.peer));
-                    let text = frame::call_error(self.version, &id, violation.code.into(), &violation.message, None);
+                    let code = violation.code.into();
+                    self.handler.traffic(Traffic::our_error(Some(&action), code, self.version));
+                    let text = frame::call_error(self.version, &id, code, &violation.message, None);
                     return self.send_frame(text).await;
                 }
                 if let Some(why) = self.handler.refuse_call(&action) {
+                    self.handler.traffic(Traffic::our_error(Some(&action), ErrorCode::GenericError, self.version));
                     let text = frame::call_error(self.version, &id, ErrorCode::GenericError, &why, None);
                     return self.send_frame(text).await;
                 }
@@ -284,16 +319,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 None
             }
             Frame::CallResult { id, payload } => {
+                let action = self.outgoing.in_flight_action(&id);
+                self.handler.traffic(Traffic::peers(MessageType::CallResult, action));
                 if let Some(message) = self.check_result(&id, payload.get()) {
                     return self.refuse_result(&id, message).await;
                 }
                 self.settle(&id, CallOutcome::Result(payload.get().to_owned())).await
             }
             Frame::CallError { id, code, description, details } => {
+                let action = self.outgoing.in_flight_action(&id);
+                self.handler.traffic(Traffic { code: Some(&code), ..Traffic::peers(MessageType::CallError, action) });
                 let outcome = CallOutcome::CallError { code, description, details: details.get().to_owned() };
                 self.settle(&id, outcome).await
             }
             Frame::Send { id, action, payload } => {
+                self.handler.traffic(Traffic::peers(MessageType::Send, Some(&action)));
                 // Nothing answers a SEND, not even a refusal: the flow is told.
                 if let Some(violation) = self.check(&action, Direction::Request, payload.get()) {
                     self.handler.warn(format!("dropped the SEND {action} from {}: {violation}", self.peer));
@@ -303,6 +343,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 None
             }
             Frame::CallResultError { id, code, description, .. } => {
+                self.handler
+                    .traffic(Traffic { code: Some(&code), ..Traffic::peers(MessageType::CallResultError, None) });
                 self.handler.warn(format!(
                     "{} could not process our answer to its message {id:?}: {code}: {description}",
                     self.peer
@@ -346,7 +388,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
     /// it; in OCPP 2.1 the peer also hears why (CALLRESULTERROR).
     async fn refuse_result(&mut self, id: &str, (violation, message): (Violation, String)) -> Option<Ending> {
         if self.version == OcppVersion::V21 {
-            let text = frame::call_result_error(id, violation.code.into(), &violation.message);
+            let code: ErrorCode = violation.code.into();
+            let action = self.outgoing.in_flight_action(id);
+            self.handler.traffic(Traffic {
+                ours: true,
+                kind: MessageType::CallResultError,
+                action,
+                code: Some(code.as_str(self.version)),
+            });
+            let text = frame::call_result_error(id, code, &violation.message);
             if let Some(ending) = self.send_frame(text).await {
                 return Some(ending);
             }
@@ -356,6 +406,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
 
     /// Resolves the in-flight CALL with the peer's answer and starts the next.
     async fn settle(&mut self, id: &str, outcome: CallOutcome) -> Option<Ending> {
+        if let Some((_, action, sent_at)) = self.outgoing.current().filter(|(current, _, _)| *current == id) {
+            self.handler.settled(action, Some(sent_at.elapsed()));
+        }
         let Some(call) = self.outgoing.answer(id) else {
             self.handler.warn(format!("{} answered message id {id:?}, which no request is waiting for", self.peer));
             return None;
@@ -366,6 +419,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
 
     async fn expire_calls(&mut self) -> Option<Ending> {
         for call in self.outgoing.expire(Instant::now()) {
+            self.handler.settled(&call.action, None);
             let _ = call.reply.send(CallOutcome::timeout(&self.peer, &call.action));
         }
         self.start_next().await
@@ -373,9 +427,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
 
     async fn start_next(&mut self) -> Option<Ending> {
         match self.outgoing.start_next() {
-            Some(text) => self.send_frame(text).await,
+            Some(text) => self.send_call(text).await,
             None => None,
         }
+    }
+
+    /// Sends the CALL just put in flight.
+    async fn send_call(&mut self, text: String) -> Option<Ending> {
+        let action = self.outgoing.current().map(|(_, action, _)| action);
+        self.handler.traffic(Traffic { ours: true, kind: MessageType::Call, action, code: None });
+        self.send_frame(text).await
     }
 
     /// One keep-alive round: ends the link if the peer stayed silent since the last.

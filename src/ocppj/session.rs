@@ -39,18 +39,26 @@ pub enum QueueError {
 #[derive(Debug)]
 pub struct OutgoingQueue<R> {
     in_flight: Option<OutgoingCall<R>>,
+    /// When the CALL in flight went out, for its round trip.
+    sent_at: Option<Instant>,
     waiting: VecDeque<OutgoingCall<R>>,
     max_waiting: usize,
 }
 
 impl<R> OutgoingQueue<R> {
     pub fn new(max_waiting: usize) -> Self {
-        Self { in_flight: None, waiting: VecDeque::new(), max_waiting }
+        Self { in_flight: None, sent_at: None, waiting: VecDeque::new(), max_waiting }
     }
 
     /// The action of the CALL in flight, if `id` is its id.
     pub fn in_flight_action(&self, id: &str) -> Option<&str> {
         self.in_flight.as_ref().filter(|c| c.id == id).map(|c| c.action.as_str())
+    }
+
+    /// The CALL in flight: its id, its action, and when it went out.
+    pub fn current(&self) -> Option<(&str, &str, Instant)> {
+        let call = self.in_flight.as_ref()?;
+        Some((call.id.as_str(), call.action.as_str(), self.sent_at?))
     }
 
     /// Queues a CALL; returns it back as the frame to send now when nothing
@@ -62,6 +70,7 @@ impl<R> OutgoingQueue<R> {
         if self.in_flight.is_none() {
             let text = call.frame();
             self.in_flight = Some(call);
+            self.sent_at = Some(Instant::now());
             return Ok(Some(text));
         }
         if self.waiting.len() >= self.max_waiting {
@@ -88,6 +97,7 @@ impl<R> OutgoingQueue<R> {
         let call = self.waiting.pop_front()?;
         let text = call.frame();
         self.in_flight = Some(call);
+        self.sent_at = Some(Instant::now());
         Some(text)
     }
 

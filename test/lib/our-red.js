@@ -9,7 +9,9 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..', '..');
 
+// `extra`: more settings.js properties, as text, or an object of JSON values (e.g. adminAuth).
 function writeSettings(userDir, editorPort, extra = '') {
+  const more = typeof extra === 'string' ? extra : `...${JSON.stringify(extra || {})},`;
   fs.writeFileSync(
     path.join(userDir, 'settings.js'),
     `module.exports = {
@@ -19,14 +21,14 @@ function writeSettings(userDir, editorPort, extra = '') {
       telemetry: { enabled: false, updateNotification: false },
       diagnostics: { enabled: false }, runtimeState: { enabled: false },
       logging: { console: { level: 'info' } },
-      ${extra}
+      ${more}
     };`
   );
 }
 
 // Starts Node-RED on `userDir` (created by the caller) with `flow`; resolves
 // once its flows started. `kill()` sends SIGKILL; `stop()` SIGTERM. `settings`:
-// more settings.js properties, as text.
+// more settings (see writeSettings).
 async function startOurRed(userDir, flow, { editorPort, settings = '' }) {
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
   writeSettings(userDir, editorPort, settings);
