@@ -10,10 +10,9 @@ const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
-const WebSocket = require('ws');
 const { RPCClient } = require('ocpp-rpc');
 const parsePrometheusTextFormat = require('parse-prometheus-text-format');
-const { helper, core, ours, freePort, collector, loadFlow, rawStation } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, rawStation, refusedWith } = require('./lib/harness');
 const { startOurRed } = require('./lib/our-red');
 
 const ANSWER_FN = `
@@ -40,21 +39,6 @@ function flow(port) {
   ];
 }
 
-// The HTTP status a WebSocket handshake was refused with.
-function refusedWith(url, protocols) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols);
-    ws.on('unexpected-response', (req, res) => {
-      resolve(res.statusCode);
-      req.destroy();
-    });
-    ws.on('open', () => {
-      ws.close();
-      reject(new Error('the handshake was accepted'));
-    });
-    ws.on('error', () => {});
-  });
-}
 
 // A SOAP 1.6 request from `cbId`; resolves with the HTTP status and body.
 function postSoap(port, p, cbId, body) {

@@ -4,9 +4,8 @@
 // naming the station and the reason, once per station and minute, and is
 // counted in the CS server's status.
 const assert = require('assert');
-const WebSocket = require('ws');
 const { RPCClient } = require('ocpp-rpc');
-const { helper, ours, freePort, loadFlow, sleep } = require('./lib/harness');
+const { helper, ours, freePort, loadFlow, sleep, refusedWith } = require('./lib/harness');
 
 // The warnings Node-RED logged since `from` (an index into helper.log()).
 const warnings = (from) =>
@@ -16,21 +15,6 @@ const warnings = (from) =>
     .filter((a) => a[0] && a[0].level === 30)
     .map((a) => String(a[0].msg));
 
-// The HTTP status a WebSocket handshake was refused with.
-function refusedWith(url, protocols, options = {}) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, options);
-    ws.on('unexpected-response', (req, res) => {
-      resolve(res.statusCode);
-      req.destroy();
-    });
-    ws.on('open', () => {
-      ws.close();
-      reject(new Error('the handshake was accepted'));
-    });
-    ws.on('error', () => {});
-  });
-}
 
 describe('refused stations', function () {
   this.timeout(20000);

@@ -123,4 +123,21 @@ function rawStation(url, protocol = 'ocpp1.6') {
   });
 }
 
-module.exports = { helper, red, core, ours, freePort, collector, loadFlow, sleep, rawStation };
+// The HTTP status a WebSocket handshake was refused with (`ws` options, e.g. headers).
+function refusedWith(url, protocols, options = {}) {
+  const WebSocket = require('ws');
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, options);
+    ws.on('unexpected-response', (req, res) => {
+      resolve(res.statusCode);
+      req.destroy();
+    });
+    ws.on('open', () => {
+      ws.close();
+      reject(new Error('the handshake was accepted'));
+    });
+    ws.on('error', () => {});
+  });
+}
+
+module.exports = { helper, red, core, ours, freePort, collector, loadFlow, sleep, rawStation, refusedWith };
