@@ -118,9 +118,11 @@
           .attr('title', `held by instance ${s.instance}: open that instance's editor to inspect its frames; a CALL sent from here reaches it`)
           .toggleClass('selected', s.id === state.selected)
           .append($('<td>').text(s.id))
-          .append($('<td colspan="2">').text('on another instance'))
+          .append($('<td>').text(s.version || ''))
+          .append($('<td class="ocpp-sb-server">').text(s.node ? serverName(s.node) : ''))
           .append($('<td>').text(s.instance))
-          .append($('<td colspan="4">'))
+          .append($('<td>').text(s.since ? time(s.since) : ''))
+          .append($('<td colspan="3">').text('on another instance'))
           .appendTo(body);
         continue;
       }

@@ -92,7 +92,8 @@ describe('a Central System across Node-RED instances (Redis)', function () {
 
     // The editor's OCPP sidebar lists the whole cluster, naming the holder.
     const sidebar = await (await fetch(`http://127.0.0.1:${a.editorPort}/ocpp/stations`)).json();
-    assert.deepStrictEqual(sidebar.map((x) => [x.id, x.instance, !!x.remote]).sort(), [['S1', 'A', false], ['S2', 'B', true]]);
+    assert.deepStrictEqual(sidebar.map((x) => [x.id, x.instance, !!x.remote, x.version, x.node]).sort(), [['S1', 'A', false, '1.6j', 'cs'], ['S2', 'B', true, '1.6j', 'cs']]);
+    assert.ok(sidebar.every((x) => typeof x.since === 'number' && x.since > Date.now() - 60000), JSON.stringify(sidebar));
 
     // Nowhere in the cluster: NotConnected, as without one.
     const nowhere = await a.call('Reset', 'NOBODY', { type: 'Soft' });

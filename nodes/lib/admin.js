@@ -53,17 +53,25 @@ function keepLive(RED) {
 }
 
 // In a cluster: this instance's stations (with their counters) named by the
-// instance, and the other instances' stations (id and holder only: their
-// counters and frames live on their own instance). While Redis is
-// unavailable, this instance's alone.
+// instance, and the other instances' stations with what their holder tells
+// of them (version, server node, since: their counters and frames live on
+// their own instance), marked `remote`. While Redis is unavailable, this
+// instance's alone.
 async function clusterStations(instance) {
   const stations = JSON.parse(addon.stationsJson());
   for (const s of stations) s.instance = instance;
   const outcome = JSON.parse(await addon.onlineList());
   if (!outcome.value) return stations;
   const here = new Set(stations.map((s) => s.id));
-  for (const [id, holder] of outcome.value) {
-    if (!here.has(id) && holder !== instance) stations.push({ id, instance: holder, remote: true });
+  for (const [id, holder, about] of outcome.value) {
+    if (here.has(id) || holder === instance) continue;
+    let told = {};
+    try {
+      told = about ? JSON.parse(about) : {};
+    } catch (_) {
+      // An entry written by another version: id and holder are enough.
+    }
+    stations.push({ id, version: told.version, node: told.node, since: told.since, instance: holder, remote: true });
   }
   return stations;
 }

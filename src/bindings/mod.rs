@@ -166,7 +166,8 @@ fn local_outcome<T: serde::Serialize>(result: std::result::Result<T, cs::cluster
 }
 
 /// `LOCAL_GET_ONLINE_LIST`: resolves with the outcome (see `local_outcome`) of
-/// `[["<cbId>", "<instance>" or null], ...]`, the whole cluster's stations when clustered.
+/// `[["<cbId>", "<instance>" or null, "<version, server node, since as JSON>" or null], ...]`,
+/// the whole cluster's stations when clustered.
 #[napi(ts_return_type = "Promise<string>")]
 pub fn online_list(env: &Env) -> Result<PromiseRaw<'_, String>> {
     env.spawn_future(async move { local_outcome(route::online().await) })

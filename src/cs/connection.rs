@@ -232,7 +232,7 @@ impl Admitted {
             });
         }
         if let Some(cluster) = &place.0.cluster {
-            cluster.claim(cb_id.clone(), conn_id);
+            cluster.claim(cb_id.clone(), conn_id, about(version, &place.0.config.node_id));
         }
         Self { cb_id, conn_id, tx, rx, place }
     }
@@ -247,6 +247,14 @@ impl Drop for Admitted {
             cluster.release(&self.cb_id, self.conn_id);
         }
     }
+}
+
+/// What the other instances of a cluster show of a station connected here
+/// (JSON text): its version, the server node it is on, and since when.
+fn about(version: OcppVersion, node_id: &str) -> Arc<str> {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let json = serde_json::json!({ "version": version.label(), "node": node_id, "since": since as u64 });
+    Arc::from(json.to_string())
 }
 
 /// Serves one station until it leaves, the server closes, or the link dies.

@@ -52,18 +52,20 @@ pub async fn disconnect(cb_id: &str) -> Result<bool, ClusterError> {
 }
 
 /// `LOCAL_GET_ONLINE_LIST`: the stations connected, each with the instance
-/// holding it (None without a cluster).
-pub async fn online() -> Result<Vec<(String, Option<String>)>, ClusterError> {
+/// holding it and what that instance tells of it (JSON text of version,
+/// server node and since; both None without a cluster).
+pub async fn online() -> Result<Vec<(String, Option<String>, Option<String>)>, ClusterError> {
     let local = registry::online();
     let Some(cluster) = cluster::current() else {
-        return Ok(local.into_iter().map(|id| (id, None)).collect());
+        return Ok(local.into_iter().map(|id| (id, None, None)).collect());
     };
-    let mut all: HashMap<String, String> = cluster.online().await?.into_iter().collect();
+    let mut all: HashMap<String, (String, String)> =
+        cluster.online().await?.into_iter().map(|h| (h.id, (h.instance, h.about))).collect();
     // A claim on its way to Redis is ours already.
     for id in local {
-        all.insert(id, cluster.instance().to_string());
+        all.entry(id).or_insert_with(|| (String::new(), String::new())).0 = cluster.instance().to_string();
     }
-    let mut list: Vec<(String, Option<String>)> = all.into_iter().map(|(id, at)| (id, Some(at))).collect();
+    let mut list: Vec<_> = all.into_iter().map(|(id, (at, about))| (id, Some(at), Some(about))).collect();
     list.sort();
     Ok(list)
 }

@@ -140,7 +140,10 @@ pub(super) async fn heartbeat(shared: Arc<Shared>, cancel: CancellationToken) {
         beats = beats.wrapping_add(1);
         if beat.is_some() && beats.is_multiple_of(REAP_EVERY) {
             let keys = &shared.keys;
-            let call = Invocation { keys: vec![keys.instances(), keys.stations()], args: vec![keys.alive_prefix()] };
+            let call = Invocation {
+                keys: vec![keys.instances(), keys.stations(), keys.details()],
+                args: vec![keys.alive_prefix()],
+            };
             let _ = timeout(REDIS_TIMEOUT, shared.run(&scripts::REAP, call)).await;
         }
     }
@@ -209,8 +212,9 @@ fn presence_call(shared: &Shared, ops: &[super::presence::Op]) -> Invocation {
         args.push(op.kind.code().to_owned());
         args.push(op.cb.to_string());
         args.push(if op.kind == OpKind::Claim { "0".to_owned() } else { op.token.to_string() });
+        args.push(op.about.to_string());
     }
-    Invocation { keys: vec![keys.stations(), keys.tokens()], args }
+    Invocation { keys: vec![keys.stations(), keys.tokens(), keys.details()], args }
 }
 
 /// Sends routed messages in batches, one pipeline each, in the order the

@@ -42,6 +42,12 @@ impl Keys {
         format!("{}:stations", self.prefix)
     }
 
+    /// Hash: station id -> what other instances show of it (JSON: version,
+    /// server node, since), written with each claim.
+    pub fn details(&self) -> String {
+        format!("{}:details", self.prefix)
+    }
+
     /// Counter of fencing tokens: each claim takes the next.
     pub fn tokens(&self) -> String {
         format!("{}:token", self.prefix)

@@ -100,6 +100,15 @@ const ROUTE_GRACE: Duration = Duration::from_secs(1);
 /// The most SOAP addresses the cluster keeps (as the local table does).
 const MAX_SOAP_ADDRESSES: usize = 100_000;
 
+/// A station held by a live instance, as the online list gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub id: String,
+    pub instance: String,
+    /// JSON text of its version, server node and connection time (`""` if unknown).
+    pub about: String,
+}
+
 /// A running cluster membership.
 pub struct Cluster {
     shared: Arc<Shared>,
@@ -223,9 +232,10 @@ impl Cluster {
         *self.shared.up.borrow()
     }
 
-    /// A station connected here: it is ours now, cluster-wide.
-    pub fn claim(&self, cb: Arc<str>, conn_id: u64) {
-        self.shared.presence.claim(cb, conn_id);
+    /// A station connected here: it is ours now, cluster-wide. `about`: its
+    /// version, server node and connection time as the other instances show them.
+    pub fn claim(&self, cb: Arc<str>, conn_id: u64, about: Arc<str>) {
+        self.shared.presence.claim(cb, conn_id, about);
     }
 
     /// Its connection ended.
@@ -295,18 +305,20 @@ impl Cluster {
         Ok(route_code(&value).0 == 1)
     }
 
-    /// Every station held by a live instance, with the instance, sorted by station.
-    pub async fn online(&self) -> Result<Vec<(String, String)>, ClusterError> {
+    /// Every station held by a live instance, sorted by station.
+    pub async fn online(&self) -> Result<Vec<Held>, ClusterError> {
         if !self.is_up() {
             return Err(ClusterError::Unavailable);
         }
         let keys = &self.shared.keys;
-        let call = Invocation { keys: vec![keys.stations()], args: vec![keys.alive_prefix()] };
+        let call = Invocation { keys: vec![keys.stations(), keys.details()], args: vec![keys.alive_prefix()] };
         let value = self.shared.run(&scripts::ONLINE, call).await?;
         let flat: Vec<String> = redis::from_redis_value(value).map_err(|_| ClusterError::Unavailable)?;
-        let mut list: Vec<(String, String)> =
-            flat.chunks_exact(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect();
-        list.sort();
+        let mut list: Vec<Held> = flat
+            .chunks_exact(3)
+            .map(|t| Held { id: t[0].clone(), instance: t[1].clone(), about: t[2].clone() })
+            .collect();
+        list.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(list)
     }
 

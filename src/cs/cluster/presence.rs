@@ -43,12 +43,15 @@ pub struct Op {
     pub conn_id: u64,
     /// The claim's fencing token (0 for a new claim).
     pub token: u64,
+    /// What other instances show of the station (JSON text; empty for a release).
+    pub about: Arc<str>,
 }
 
 struct Held {
     conn_id: u64,
     /// Set once Redis has confirmed the claim.
     token: Option<u64>,
+    about: Arc<str>,
 }
 
 #[derive(Default)]
@@ -70,9 +73,11 @@ pub struct Presence {
 }
 
 impl Presence {
-    pub fn claim(&self, cb: Arc<str>, conn_id: u64) {
+    /// `about`: the station's version, server node and connection time, as
+    /// JSON text, for the other instances' online lists and sidebars.
+    pub fn claim(&self, cb: Arc<str>, conn_id: u64, about: Arc<str>) {
         let mut state = lock(&self.state);
-        state.held.insert(cb.clone(), Held { conn_id, token: None });
+        state.held.insert(cb.clone(), Held { conn_id, token: None, about });
         state.unclaimed.insert(cb);
         drop(state);
         self.wake.notify_one();
@@ -128,20 +133,28 @@ impl Presence {
                     Some(token) => (OpKind::Assert, token),
                     None => (OpKind::Claim, 0),
                 };
-                ops.push(Op { kind, cb: cb.clone(), conn_id: held.conn_id, token });
+                ops.push(Op { kind, cb: cb.clone(), conn_id: held.conn_id, token, about: held.about.clone() });
             }
         } else {
             let take: Vec<Arc<str>> = state.unclaimed.iter().take(max).cloned().collect();
             for cb in take {
                 state.unclaimed.remove(&cb);
                 if let Some(held) = state.held.get(&cb) {
-                    ops.push(Op { kind: OpKind::Claim, cb, conn_id: held.conn_id, token: 0 });
+                    let about = held.about.clone();
+                    ops.push(Op { kind: OpKind::Claim, cb, conn_id: held.conn_id, token: 0, about });
                 }
             }
         }
         let room = max.saturating_sub(ops.len()).max(1);
         let cut = state.releases.len().saturating_sub(room);
-        ops.extend(state.releases.drain(cut..).map(|(cb, token)| Op { kind: OpKind::Release, cb, conn_id: 0, token }));
+        let about: Arc<str> = Arc::from("");
+        ops.extend(state.releases.drain(cut..).map(|(cb, token)| Op {
+            kind: OpKind::Release,
+            cb,
+            conn_id: 0,
+            token,
+            about: about.clone(),
+        }));
         ops
     }
 
@@ -204,13 +217,13 @@ mod tests {
     #[test]
     fn claims_release_only_their_own_token_and_late_claims_are_given_back() {
         let p = Presence::default();
-        p.claim(cb("A"), 1);
+        p.claim(cb("A"), 1, cb("{}"));
         let ops = p.take_batch(MAX_BATCH);
         assert_eq!(ops.len(), 1);
         assert_eq!(ops[0].kind, OpKind::Claim);
         assert!(p.settle(ops, &[5]).is_empty());
         // A second connection of A replaces the first before its release.
-        p.claim(cb("A"), 2);
+        p.claim(cb("A"), 2, cb("{}"));
         p.release("A", 1);
         let ops = p.take_batch(MAX_BATCH);
         assert_eq!(
@@ -229,8 +242,8 @@ mod tests {
     #[test]
     fn kicks_match_tokens_and_resync_asserts_confirmed_claims() {
         let p = Presence::default();
-        p.claim(cb("A"), 1);
-        p.claim(cb("B"), 2);
+        p.claim(cb("A"), 1, cb("{}"));
+        p.claim(cb("B"), 2, cb("{}"));
         let ops = p.take_batch(MAX_BATCH);
         let tokens: Vec<i64> = ops.iter().map(|o| if &*o.cb == "A" { 10 } else { 11 }).collect();
         p.settle(ops, &tokens);
@@ -248,7 +261,7 @@ mod tests {
     #[test]
     fn failed_batches_come_back() {
         let p = Presence::default();
-        p.claim(cb("A"), 1);
+        p.claim(cb("A"), 1, cb("{}"));
         let ops = p.take_batch(MAX_BATCH);
         p.retry(ops);
         assert!(p.has_work());

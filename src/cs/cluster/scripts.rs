@@ -10,8 +10,9 @@ use redis::{Cmd, ErrorKind, Pipeline, RedisResult, ServerErrorKind, Value};
 use std::sync::LazyLock;
 
 /// Claims (`c`), releases (`r`) and re-assertions after an outage (`a`), in
-/// one batch. KEYS: stations, token counter. ARGV: `"<instance> <boot>"`,
-/// channel prefix, alive prefix, then triples of op, station, token.
+/// one batch. KEYS: stations, token counter, details. ARGV: `"<instance> <boot>"`,
+/// channel prefix, alive prefix, then quadruples of op, station, token, details
+/// (what other instances show of the station: version, server node, since).
 ///
 /// A claim always wins: the newest connection of a station is the one it
 /// uses. The previous holder, if another instance, is told to close (a kick
@@ -25,12 +26,15 @@ pub static PRESENCE: LazyLock<Lua> = LazyLock::new(|| {
 local me = ARGV[1]
 local my_inst = string.match(me, '^(%S+)')
 local out = {}
-for i = 4, #ARGV, 3 do
-  local op, cb, tk = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for i = 4, #ARGV, 4 do
+  local op, cb, tk, about = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local old = redis.call('HGET', KEYS[1], cb)
   local mine = me .. ' ' .. tk
   if op == 'r' then
-    if old == mine then redis.call('HDEL', KEYS[1], cb) end
+    if old == mine then
+      redis.call('HDEL', KEYS[1], cb)
+      redis.call('HDEL', KEYS[3], cb)
+    end
     out[#out + 1] = 0
   elseif op == 'a' and old == mine then
     out[#out + 1] = tonumber(tk)
@@ -43,6 +47,7 @@ for i = 4, #ARGV, 3 do
     if take then
       local token = redis.call('INCR', KEYS[2])
       redis.call('HSET', KEYS[1], cb, me .. ' ' .. token)
+      redis.call('HSET', KEYS[3], cb, about)
       if old then
         local inst, boot, t = string.match(old, '^(%S+) (%S+) (%d+)$')
         if inst and inst ~= my_inst then
@@ -77,8 +82,9 @@ return {1, inst}
     )
 });
 
-/// The stations held by live instances, as a flat list of station, instance.
-/// KEYS: stations. ARGV: alive prefix. One liveness read per instance, not per station.
+/// The stations held by live instances, as a flat list of station, instance,
+/// details. KEYS: stations, details. ARGV: alive prefix. One liveness read
+/// per instance, not per station.
 pub static ONLINE: LazyLock<Lua> = LazyLock::new(|| {
     Lua::new(
         r#"
@@ -97,6 +103,7 @@ for i = 1, #all, 2 do
     if a then
       out[#out + 1] = all[i]
       out[#out + 1] = inst
+      out[#out + 1] = redis.call('HGET', KEYS[2], all[i]) or ''
     end
   end
 end
@@ -108,7 +115,7 @@ return out
 /// Forgets the runs whose liveness key expired or names another run, and
 /// the presence entries they left. KEYS: instances, stations. ARGV: alive
 /// prefix. Reads every entry only when some run died: the idle cost does not
-/// grow with the stations. Returns the entries removed.
+/// grow with the stations. KEYS: instances, stations, details. Returns the entries removed.
 pub static REAP: LazyLock<Lua> = LazyLock::new(|| {
     Lua::new(
         r#"
@@ -129,6 +136,7 @@ for i = 1, #all, 2 do
   local run = string.match(all[i + 1], '^(%S+ %S+) ')
   if not run or dead[run] then
     redis.call('HDEL', KEYS[2], all[i])
+    redis.call('HDEL', KEYS[3], all[i])
     n = n + 1
   end
 end
