@@ -4,17 +4,17 @@
 
 use futures_util::StreamExt;
 use serde_json::value::RawValue;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{sleep, timeout, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use super::options::ClusterError;
 use super::presence::{OpKind, MAX_BATCH};
 use super::scripts::{self, Invocation};
+use super::shared::{route_code, Outgoing, Shared, ALIVE_TTL, HEARTBEAT, REDIS_TIMEOUT};
 use super::wire::Envelope;
-use super::{route_code, Outgoing, Shared, ALIVE_TTL, HEARTBEAT, REDIS_TIMEOUT};
 use crate::cs::calls::{self, CallRequest};
 use crate::cs::{auth, registry};
 use crate::flow::{CallOutcome, Failure};
@@ -248,10 +248,8 @@ pub(super) async fn send_routed(
             Err(_) => {
                 for out in batch.drain(..) {
                     if let Some(rid) = out.rid {
-                        let outcome = CallOutcome::failed(
-                            Failure::ClusterUnavailable,
-                            super::ClusterError::Unavailable.to_string(),
-                        );
+                        let outcome =
+                            CallOutcome::failed(Failure::ClusterUnavailable, ClusterError::Unavailable.to_string());
                         shared.settle(rid, outcome.to_json(&out.id, None));
                     }
                 }
@@ -269,20 +267,4 @@ fn not_routed(code: i64, instance: &str, cb: &str) -> Option<CallOutcome> {
         _ => format!("station {cb} is not connected to any instance of the cluster"),
     };
     Some(CallOutcome::failed(Failure::NotConnected, message))
-}
-
-/// After (re)joining: the passwords and SOAP addresses the others stored.
-pub(super) fn load_shared_tables(shared: &Shared) {
-    let keys = &shared.keys;
-    let (passwords, addresses) = (keys.passwords(), keys.soap_addresses());
-    let mut conn = shared.conn.clone();
-    tokio::spawn(async move {
-        let loaded = redis::pipe().hgetall(passwords).hgetall(addresses).query_async(&mut conn).await;
-        let Ok((passwords, addresses)) = loaded else { return };
-        let (passwords, addresses): (HashMap<String, String>, HashMap<String, String>) = (passwords, addresses);
-        auth::set_passwords(passwords);
-        for (cb, address) in addresses {
-            registry::remember_soap_address(&cb, &address);
-        }
-    });
 }

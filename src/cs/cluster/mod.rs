@@ -17,13 +17,13 @@
 
 mod bus;
 pub mod keys;
+mod options;
 pub mod presence;
 mod scripts;
+mod shared;
 pub mod wire;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{IntoConnectionInfo, Value};
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -33,72 +33,15 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use self::keys::Keys;
+use self::options::{client, public_url};
+pub use self::options::{ClusterError, ClusterOptions};
 use self::presence::Presence;
 use self::scripts::Invocation;
+use self::shared::{route_code, Outgoing, Shared, MAX_SOAP_ADDRESSES, REDIS_TIMEOUT, ROUTE_GRACE};
 use self::wire::Envelope;
 use super::calls::CallRequest;
 use crate::flow::{CallOutcome, Failure};
 use crate::sync::lock;
-
-/// The `ocpp-cluster` config node's settings.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ClusterOptions {
-    /// `redis://` or `rediss://host:port/db`.
-    pub url: String,
-    /// The config node's credential; wins over one in the URL.
-    pub password: Option<String>,
-    /// Prefix of every key and channel.
-    pub prefix: String,
-    /// This instance's id (the node resolves the default).
-    pub instance: String,
-    /// Requests to other instances waiting for their answer, at most.
-    pub max_pending: usize,
-}
-
-impl Default for ClusterOptions {
-    fn default() -> Self {
-        Self { url: String::new(), password: None, prefix: "ocpp".into(), instance: String::new(), max_pending: 10_000 }
-    }
-}
-
-impl std::fmt::Debug for ClusterOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cluster {} prefix {} instance {}", public_url(&self.url), self.prefix, self.instance)
-    }
-}
-
-/// The URL without its password, for messages.
-fn public_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://{}", &url[..scheme], &url[at + 1..]),
-        _ => url.to_owned(),
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ClusterError {
-    #[error("invalid ocpp-cluster setting: {0}")]
-    Invalid(String),
-    #[error(
-        "this Node-RED already runs cluster {running}; every CS server of one Node-RED must name the same ocpp-cluster"
-    )]
-    Another { running: String },
-    #[error("the cluster's Redis is unavailable: stations on other instances cannot be reached until it is back")]
-    Unavailable,
-}
-
-/// Liveness: an instance that has not renewed its key for this long is dead.
-const ALIVE_TTL: Duration = Duration::from_secs(10);
-/// How often an instance renews its liveness key.
-const HEARTBEAT: Duration = Duration::from_secs(2);
-/// A Redis command that has not answered in this long has failed.
-const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long a caller waits past the request's own timeout for the holder's
-/// outcome (the holder times the station out itself, then replies).
-const ROUTE_GRACE: Duration = Duration::from_secs(1);
-/// The most SOAP addresses the cluster keeps (as the local table does).
-const MAX_SOAP_ADDRESSES: usize = 100_000;
 
 /// A station held by a live instance, as the online list gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,35 +58,6 @@ pub struct Cluster {
     cancel: CancellationToken,
     /// CS servers using it; at zero it stops (a redeploy then starts a new run).
     users: std::sync::atomic::AtomicUsize,
-}
-
-/// What the cluster's tasks share.
-struct Shared {
-    options: ClusterOptions,
-    keys: Keys,
-    instance: Arc<str>,
-    /// This run's id: a restarted instance's old presence entries are dead at once.
-    boot: String,
-    client: redis::Client,
-    conn: ConnectionManager,
-    subscribed: AtomicBool,
-    beating: AtomicBool,
-    /// Subscribed and beating: requests to other instances can go out.
-    up: watch::Sender<bool>,
-    presence: Presence,
-    pending: Mutex<HashMap<u64, oneshot::Sender<String>>>,
-    next_rid: AtomicU64,
-    /// Routed messages, in the order the flow sent them.
-    outgoing: mpsc::UnboundedSender<Outgoing>,
-}
-
-/// A message for the holder of a station, and who waits for its fate.
-struct Outgoing {
-    cb: String,
-    text: String,
-    /// The waiting request; None for a one-way message.
-    rid: Option<u64>,
-    id: String,
 }
 
 static CURRENT: LazyLock<Mutex<Weak<Cluster>>> = LazyLock::new(|| Mutex::new(Weak::new()));
@@ -363,80 +277,6 @@ impl Drop for Cluster {
     }
 }
 
-fn client(options: &ClusterOptions) -> Result<redis::Client, ClusterError> {
-    let url = options.url.trim();
-    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-        return Err(ClusterError::Invalid(format!(
-            "the URL {:?} must start with redis:// or rediss://",
-            public_url(url)
-        )));
-    }
-    let mut info = url
-        .into_connection_info()
-        .map_err(|e| ClusterError::Invalid(format!("the URL {:?} cannot be used: {e}", public_url(url))))?;
-    if let Some(password) = options.password.as_deref().filter(|p| !p.is_empty()) {
-        info = info.clone().set_redis_settings(info.redis_settings().clone().set_password(password));
-    }
-    redis::Client::open(info).map_err(|e| ClusterError::Invalid(format!("cannot use {:?}: {e}", public_url(url))))
-}
-
-impl Shared {
-    async fn run(&self, script: &scripts::Lua, call: Invocation) -> Result<Value, ClusterError> {
-        let mut conn = self.conn.clone();
-        scripts::run_one(&mut conn, script, call).await.map_err(|_| ClusterError::Unavailable)
-    }
-
-    fn route_invocation(&self, cb: &str, text: String) -> Invocation {
-        let keys = &self.keys;
-        Invocation {
-            keys: vec![keys.stations()],
-            args: vec![cb.to_owned(), keys.alive_prefix(), keys.channel_prefix(), text],
-        }
-    }
-
-    /// `"<instance> <boot>"`: this run, as presence entries name it.
-    fn run_id(&self) -> String {
-        format!("{} {}", self.instance, self.boot)
-    }
-
-    /// Hands a routed request its outcome, if it still waits.
-    fn settle(&self, rid: u64, outcome_json: String) {
-        if let Some(tx) = lock(&self.pending).remove(&rid) {
-            let _ = tx.send(outcome_json);
-        }
-    }
-
-    /// Redis went away: what waits for another instance fails now, not at its timeout.
-    fn fail_pending(&self) {
-        let waiting: Vec<_> = lock(&self.pending).drain().collect();
-        for (_, tx) in waiting {
-            drop(tx);
-        }
-    }
-
-    fn set_health(&self, subscribed: Option<bool>, beating: Option<bool>) {
-        if let Some(s) = subscribed {
-            self.subscribed.store(s, Ordering::Release);
-        }
-        if let Some(b) = beating {
-            self.beating.store(b, Ordering::Release);
-        }
-        let up = self.subscribed.load(Ordering::Acquire) && self.beating.load(Ordering::Acquire);
-        let changed = self.up.send_if_modified(|now| std::mem::replace(now, up) != up);
-        if changed && up {
-            self.presence.resync();
-            bus::load_shared_tables(self);
-        } else if changed {
-            self.fail_pending();
-        }
-    }
-}
-
-/// `{code, instance}` from the route script.
-fn route_code(value: &Value) -> (i64, String) {
-    redis::from_redis_value::<(i64, String)>(value.clone()).unwrap_or((0, String::new()))
-}
-
 /// The outcome of a routed request, to come.
 pub struct Routed(RoutedState);
 
@@ -474,18 +314,5 @@ impl Routed {
             }
         };
         outcome.to_json(&id, None)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_lose_their_password_in_messages() {
-        assert_eq!(public_url("redis://:secret@host:6379/2"), "redis://host:6379/2");
-        assert_eq!(public_url("redis://host:6379"), "redis://host:6379");
-        let bad = ClusterOptions { url: "http://x".into(), instance: "a".into(), ..Default::default() };
-        assert!(matches!(client(&bad), Err(ClusterError::Invalid(_))));
     }
 }

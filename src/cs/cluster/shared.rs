@@ -1,0 +1,132 @@
+//! What the cluster's tasks share: the Redis connection, this instance's
+//! identity, its health, the presence table and the requests waiting for
+//! other instances.
+
+use redis::aio::ConnectionManager;
+use redis::Value;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::keys::Keys;
+use super::options::{ClusterError, ClusterOptions};
+use super::presence::Presence;
+use super::scripts::{self, Invocation};
+use crate::cs::{auth, registry};
+use crate::sync::lock;
+
+/// Liveness: an instance that has not renewed its key for this long is dead.
+pub const ALIVE_TTL: Duration = Duration::from_secs(10);
+/// How often an instance renews its liveness key.
+pub const HEARTBEAT: Duration = Duration::from_secs(2);
+/// A Redis command that has not answered in this long has failed.
+pub const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a caller waits past the request's own timeout for the holder's
+/// outcome (the holder times the station out itself, then replies).
+pub const ROUTE_GRACE: Duration = Duration::from_secs(1);
+/// The most SOAP addresses the cluster keeps (as the local table does).
+pub const MAX_SOAP_ADDRESSES: usize = 100_000;
+
+/// What the cluster's tasks share.
+pub struct Shared {
+    pub options: ClusterOptions,
+    pub keys: Keys,
+    pub instance: Arc<str>,
+    /// This run's id: a restarted instance's old presence entries are dead at once.
+    pub boot: String,
+    pub client: redis::Client,
+    pub conn: ConnectionManager,
+    pub subscribed: AtomicBool,
+    pub beating: AtomicBool,
+    /// Subscribed and beating: requests to other instances can go out.
+    pub up: watch::Sender<bool>,
+    pub presence: Presence,
+    pub pending: Mutex<HashMap<u64, oneshot::Sender<String>>>,
+    pub next_rid: AtomicU64,
+    /// Routed messages, in the order the flow sent them.
+    pub outgoing: mpsc::UnboundedSender<Outgoing>,
+}
+
+/// A message for the holder of a station, and who waits for its fate.
+pub struct Outgoing {
+    pub cb: String,
+    pub text: String,
+    /// The waiting request; None for a one-way message.
+    pub rid: Option<u64>,
+    pub id: String,
+}
+
+impl Shared {
+    pub async fn run(&self, script: &scripts::Lua, call: Invocation) -> Result<Value, ClusterError> {
+        let mut conn = self.conn.clone();
+        scripts::run_one(&mut conn, script, call).await.map_err(|_| ClusterError::Unavailable)
+    }
+
+    pub fn route_invocation(&self, cb: &str, text: String) -> Invocation {
+        let keys = &self.keys;
+        Invocation {
+            keys: vec![keys.stations()],
+            args: vec![cb.to_owned(), keys.alive_prefix(), keys.channel_prefix(), text],
+        }
+    }
+
+    /// `"<instance> <boot>"`: this run, as presence entries name it.
+    pub fn run_id(&self) -> String {
+        format!("{} {}", self.instance, self.boot)
+    }
+
+    /// Hands a routed request its outcome, if it still waits.
+    pub fn settle(&self, rid: u64, outcome_json: String) {
+        if let Some(tx) = lock(&self.pending).remove(&rid) {
+            let _ = tx.send(outcome_json);
+        }
+    }
+
+    /// Redis went away: what waits for another instance fails now, not at its timeout.
+    pub fn fail_pending(&self) {
+        let waiting: Vec<_> = lock(&self.pending).drain().collect();
+        for (_, tx) in waiting {
+            drop(tx);
+        }
+    }
+
+    pub fn set_health(&self, subscribed: Option<bool>, beating: Option<bool>) {
+        if let Some(s) = subscribed {
+            self.subscribed.store(s, Ordering::Release);
+        }
+        if let Some(b) = beating {
+            self.beating.store(b, Ordering::Release);
+        }
+        let up = self.subscribed.load(Ordering::Acquire) && self.beating.load(Ordering::Acquire);
+        let changed = self.up.send_if_modified(|now| std::mem::replace(now, up) != up);
+        if changed && up {
+            self.presence.resync();
+            load_shared_tables(self);
+        } else if changed {
+            self.fail_pending();
+        }
+    }
+}
+
+/// `{code, instance}` from the route script.
+pub fn route_code(value: &Value) -> (i64, String) {
+    redis::from_redis_value::<(i64, String)>(value.clone()).unwrap_or((0, String::new()))
+}
+
+/// After (re)joining: the passwords and SOAP addresses the others stored.
+fn load_shared_tables(shared: &Shared) {
+    let keys = &shared.keys;
+    let (passwords, addresses) = (keys.passwords(), keys.soap_addresses());
+    let mut conn = shared.conn.clone();
+    tokio::spawn(async move {
+        let loaded = redis::pipe().hgetall(passwords).hgetall(addresses).query_async(&mut conn).await;
+        let Ok((passwords, addresses)) = loaded else { return };
+        let (passwords, addresses): (HashMap<String, String>, HashMap<String, String>) = (passwords, addresses);
+        auth::set_passwords(passwords);
+        for (cb, address) in addresses {
+            registry::remember_soap_address(&cb, &address);
+        }
+    });
+}
