@@ -62,9 +62,9 @@ pub struct Cluster {
 
 static CURRENT: LazyLock<Mutex<Weak<Cluster>>> = LazyLock::new(|| Mutex::new(Weak::new()));
 
-/// The cluster this process belongs to, if any.
+/// The cluster this process belongs to, if any: one that a running CS server uses.
 pub fn current() -> Option<Arc<Cluster>> {
-    lock(&CURRENT).upgrade()
+    lock(&CURRENT).upgrade().filter(|c| c.users.load(Ordering::Acquire) > 0)
 }
 
 /// Joins the cluster for a CS server (starting membership if this process
@@ -72,6 +72,7 @@ pub fn current() -> Option<Arc<Cluster>> {
 /// matched by a [`Cluster::detach`] when the server closes.
 pub fn join(options: ClusterOptions) -> Result<Arc<Cluster>, ClusterError> {
     let mut current = lock(&CURRENT);
+    // A membership no CS server uses any more has stopped: a new one starts below.
     if let Some(running) = current.upgrade().filter(|c| c.users.load(Ordering::Acquire) > 0) {
         if running.shared.options != options {
             return Err(ClusterError::Another { running: format!("{:?}", running.shared.options) });
