@@ -21,7 +21,7 @@ const path = require('path');
 const root = path.resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const NODE_TYPES = ['CS server', 'server response', 'CS request JSON', 'CP client JSON', 'CS request SOAP', 'CP Request SOAP', 'CP server SOAP'];
-const CONFIG_TYPES = ['ocpp-remotej-cp', 'ocpp-remote-cs', 'ocpp-remote-cp'];
+const CONFIG_TYPES = ['ocpp-remotej-cp', 'ocpp-remote-cs', 'ocpp-remote-cp', 'ocpp-cluster'];
 const ROLES = { cs: ['CS server', 'server response', 'CS request JSON', 'CS request SOAP'], cp: ['CP client JSON', 'CP server SOAP', 'CP Request SOAP'] };
 
 // Keys whose value changed on saving a dialog: a key the node had must keep its value
@@ -259,6 +259,10 @@ async function main() {
       assert.deepStrictEqual(changedKeys(before, after), [], `${type}: saving its dialog changed these keys`);
       saved.push(`${type} (${Object.keys(before).filter((k) => before[k] !== undefined).length} keys kept)`);
     }
+    // The demo runs without a cluster: an ocpp-cluster node is imported for its dialog.
+    await page.evaluate(() =>
+      RED.view.importNodes([{ id: 'check-cluster', type: 'ocpp-cluster', name: '', url: 'redis://127.0.0.1:6379/0', prefix: 'ocpp', instance: '', maxPending: 10000 }])
+    );
     for (const type of CONFIG_TYPES) {
       const id = await page.evaluate((t) => {
         let found = null;
