@@ -144,7 +144,7 @@ static TABLE: LazyLock<Mutex<Table>> = LazyLock::new(Default::default);
 const MAX_GONE: usize = 10_000;
 
 /// Milliseconds since the Unix epoch, as JavaScript's `Date.now()`.
-fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
