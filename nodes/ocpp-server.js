@@ -68,6 +68,8 @@ function csServerOptions(RED, node, config) {
     rawLog: output2Wired(config) || (config.log === true && !!config.pathlog),
     passwords: options.passwords(node.credentials && node.credentials.passwords),
     requireAuth: config.requireAuth === true,
+    // On unless the node says otherwise: flows from before the option get the check.
+    tlsCheckId: config.tlsCheckId !== false,
     cluster: clusterOptions(RED, config),
     ...options.files(RED, config),
     nodeId: node.id,

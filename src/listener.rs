@@ -76,7 +76,7 @@ pub async fn serve<H: Handler>(
             Ok((stream, _)) => {
                 let _ = stream.set_nodelay(true);
                 match &acceptor {
-                    None => tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone())),
+                    None => tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone(), None)),
                     Some(acceptor) => {
                         tracker.spawn(serve_tls(acceptor.clone(), stream, handler.clone(), cancel.clone()))
                     }
@@ -102,19 +102,28 @@ async fn serve_tls<H: Handler>(
         r = tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)) => r,
     };
     if let Ok(Ok(stream)) = handshake {
-        serve_connection(stream, handler, cancel).await;
+        // Each request carries the client's certificate, for security profile 3's id check.
+        let peer = crate::tls::PeerCertificate::of(stream.get_ref().1);
+        serve_connection(stream, handler, cancel, peer).await;
     }
 }
 
 /// A server-side TLS connection, as upgraded connections are downcast to.
 pub type TlsStream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
 
-async fn serve_connection<H, S>(stream: S, handler: Arc<H>, cancel: CancellationToken)
-where
+async fn serve_connection<H, S>(
+    stream: S,
+    handler: Arc<H>,
+    cancel: CancellationToken,
+    peer: Option<crate::tls::PeerCertificate>,
+) where
     H: Handler,
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |req| {
+    let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        if let Some(peer) = &peer {
+            req.extensions_mut().insert(peer.clone());
+        }
         let handler = handler.clone();
         async move { Ok::<_, std::convert::Infallible>(handler.handle(req).await) }
     });

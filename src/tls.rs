@@ -153,6 +153,140 @@ impl TlsOptions {
     }
 }
 
+/// The client certificate a TLS connection presented (its leaf), as the
+/// listener attaches it to each request of that connection.
+#[derive(Clone, Debug)]
+pub struct PeerCertificate(pub Arc<CertificateDer<'static>>);
+
+impl PeerCertificate {
+    /// The leaf of what rustls verified, if the client sent one.
+    pub fn of(connection: &rustls::ServerConnection) -> Option<Self> {
+        let leaf = connection.peer_certificates()?.first()?;
+        Some(Self(Arc::new(leaf.clone().into_owned())))
+    }
+
+    /// The names the certificate gives its holder: the subject's Common
+    /// Names, then its subjectAltName DNS names. Empty when it has none or
+    /// cannot be read (the chain was verified by rustls already; this reads
+    /// only names).
+    pub fn names(&self) -> Vec<String> {
+        der::names(self.0.as_ref()).unwrap_or_default()
+    }
+
+    /// OCPP security profile 3: whether the certificate names `cb_id`, as a
+    /// subject Common Name or a SAN DNS name, exactly (ids are case-sensitive
+    /// here, as in the registry).
+    pub fn names_station(&self, cb_id: &str) -> bool {
+        self.names().iter().any(|n| n == cb_id)
+    }
+}
+
+/// Just enough DER to read a certificate's subject CN and SAN DNS names
+/// (RFC 5280 4.1): rustls verifies certificates but does not expose names.
+mod der {
+    const SEQUENCE: u8 = 0x30;
+    const SET: u8 = 0x31;
+    const OID: u8 = 0x06;
+    const EXPLICIT_0: u8 = 0xa0;
+    const EXPLICIT_3: u8 = 0xa3;
+    const OCTET_STRING: u8 = 0x04;
+    const BOOLEAN: u8 = 0x01;
+    const DNS_NAME: u8 = 0x82;
+    /// 2.5.4.3, id-at-commonName.
+    const CN: &[u8] = &[0x55, 0x04, 0x03];
+    /// 2.5.29.17, id-ce-subjectAltName.
+    const SAN: &[u8] = &[0x55, 0x1d, 0x11];
+
+    /// One TLV: its tag, its value, and what follows it.
+    fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = input.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = if first < 0x80 {
+            (first as usize, rest)
+        } else {
+            let n = (first & 0x7f) as usize;
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
+            (len, &rest[n..])
+        };
+        (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+    }
+
+    /// The TLV with `tag` at the start of `input`.
+    fn expect(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+        let (t, value, rest) = tlv(input)?;
+        (t == tag).then_some((value, rest))
+    }
+
+    /// Every TLV in `input`, in order.
+    fn items(mut input: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+        std::iter::from_fn(move || {
+            let (tag, value, rest) = tlv(input)?;
+            input = rest;
+            Some((tag, value))
+        })
+    }
+
+    /// A directory string as text: UTF8String, PrintableString, IA5String,
+    /// TeletexString (taken as UTF-8), BMPString (UTF-16).
+    fn text(tag: u8, value: &[u8]) -> Option<String> {
+        match tag {
+            0x0c | 0x13 | 0x16 | 0x14 => String::from_utf8(value.to_vec()).ok(),
+            0x1e => {
+                let units: Vec<u16> = value.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+                String::from_utf16(&units).ok()
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn names(cert: &[u8]) -> Option<Vec<String>> {
+        let (certificate, _) = expect(cert, SEQUENCE)?;
+        let (tbs, _) = expect(certificate, SEQUENCE)?;
+        let mut rest = tbs;
+        if let Some((_, after)) = expect(rest, EXPLICIT_0) {
+            rest = after; // version
+        }
+        // serialNumber, signature, issuer, validity, then the subject.
+        for _ in 0..4 {
+            rest = tlv(rest)?.2;
+        }
+        let (subject, rest) = expect(rest, SEQUENCE)?;
+        let mut names = Vec::new();
+        for (_, rdn) in items(subject).filter(|(t, _)| *t == SET) {
+            for (_, attribute) in items(rdn).filter(|(t, _)| *t == SEQUENCE) {
+                let Some((oid, value)) = expect(attribute, OID) else { continue };
+                if oid == CN {
+                    names.extend(tlv(value).and_then(|(tag, v, _)| text(tag, v)));
+                }
+            }
+        }
+        // subjectPublicKeyInfo, then optional unique ids and the extensions.
+        let extensions = items(tlv(rest)?.2).find(|(t, _)| *t == EXPLICIT_3).map(|(_, v)| v);
+        if let Some((list, _)) = extensions.and_then(|e| expect(e, SEQUENCE)) {
+            for (_, extension) in items(list).filter(|(t, _)| *t == SEQUENCE) {
+                let Some((oid, mut value)) = expect(extension, OID) else { continue };
+                if oid != SAN {
+                    continue;
+                }
+                if let Some((_, after)) = expect(value, BOOLEAN) {
+                    value = after; // critical
+                }
+                let Some((octets, _)) = expect(value, OCTET_STRING) else { continue };
+                let Some((general_names, _)) = expect(octets, SEQUENCE) else { continue };
+                for (tag, name) in items(general_names) {
+                    if tag == DNS_NAME {
+                        names.extend(String::from_utf8(name.to_vec()).ok());
+                    }
+                }
+            }
+        }
+        Some(names)
+    }
+}
+
 /// For `verify_server: false`: checks signatures but not who signed.
 #[derive(Debug)]
 struct AcceptAnyServer(Arc<rustls::crypto::CryptoProvider>);
@@ -222,5 +356,31 @@ mod tests {
         let opts = TlsOptions { require_client_cert: true, ..Default::default() };
         // Missing identity is reported first; with one, the missing CA is.
         assert!(opts.server_config().is_err());
+    }
+
+    /// Made with `openssl req -x509 -subj "/O=Test CPO/CN=CP-A"
+    /// -addext "subjectAltName=DNS:SAN-CP,IP:127.0.0.1,DNS:second.example"`.
+    const CP_A: &str = "-----BEGIN CERTIFICATE-----\nMIIBwzCCAWqgAwIBAgIUbxd1q/rJwiH2ZQoAW4zhWbG4uHQwCgYIKoZIzj0EAwIw\nIjERMA8GA1UECgwIVGVzdCBDUE8xDTALBgNVBAMMBENQLUEwIBcNMjYxMjA2MjAz\nOTIxWhgPMjEyNjExMTIyMDM5MjFaMCIxETAPBgNVBAoMCFRlc3QgQ1BPMQ0wCwYD\nVQQDDARDUC1BMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfYvi6xK9vwly19rp\nncBP5X3O12VoULabrPS/hs7xR5gOMVR8KoOrAVWgiNH/CddkF4QtJ0H9MJpfH2hR\n+lkKsaN8MHowHQYDVR0OBBYEFBbXCW44vlS7wfQwdezriFkLbMThMB8GA1UdIwQY\nMBaAFBbXCW44vlS7wfQwdezriFkLbMThMA8GA1UdEwEB/wQFMAMBAf8wJwYDVR0R\nBCAwHoIGU0FOLUNQhwR/AAABgg5zZWNvbmQuZXhhbXBsZTAKBggqhkjOPQQDAgNH\nADBEAiBNTmLhXkGYm2/IyiqrnsCueuFuKtARo5CHpjaukqRUBAIgGwG6r5C1qzq5\nnchzsFH/mWTK6xsuBPBn85y8MUYs8UQ=\n-----END CERTIFICATE-----\n";
+    /// `-subj "/CN=RPC 1"`, no extensions but the key ids.
+    const RPC_1: &str = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUUSj3teBRxwec2rnH2FQU2mX1jacwCgYIKoZIzj0EAwIw\nEDEOMAwGA1UEAwwFUlBDIDEwIBcNMjYxMjA2MjAzOTIxWhgPMjEyNjExMTIyMDM5\nMjFaMBAxDjAMBgNVBAMMBVJQQyAxMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\nQIvpuqCouwE4yw4qUzd+QHSD8uLMhkFg/KXhBXoeNfR7CB6Fzr8vu3dF6Y4Oo9Gx\ntLZsEvbwW3i6r/Whn07HY6NTMFEwHQYDVR0OBBYEFOZoKjNAtqnH1HdcrTWEpq1r\nG2oAMB8GA1UdIwQYMBaAFOZoKjNAtqnH1HdcrTWEpq1rG2oAMA8GA1UdEwEB/wQF\nMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIgJtIJsiuaYTgYGM9R5VJ9FmkgYrLQgUM4\nl4gkJW3YVYwCIQCzvHDCExaKK/FaNcxkwMpA4y4zwstakevKNweaZNmxzQ==\n-----END CERTIFICATE-----\n";
+
+    fn peer(pem: &str) -> PeerCertificate {
+        PeerCertificate(Arc::new(certificates(pem, "test certificate").unwrap().remove(0)))
+    }
+
+    #[test]
+    fn a_certificate_names_its_station_by_cn_or_san_dns() {
+        let cp_a = peer(CP_A);
+        assert_eq!(cp_a.names(), ["CP-A", "SAN-CP", "second.example"]);
+        assert!(cp_a.names_station("CP-A"));
+        assert!(cp_a.names_station("SAN-CP"));
+        for other in ["CP-VICTIM", "cp-a", "Test CPO", "127.0.0.1", "CP-A "] {
+            assert!(!cp_a.names_station(other), "{other}");
+        }
+        assert_eq!(peer(RPC_1).names(), ["RPC 1"]);
+        // Not a certificate: no names, never a panic.
+        for junk in [&b""[..], b"\x30", b"\x30\x84\xff\xff\xff\xff", b"\x30\x03\x30\x01\x00"] {
+            assert_eq!(der::names(junk).unwrap_or_default(), Vec::<String>::new());
+        }
     }
 }

@@ -145,13 +145,13 @@ describe('security: Basic auth and TLS', function () {
       tlsNode('srvtls', certs),
       tlsNode('clitls', certs, { client: true }),
       { id: 'rcs', type: 'ocpp-remote-cs', url: `wss://localhost:${port}/ocpp`, tls: 'clitls' },
-      { id: 'cp', z: 'tab', type: 'CP client JSON', cbId: 'MTLS-SIM', remotecs: 'rcs', ocppver: '1.6j', wsdelayconnect: true, wires: [['cpout']] },
+      { id: 'cp', z: 'tab', type: 'CP client JSON', cbId: 'TLS-CP', remotecs: 'rcs', ocppver: '1.6j', wsdelayconnect: true, wires: [['cpout']] },
       { id: 'cpout', z: 'tab', type: 'helper' },
     );
     await loadFlow(NODES, flow);
     const ca = fs.readFileSync(certs.caFile);
     await assert.rejects(station(`wss://localhost:${port}/ocpp`, 'NOCERT-CP', { wsOpts: { ca } }).connect());
-    await boot(station(`wss://localhost:${port}/ocpp`, 'CERT-CP', { wsOpts: { ca, cert: certs.clientCert, key: certs.clientKey } }));
+    await boot(station(`wss://localhost:${port}/ocpp`, 'TLS-CP', { wsOpts: { ca, cert: certs.clientCert, key: certs.clientKey } }));
     const out = collector(helper.getNode('cpout'));
     helper.getNode('cp').receive({ payload: { msgType: 99, command: 'connect' } });
     await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE', 10000);

@@ -1,6 +1,12 @@
 //! Who may connect: OCPP security profile 1's Basic-auth passwords, per
 //! server (the `CS server` node's credentials) and process-wide (set by the
 //! flow with `LOCAL_SET_ALL_AUTH_EVSES`, as in the original).
+//!
+//! A station is one station in the whole process: the registry of connected
+//! stations, `CS request JSON`, SOAP addresses and uploads all go by its id
+//! alone. So a password a station has on any running server protects its id
+//! on every server of the process: an open server does not let another
+//! client in under that id.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -9,6 +15,31 @@ use crate::basic_auth;
 use crate::sync::lock;
 
 static PASSWORDS: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(Default::default);
+
+/// The running servers' own passwords, by server id.
+static SERVERS: LazyLock<Mutex<HashMap<u64, Passwords>>> = LazyLock::new(Default::default);
+
+/// Makes a server's passwords protect its stations' ids on every server
+/// (until [`forget_server`]).
+pub fn register_server(server_id: u64, passwords: &Passwords) {
+    if !passwords.0.is_empty() {
+        lock(&SERVERS).insert(server_id, passwords.clone());
+    }
+}
+
+/// A server closed: its passwords no longer protect anything.
+pub fn forget_server(server_id: u64) {
+    lock(&SERVERS).remove(&server_id);
+}
+
+/// How a station got in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// With the password its id has (here, process-wide or on another server).
+    Authenticated,
+    /// Its id has no password anywhere, and the server takes such stations.
+    Open,
+}
 
 /// Merges passwords in, as the original's `LOCAL_SET_ALL_AUTH_EVSES` does;
 /// an empty password removes the station's entry.
@@ -41,22 +72,45 @@ impl Passwords {
     }
 }
 
-/// OCPP security profile 1: a station with a password (the server's own, else
-/// one set by `LOCAL_SET_ALL_AUTH_EVSES`) must present HTTP Basic auth with its
-/// own id as user. A station without one is let in unless the server is
-/// `closed` (the original let everyone in; existing installations keep working).
-pub fn authorised(cb_id: &str, authorization: Option<&[u8]>, own: &Passwords, closed: bool) -> bool {
-    let table = lock(&PASSWORDS);
-    let Some(expected) = own.0.get(cb_id).or_else(|| table.get(cb_id)) else {
-        return !closed;
+/// OCPP security profile 1: a station with a password must present HTTP
+/// Basic auth with its own id as user. The server's own password for the id
+/// is the one; without one, the password set by `LOCAL_SET_ALL_AUTH_EVSES` or
+/// by any other running server is (any of them, if several). A station
+/// without a password anywhere is let in unless the server is `closed` (the
+/// original let everyone in; existing installations keep working).
+/// `None`: refused.
+pub fn admission(cb_id: &str, authorization: Option<&[u8]>, own: &Passwords, closed: bool) -> Option<Admission> {
+    let global = lock(&PASSWORDS);
+    let servers = lock(&SERVERS);
+    let expected: Vec<&str> = match own.0.get(cb_id) {
+        Some(own) => vec![own.as_str()],
+        None => global
+            .get(cb_id)
+            .into_iter()
+            .chain(servers.values().filter_map(|p| p.0.get(cb_id)))
+            .map(String::as_str)
+            .collect(),
     };
-    let Some((user, password)) = authorization.and_then(basic_auth::decode) else {
-        return false;
-    };
-    // Compare both parts in full, whatever the first says, so timing tells nothing.
+    if expected.is_empty() {
+        return (!closed).then_some(Admission::Open);
+    }
+    let (user, password) = authorization.and_then(basic_auth::decode)?;
+    // Compare every part in full, whatever the first says, so timing tells nothing.
     let user_ok = basic_auth::constant_time_eq(user.as_bytes(), cb_id.as_bytes());
-    let password_ok = basic_auth::constant_time_eq(password.as_bytes(), expected.as_bytes());
-    user_ok & password_ok
+    let password_ok =
+        expected.iter().fold(false, |ok, p| ok | basic_auth::constant_time_eq(password.as_bytes(), p.as_bytes()));
+    (user_ok & password_ok).then_some(Admission::Authenticated)
+}
+
+/// Whether a request for `cb_id` may go ahead ([`admission`], either way).
+pub fn authorised(cb_id: &str, authorization: Option<&[u8]>, own: &Passwords, closed: bool) -> bool {
+    admission(cb_id, authorization, own, closed).is_some()
+}
+
+/// Whether `cb_id` has a password anywhere in the process: then no server
+/// takes a request for it without that password.
+pub fn protected(cb_id: &str) -> bool {
+    lock(&PASSWORDS).contains_key(cb_id) || lock(&SERVERS).values().any(|p| p.0.contains_key(cb_id))
 }
 
 /// Whether any station has a password, on this server or process-wide: then
@@ -91,5 +145,25 @@ mod tests {
         assert_eq!(format!("{own:?}"), "Passwords(1 stations)");
         set_passwords(HashMap::from([("AUTH-CP".to_string(), String::new())]));
         assert!(authorised("AUTH-CP", None, &none, false));
+    }
+
+    #[test]
+    fn a_password_on_one_server_protects_the_id_on_every_server() {
+        let on_a = Passwords::new(HashMap::from([("ONLY-ON-A".to_string(), "s3cret".to_string())]));
+        let open = Passwords::default();
+        assert_eq!(admission("ONLY-ON-A", None, &open, false), Some(Admission::Open), "before A starts");
+        register_server(9_001, &on_a);
+        assert!(protected("ONLY-ON-A"));
+        assert_eq!(admission("ONLY-ON-A", None, &open, false), None, "no credentials on an open server");
+        // "ONLY-ON-A:wrong"
+        assert_eq!(admission("ONLY-ON-A", Some(b"Basic T05MWS1PTi1BOndyb25n"), &open, false), None);
+        // "ONLY-ON-A:s3cret"
+        let right = Some(&b"Basic T05MWS1PTi1BOnMzY3JldA=="[..]);
+        assert_eq!(admission("ONLY-ON-A", right, &open, false), Some(Admission::Authenticated));
+        assert_eq!(admission("ONLY-ON-A", right, &on_a, true), Some(Admission::Authenticated));
+        assert_eq!(admission("SOMEONE-ELSE", None, &open, false), Some(Admission::Open));
+        forget_server(9_001);
+        assert!(!protected("ONLY-ON-A"));
+        assert_eq!(admission("ONLY-ON-A", None, &open, false), Some(Admission::Open), "after A closed");
     }
 }

@@ -221,10 +221,18 @@ impl Drop for Place {
 }
 
 impl Admitted {
-    /// Registers the station; a previous connection with its id is told to close.
-    pub(crate) fn register(cb_id: Arc<str>, conn_id: u64, version: OcppVersion, strict: bool, place: Place) -> Self {
+    /// Registers the station; a previous connection with its id is told to
+    /// close, unless it proved its id and this one did not (`authenticated`).
+    pub(crate) fn register(
+        cb_id: Arc<str>,
+        conn_id: u64,
+        version: OcppVersion,
+        strict: bool,
+        authenticated: bool,
+        place: Place,
+    ) -> Result<Self, registry::RegisterError> {
         let (tx, rx) = conn_channel(cb_id.clone(), version, strict);
-        let replaced = registry::register(cb_id.clone(), registry::Station { conn_id, tx: tx.clone() });
+        let replaced = registry::register(cb_id.clone(), registry::Station { conn_id, tx: tx.clone(), authenticated })?;
         if let Some(old) = replaced {
             let _ = old.tx.send(ConnCmd::Close {
                 code: 1000,
@@ -234,7 +242,7 @@ impl Admitted {
         if let Some(cluster) = &place.0.cluster {
             cluster.claim(cb_id.clone(), conn_id, about(version, &place.0.config.node_id));
         }
-        Self { cb_id, conn_id, tx, rx, place }
+        Ok(Self { cb_id, conn_id, tx, rx, place })
     }
 }
 

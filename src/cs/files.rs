@@ -423,7 +423,10 @@ fn claimed_station(headers: &HeaderMap) -> Option<String> {
 fn station(headers: &HeaderMap, server: &ServerContext) -> Result<String, FileError> {
     let config = &server.config;
     let claimed = claimed_station(headers);
-    if !config.require_auth && !auth::any_passwords(&config.passwords) {
+    if !config.require_auth
+        && !auth::any_passwords(&config.passwords)
+        && !claimed.as_deref().is_some_and(auth::protected)
+    {
         return Ok(claimed.unwrap_or_default());
     }
     let authorization = headers.get("authorization").map(HeaderValue::as_bytes);

@@ -6,7 +6,9 @@
 
 use hyper::header::HeaderMap;
 use hyper::http::uri::Authority;
+use hyper::{Method, Version};
 
+use crate::station_id;
 use crate::version::OcppVersion;
 
 /// The charge box id in `<prefix>/<id>[/]`, percent-decoded; `None` when the
@@ -26,26 +28,32 @@ pub fn charge_box_id(prefix: &str, path: &str) -> Option<String> {
     (!decoded.is_empty()).then(|| decoded.into_owned())
 }
 
-/// The longest charge box id accepted. OCPP 2.0.1's security whitepaper
-/// limits an identity to 48 characters; 1.6 sets no limit, so this is lenient.
-pub const MAX_CB_ID_CHARS: usize = 255;
-
 /// What HTTP/1.1 and RFC 6455 require of a handshake, checked before any
-/// of it is used: one Host header, a 16-byte key, a bounded id.
-pub fn check_request_head(headers: &HeaderMap, cb_id: &str) -> Result<(), &'static str> {
+/// of it is used: GET over HTTP/1.1 or later, one Host header, a 16-byte key,
+/// and an id as [`station_id`] defines it.
+pub fn check_request_head(headers: &HeaderMap, cb_id: &str) -> Result<(), String> {
     let mut hosts = headers.get_all("host").iter();
     let (Some(host), None) = (hosts.next(), hosts.next()) else {
-        return Err("exactly one Host header is required (RFC 9112 3.2)\n");
+        return Err("exactly one Host header is required (RFC 9112 3.2)\n".into());
     };
     // Empty is allowed (a target without authority); anything else must be host[:port].
     if !host.is_empty() && !valid_host(host.as_bytes()) {
-        return Err("the Host header is not a valid host[:port] (RFC 9112 3.2)\n");
+        return Err("the Host header is not a valid host[:port] (RFC 9112 3.2)\n".into());
     }
     if headers.get("sec-websocket-key").is_some_and(|k| k.len() != 24) {
-        return Err("Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455 4.1)\n");
+        return Err("Sec-WebSocket-Key must be 16 bytes in base64 (RFC 6455 4.1)\n".into());
     }
-    if cb_id.chars().count() > MAX_CB_ID_CHARS {
-        return Err("the charge box id is longer than 255 characters\n");
+    station_id::check(cb_id).map_err(|e| format!("{e}\n"))
+}
+
+/// RFC 6455 4.1: the opening handshake is a GET of HTTP/1.1 or later. The
+/// status a station gets otherwise, and why.
+pub fn check_method_and_version(method: &Method, version: Version) -> Result<(), (u16, &'static str)> {
+    if version < Version::HTTP_11 {
+        return Err((505, "a WebSocket handshake needs HTTP/1.1 (RFC 6455 4.1)\n"));
+    }
+    if method != Method::GET {
+        return Err((405, "a WebSocket handshake is a GET request (RFC 6455 4.1)\n"));
     }
     Ok(())
 }
@@ -114,6 +122,7 @@ mod tests {
         assert_eq!(charge_box_id("/ocpp", "/ocpp/CP1/").as_deref(), Some("CP1"));
         assert_eq!(charge_box_id("/ocpp", "/OCPP/CP1").as_deref(), Some("CP1"));
         assert_eq!(charge_box_id("/ocpp", "/ocpp/CP%204").as_deref(), Some("CP 4"));
+        // Decoded here; what an id may contain is checked with the rest of the head.
         assert_eq!(charge_box_id("/ocpp", "/ocpp/%C3%A9v").as_deref(), Some("év"));
         assert_eq!(charge_box_id("", "/CP1").as_deref(), Some("CP1"));
         for bad in ["/ocpp", "/ocpp/", "/ocpp//", "/ocpp/a/b", "/other/CP1", "/ocppx/CP1", "/ocpp/%FF"] {
@@ -145,7 +154,18 @@ mod tests {
         assert!(check_request_head(&h, "CP1").is_err());
         h.remove("sec-websocket-key");
         assert!(check_request_head(&h, &"x".repeat(256)).is_err());
-        assert_eq!(check_request_head(&h, &"é".repeat(255)), Ok(()));
+        assert_eq!(check_request_head(&h, &"x".repeat(255)), Ok(()));
+        for bad in ["év", "CP\n[error] forged", "CP\0", "a/b", ""] {
+            assert!(check_request_head(&h, bad).unwrap_err().contains("charge box id"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn handshakes_are_gets_of_http_1_1() {
+        assert_eq!(check_method_and_version(&Method::GET, Version::HTTP_11), Ok(()));
+        assert_eq!(check_method_and_version(&Method::POST, Version::HTTP_11).unwrap_err().0, 405);
+        assert_eq!(check_method_and_version(&Method::GET, Version::HTTP_10).unwrap_err().0, 505);
+        assert_eq!(check_method_and_version(&Method::POST, Version::HTTP_10).unwrap_err().0, 505);
     }
 
     #[test]

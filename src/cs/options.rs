@@ -51,6 +51,10 @@ pub struct ServerOptions {
     pub raw_log: bool,
     /// `wss://` and `https://` with this certificate (profiles 2 and 3).
     pub tls: Option<crate::tls::TlsOptions>,
+    /// Security profile 3: a station's client certificate must name its
+    /// charge box id (subject CN or a SAN DNS name). On by default; off, any
+    /// certificate the CA signed serves any id, as before.
+    pub tls_check_id: bool,
     /// Basic-auth passwords per charge box id (the node's credentials).
     pub passwords: Passwords,
     /// Refuse stations that have no password (a closed list).
@@ -90,6 +94,7 @@ impl Default for ServerOptions {
             strict: false,
             raw_log: false,
             tls: None,
+            tls_check_id: true,
             passwords: Passwords::default(),
             require_auth: false,
             cluster: None,
@@ -135,6 +140,7 @@ pub struct ServerConfig {
     pub strict: bool,
     pub raw_log: bool,
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub tls_check_id: bool,
     pub passwords: Passwords,
     pub require_auth: bool,
     pub files: Option<FilesConfig>,
@@ -206,6 +212,7 @@ impl ServerOptions {
             strict: self.strict,
             raw_log: self.raw_log,
             tls: self.tls.as_ref().map(|t| t.server_config()).transpose()?,
+            tls_check_id: self.tls_check_id,
             passwords: self.passwords.clone(),
             require_auth: self.require_auth,
             files,

@@ -14,18 +14,39 @@ use crate::sync::lock;
 pub struct Station {
     pub conn_id: u64,
     pub tx: ConnTx,
+    /// It proved its id (a password, or a client certificate naming it):
+    /// only a connection that did too may replace it.
+    pub authenticated: bool,
+}
+
+/// Why a connection could not take a station's place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegisterError {
+    #[error(
+        "{0} is connected with credentials (a password or a client certificate naming it); \
+         a connection without them cannot replace it\n"
+    )]
+    HeldByAuthenticated(String),
 }
 
 static STATIONS: LazyLock<Mutex<HashMap<Arc<str>, Station>>> = LazyLock::new(Default::default);
 
 /// Where each SOAP station said it can be reached (its WS-Addressing `From`).
 static SOAP_ADDRESSES: LazyLock<Mutex<Addresses>> =
-    LazyLock::new(|| Mutex::new(Addresses::new(MAX_ADDRESSES, ADDRESS_TTL)));
+    LazyLock::new(|| Mutex::new(Addresses::new(MAX_ADDRESSES, MAX_ADDRESS_BYTES, ADDRESS_TTL)));
 
 /// SOAP stations whose address is kept. Any POST that passes authentication
-/// can add one, so the table is bounded: past this, expired addresses go,
-/// then the oldest tenth.
+/// can add one, so the table is bounded: past this, or past
+/// [`MAX_ADDRESS_BYTES`], expired addresses go, then the oldest tenth.
 const MAX_ADDRESSES: usize = 100_000;
+
+/// What the addresses may take, counting ids, addresses and a fixed cost per
+/// entry: 100,000 stations with 255-character ids and 2 KB addresses would
+/// be 230 MB, so the count alone does not bound it.
+const MAX_ADDRESS_BYTES: usize = 32 << 20;
+
+/// What an entry costs besides its two strings (the map's slot, the strings' headers, the time).
+const ENTRY_OVERHEAD: usize = 96;
 
 /// An address no request has confirmed for this long is forgotten: a SOAP
 /// station repeats its `From` with every request, heartbeats included.
@@ -49,28 +70,39 @@ pub fn soap_address(cb_id: &str) -> Option<String> {
     lock(&SOAP_ADDRESSES).get(cb_id, Instant::now())
 }
 
-/// A bounded table of addresses with an expiry.
+/// A table of addresses with an expiry, bounded in entries and in bytes.
 struct Addresses {
     entries: HashMap<String, (String, Instant)>,
     cap: usize,
+    max_bytes: usize,
+    /// What the entries take, by [`cost`].
+    bytes: usize,
     ttl: Duration,
 }
 
+/// What an entry is counted as against [`MAX_ADDRESS_BYTES`].
+fn cost(cb_id: &str, address: &str) -> usize {
+    cb_id.len() + address.len() + ENTRY_OVERHEAD
+}
+
 impl Addresses {
-    fn new(cap: usize, ttl: Duration) -> Self {
-        Self { entries: HashMap::new(), cap, ttl }
+    fn new(cap: usize, max_bytes: usize, ttl: Duration) -> Self {
+        Self { entries: HashMap::new(), cap, max_bytes, bytes: 0, ttl }
     }
 
     /// True when the address is new or changed.
     fn insert(&mut self, cb_id: &str, address: &str, now: Instant) -> bool {
         if let Some(entry) = self.entries.get_mut(cb_id) {
             let changed = entry.0 != address;
+            self.bytes = self.bytes - entry.0.len() + address.len();
             *entry = (address.to_owned(), now);
             return changed;
         }
-        if self.entries.len() >= self.cap {
-            self.make_room(now);
+        let more = cost(cb_id, address);
+        if self.entries.len() >= self.cap || self.bytes + more > self.max_bytes {
+            self.make_room(now, more);
         }
+        self.bytes += more;
         self.entries.insert(cb_id.to_owned(), (address.to_owned(), now));
         true
     }
@@ -80,24 +112,42 @@ impl Addresses {
         (now.duration_since(*seen) < self.ttl).then(|| address.clone())
     }
 
-    /// Drops the expired entries, and if that is not enough, the oldest tenth.
-    fn make_room(&mut self, now: Instant) {
+    /// Makes room for an entry of `more` bytes: drops the expired entries,
+    /// and while that is not enough, the oldest tenth.
+    fn make_room(&mut self, now: Instant, more: usize) {
         let ttl = self.ttl;
-        self.entries.retain(|_, (_, seen)| now.duration_since(*seen) < ttl);
-        if self.entries.len() < self.cap {
-            return;
+        self.retain(|seen| now.duration_since(seen) < ttl);
+        while !self.entries.is_empty() && (self.entries.len() >= self.cap || self.bytes + more > self.max_bytes) {
+            let mut seen: Vec<Instant> = self.entries.values().map(|(_, t)| *t).collect();
+            let tenth = (seen.len() / 10).max(1);
+            let (_, cut, _) = seen.select_nth_unstable(tenth - 1);
+            let cut = *cut;
+            self.retain(|t| t > cut);
         }
-        let mut seen: Vec<Instant> = self.entries.values().map(|(_, t)| *t).collect();
-        let tenth = (self.cap / 10).max(1);
-        let (_, cut, _) = seen.select_nth_unstable(tenth - 1);
-        let cut = *cut;
-        self.entries.retain(|_, (_, t)| *t > cut);
+    }
+
+    /// Keeps the entries last seen when `keep` says, counting the bytes freed.
+    fn retain(&mut self, keep: impl Fn(Instant) -> bool) {
+        let mut freed = 0;
+        self.entries.retain(|cb_id, (address, seen)| {
+            let kept = keep(*seen);
+            if !kept {
+                freed += cost(cb_id, address);
+            }
+            kept
+        });
+        self.bytes -= freed;
     }
 }
 
-/// Records a new connection; returns the one it replaces, which the caller closes.
-pub fn register(cb_id: Arc<str>, station: Station) -> Option<Station> {
-    lock(&STATIONS).insert(cb_id, station)
+/// Records a new connection; returns the one it replaces, which the caller
+/// closes. A connection that did not prove its id never replaces one that did.
+pub fn register(cb_id: Arc<str>, station: Station) -> Result<Option<Station>, RegisterError> {
+    let mut stations = lock(&STATIONS);
+    if !station.authenticated && stations.get(&cb_id).is_some_and(|s| s.authenticated) {
+        return Err(RegisterError::HeldByAuthenticated(cb_id.to_string()));
+    }
+    Ok(stations.insert(cb_id, station))
 }
 
 /// Forgets a connection, unless a newer one with the same id took its place.
@@ -141,7 +191,7 @@ mod tests {
     #[test]
     fn soap_addresses_expire_and_stay_bounded() {
         let t0 = Instant::now();
-        let mut table = Addresses::new(100, Duration::from_secs(60));
+        let mut table = Addresses::new(100, usize::MAX, Duration::from_secs(60));
         assert!(table.insert("CP1", "http://cp1:8080/", t0));
         assert!(!table.insert("CP1", "http://cp1:8080/", t0), "unchanged");
         assert_eq!(table.get("CP1", t0 + Duration::from_secs(59)).as_deref(), Some("http://cp1:8080/"));
@@ -153,5 +203,25 @@ mod tests {
         }
         assert!(table.entries.len() <= 100, "{}", table.entries.len());
         assert!(table.get("FLOOD-999", t0 + Duration::from_secs(63)).is_some(), "the newest are kept");
+    }
+
+    #[test]
+    fn soap_addresses_are_bounded_in_bytes() {
+        let t0 = Instant::now();
+        let max = 64 * 1024;
+        let mut table = Addresses::new(100_000, max, Duration::from_secs(3600));
+        let address = format!("http://{}/", "a".repeat(2000));
+        for i in 0..1000 {
+            table.insert(&format!("{i:0>255}"), &address, t0 + Duration::from_millis(i));
+            assert!(table.bytes <= max, "{} bytes after {i}", table.bytes);
+        }
+        let counted: usize = table.entries.iter().map(|(id, (a, _))| cost(id, a)).sum();
+        assert_eq!(table.bytes, counted);
+        assert!(table.entries.len() >= 10, "{}", table.entries.len());
+        // A changed address is counted as it is now.
+        let id = format!("{:0>255}", 999);
+        table.insert(&id, "http://short/", t0 + Duration::from_secs(2));
+        let counted: usize = table.entries.iter().map(|(id, (a, _))| cost(id, a)).sum();
+        assert_eq!(table.bytes, counted);
     }
 }

@@ -24,10 +24,12 @@ use super::auth;
 use super::cluster::{self, Cluster, ClusterError};
 use super::connection::{serve_station, Admitted, Place, ServerContext};
 use super::files::Files;
-use super::handshake::{charge_box_id, check_request_head, choose_subprotocol, is_websocket_upgrade};
+use super::handshake::{
+    charge_box_id, check_method_and_version, check_request_head, choose_subprotocol, is_websocket_upgrade,
+};
 use super::metrics::{self, Action, Direction, Gauges, Protocol, ServerMetrics};
 use super::options::{OptionsError, ServerOptions};
-use super::refusals::{Reason, Refusal, Refusals};
+use super::refusals::{self, Reason, Refusal, Refusals};
 use super::registry;
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
@@ -35,6 +37,7 @@ use crate::msgs;
 use crate::ocppj::frame::MessageType;
 use crate::ocppj::link::ws_config;
 use crate::soap;
+use crate::tls::PeerCertificate;
 use crate::version::OcppVersion;
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +124,7 @@ impl CsServer {
         // A charge point's SOAP service (`CP server SOAP`) is no Central System to monitor.
         if !shared.ctx.config.charge_point {
             metrics::register(shared.as_source());
+            auth::register_server(shared.ctx.server_id, &shared.ctx.config.passwords);
         }
         Ok(Self { shared, port })
     }
@@ -140,6 +144,7 @@ impl CsServer {
             // the listener task ended first, so the port is already free.
         }
         answers::forget_server(self.shared.ctx.server_id);
+        auth::forget_server(self.shared.ctx.server_id);
         if let (true, Some(cluster)) = (first_close, &self.shared.ctx.cluster) {
             cluster.detach();
         }
@@ -213,7 +218,8 @@ impl Handler for ServerShared {
             Some(cb_id) => self.upgrade(req, cb_id),
             // A station knocking at the wrong path is told, the flow's author too.
             None if is_websocket_upgrade(req.headers()) => {
-                let path = req.uri().path().to_owned();
+                // Cut: the path is whatever the client made up, up to 64 KB.
+                let path = refusals::cut(req.uri().path(), refusals::SHOWN_CHARS);
                 self.refuse(
                     "",
                     &format!("a station at {path}"),
@@ -342,7 +348,12 @@ impl ServerShared {
             // Not a handshake at all (a browser, a health check): no warning.
             return text_response(426, "OCPP-J stations connect here with a WebSocket upgrade\n");
         }
-        let (version, accept) = match self.admit(req.headers(), &cb_id) {
+        if let Err((status, text)) = check_method_and_version(req.method(), req.version()) {
+            let reason = if status == 505 { Reason::HttpVersion } else { Reason::Method };
+            return self.refuse(&cb_id, &station_label(&cb_id), Refusal::new(reason, text));
+        }
+        let peer = req.extensions().get::<PeerCertificate>();
+        let (version, accept, authenticated) = match self.admit(req.headers(), peer, &cb_id) {
             Ok(admitted) => admitted,
             Err(refusal) => return self.refuse(&cb_id, &station_label(&cb_id), refusal),
         };
@@ -356,7 +367,14 @@ impl ServerShared {
         };
         let on_upgrade = hyper::upgrade::on(&mut req);
         let conn_id = self.next_conn_id.fetch_add(1, Ordering::Relaxed);
-        let admitted = Admitted::register(cb_id.into(), conn_id, version, self.ctx.config.strict, place);
+        let strict = self.ctx.config.strict;
+        let admitted = match Admitted::register(cb_id.as_str().into(), conn_id, version, strict, authenticated, place) {
+            Ok(admitted) => admitted,
+            Err(held) => {
+                let refusal = Refusal::new(Reason::Unauthorized, held.to_string());
+                return self.refuse(&cb_id, &station_label(&cb_id), refusal);
+            }
+        };
         let shared = self.clone();
         let fut = async move {
             let Ok(upgraded) = on_upgrade.await else { return };
@@ -385,8 +403,15 @@ impl ServerShared {
     }
 
     /// What a WebSocket handshake must pass before the 101: its version
-    /// (`None`: a 1.6 station that offered no subprotocol) and accept key.
-    fn admit(&self, headers: &HeaderMap, cb_id: &str) -> Result<(Option<OcppVersion>, String), Refusal> {
+    /// (`None`: a 1.6 station that offered no subprotocol), accept key, and
+    /// whether the station proved its id (a password, or with `tlsCheckId` a
+    /// client certificate naming it).
+    fn admit(
+        &self,
+        headers: &HeaderMap,
+        peer: Option<&PeerCertificate>,
+        cb_id: &str,
+    ) -> Result<(Option<OcppVersion>, String, bool), Refusal> {
         let config = &self.ctx.config;
         check_request_head(headers, cb_id).map_err(|text| Refusal::new(Reason::BadHandshake, text))?;
         if headers.get("sec-websocket-version").map(HeaderValue::as_bytes) != Some(b"13") {
@@ -397,27 +422,36 @@ impl ServerShared {
             .ok_or_else(|| Refusal::new(Reason::BadHandshake, "missing Sec-WebSocket-Key\n"))?;
         let version = choose_subprotocol(headers, &config.versions, config.require_subprotocol)
             .map_err(|text| Refusal::new(Reason::Subprotocol, text))?;
+        let certified = match peer.filter(|_| config.tls_check_id) {
+            Some(cert) if !cert.names_station(cb_id) => return Err(certificate_refusal(cert, cb_id)),
+            Some(_) => true,
+            None => false,
+        };
         let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
-        if !auth::authorised(cb_id, authorization, &config.passwords, config.require_auth) {
+        let Some(admission) = auth::admission(cb_id, authorization, &config.passwords, config.require_auth) else {
             return Err(Refusal::new(
                 Reason::Unauthorized,
                 "this charge box id needs HTTP Basic auth (user = charge box id)\n",
             ));
-        }
-        Ok((version, derive_accept_key(key.as_bytes())))
+        };
+        let authenticated = certified || admission == auth::Admission::Authenticated;
+        Ok((version, derive_accept_key(key.as_bytes()), authenticated))
     }
 
     /// Answers a refused handshake, tells the node (which counts them), and
     /// warns the flow's author (once per station and minute) who was refused and why.
     fn refuse(&self, cb: &str, who: &str, refusal: Refusal) -> Response<Body> {
         self.ctx.metrics.refused(refusal.reason);
-        let warning = self.refusals.note(who, refusal.status, &refusal.text, tokio::time::Instant::now());
+        let warning = self.refusals.note_refusal(who, &refusal, tokio::time::Instant::now());
+        // The node only counts refusals: an id it cannot be is not handed over.
+        let cb = if crate::station_id::check(cb).is_ok() { cb } else { "" };
         self.ctx.sink.emit(|out| msgs::refused(out, cb, warning.as_deref()));
         let mut resp = text_response(refusal.status, &refusal.text);
         let headers = resp.headers_mut();
         match refusal.status {
             401 => drop(headers.insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\""))),
             426 => drop(headers.insert("sec-websocket-version", HeaderValue::from_static("13"))),
+            405 => drop(headers.insert("allow", HeaderValue::from_static("GET"))),
             _ => {}
         }
         resp
@@ -441,11 +475,22 @@ impl ServerShared {
     }
 }
 
-/// "station <id>" for a warning, with an absurdly long id cut short.
+/// "station <id>" for a warning, with an absurdly long id cut short and
+/// characters a log line must not carry escaped.
 fn station_label(cb_id: &str) -> String {
     const SHOWN: usize = 64;
-    match cb_id.char_indices().nth(SHOWN) {
-        Some((cut, _)) => format!("station {}…", &cb_id[..cut]),
-        None => format!("station {cb_id}"),
-    }
+    format!("station {}", refusals::cut(cb_id, SHOWN))
+}
+
+/// Security profile 3: the client certificate names another station.
+fn certificate_refusal(cert: &PeerCertificate, cb_id: &str) -> Refusal {
+    let names: Vec<String> = cert.names().iter().take(4).map(|n| refusals::cut(n, 64)).collect();
+    let names = if names.is_empty() { "no CN or SAN DNS name".to_owned() } else { names.join(", ") };
+    Refusal::new(
+        Reason::CertificateId,
+        format!(
+            "the client certificate names {names}, not {cb_id} (OCPP security profile 3); \
+             connect with the station's own certificate, or turn off tlsCheckId on the CS server\n"
+        ),
+    )
 }

@@ -8,6 +8,7 @@ use super::codec;
 use super::operation::Operation;
 use super::xml::{self, push_escaped};
 use super::{Service, SoapError};
+use crate::station_id;
 
 pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
 pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -76,6 +77,10 @@ pub fn parse_request(body: &str, services: &[Service]) -> Result<Request, SoapEr
         from: address_of("From"),
         charge_box_identity: text_of(header, "chargeBoxIdentity"),
     };
+    // Before anything keeps or shows it: the same rules as an OCPP-J id.
+    if let Some(cb) = &addressing.charge_box_identity {
+        station_id::check(cb).map_err(SoapError::ChargeBoxIdentity)?;
+    }
     let body = root.child("Body").ok_or_else(|| SoapError::Malformed("the Envelope has no Body".into()))?;
     let content = body.children.first().ok_or_else(|| SoapError::Malformed("the Body is empty".into()))?;
     let service = services
@@ -314,6 +319,19 @@ mod tests {
     </cs:bootNotificationRequest>
   </soap:Body>
 </soap:Envelope>"#;
+
+    #[test]
+    fn charge_box_identities_follow_the_websocket_ids_rules() {
+        let services = [Service::CentralSystem16];
+        for (id, expected) in [("CB 1:a_b", true), ("CB&#10;[error]", false), ("a/b", false), ("CB&#0;", false)] {
+            let body = BOOT16.replace(">CB1<", &format!(">{id}<"));
+            let parsed = parse_request(&body, &services);
+            assert_eq!(parsed.is_ok(), expected, "{id}: {parsed:?}");
+        }
+        let body = BOOT16.replace(">CB1<", &format!(">{}<", "X".repeat(256)));
+        let error = parse_request(&body, &services).unwrap_err().to_string();
+        assert_eq!(error, "the chargeBoxIdentity header is refused: the charge box id is longer than 255 characters");
+    }
 
     #[test]
     fn reads_a_station_request_with_its_headers() {

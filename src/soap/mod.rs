@@ -71,4 +71,6 @@ pub enum SoapError {
     TooLarge(usize),
     #[error("the SOAP request has no chargeBoxIdentity header")]
     NoChargeBoxIdentity,
+    #[error("the chargeBoxIdentity header is refused: {0}")]
+    ChargeBoxIdentity(crate::station_id::IdError),
 }
