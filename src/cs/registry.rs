@@ -206,6 +206,25 @@ mod tests {
     }
 
     #[test]
+    fn an_unauthenticated_connection_never_replaces_an_authenticated_one() {
+        let id: Arc<str> = Arc::from("REGISTRY-TEST-CP");
+        let station = |conn_id, authenticated| {
+            let (tx, _rx) = super::super::mailbox::conn_channel(id.clone(), crate::version::OcppVersion::V16, false);
+            Station { conn_id, tx, authenticated }
+        };
+        assert!(register(id.clone(), station(1, false)).unwrap().is_none());
+        // Open replaces open (a station reconnecting), authenticated replaces anything.
+        assert_eq!(register(id.clone(), station(2, false)).unwrap().map(|s| s.conn_id), Some(1));
+        assert_eq!(register(id.clone(), station(3, true)).unwrap().map(|s| s.conn_id), Some(2));
+        let Err(refused) = register(id.clone(), station(4, false)) else { panic!("replaced") };
+        assert!(refused.to_string().starts_with("REGISTRY-TEST-CP is connected with credentials"), "{refused}");
+        assert_eq!(lock(&STATIONS).get(&id).map(|s| s.conn_id), Some(3), "the authenticated one stays");
+        assert_eq!(register(id.clone(), station(5, true)).unwrap().map(|s| s.conn_id), Some(3));
+        unregister(&id, 5);
+        assert!(!is_online(&id));
+    }
+
+    #[test]
     fn soap_addresses_are_bounded_in_bytes() {
         let t0 = Instant::now();
         let max = 64 * 1024;
