@@ -13,6 +13,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+
+use crate::pending::{PendingFull, PendingGate, PendingLimits, PendingPlace};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -54,14 +56,17 @@ pub trait Handler: Send + Sync + 'static {
 }
 
 /// Accepts connections until `cancel`; every task it starts is in `tracker`.
-/// With `tls`, every connection is TLS (`wss://`, `https://`).
+/// With `tls`, every connection is TLS (`wss://`, `https://`). A connection
+/// past `pending`'s caps is closed at once (see `pending.rs`).
 pub async fn serve<H: Handler>(
     listener: std::net::TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     handler: Arc<H>,
     cancel: CancellationToken,
     tracker: TaskTracker,
+    pending: PendingLimits,
 ) {
+    let gate = PendingGate::new(pending);
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
@@ -73,12 +78,19 @@ pub async fn serve<H: Handler>(
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, _)) => {
+            Ok((stream, peer)) => {
+                let place = match gate.enter(peer.ip()) {
+                    Ok(place) => place,
+                    Err(full) => {
+                        refuse_at_accept(stream, acceptor.is_none(), full);
+                        continue;
+                    }
+                };
                 let _ = stream.set_nodelay(true);
                 match &acceptor {
-                    None => tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone())),
+                    None => tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone(), place)),
                     Some(acceptor) => {
-                        tracker.spawn(serve_tls(acceptor.clone(), stream, handler.clone(), cancel.clone()))
+                        tracker.spawn(serve_tls(acceptor.clone(), stream, handler.clone(), cancel.clone(), place))
                     }
                 };
             }
@@ -89,6 +101,21 @@ pub async fn serve<H: Handler>(
     // Dropping the listener here frees the port before `close` resolves.
 }
 
+/// Closes a connection over the caps without reading it: on a plain port it
+/// first gets a 503 saying why, if the socket takes it at once (a TLS client
+/// could not read one before a handshake, which would cost what the cap saves).
+fn refuse_at_accept(stream: tokio::net::TcpStream, plain: bool, full: PendingFull) {
+    if plain {
+        let text = format!("{full}; try again shortly\n");
+        let answer = format!(
+            "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 5\r\n\
+             content-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\n\r\n{text}",
+            text.len()
+        );
+        let _ = stream.try_write(answer.as_bytes());
+    }
+}
+
 /// The TLS handshake shares the request head's deadline: a client that
 /// opens a socket and stays silent is dropped either way.
 async fn serve_tls<H: Handler>(
@@ -96,20 +123,24 @@ async fn serve_tls<H: Handler>(
     stream: tokio::net::TcpStream,
     handler: Arc<H>,
     cancel: CancellationToken,
+    place: PendingPlace,
 ) {
     let handshake = tokio::select! {
         _ = cancel.cancelled() => return,
         r = tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)) => r,
     };
     if let Ok(Ok(stream)) = handshake {
-        serve_connection(stream, handler, cancel).await;
+        serve_connection(stream, handler, cancel, place).await;
     }
 }
 
 /// A server-side TLS connection, as upgraded connections are downcast to.
 pub type TlsStream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
 
-async fn serve_connection<H, S>(stream: S, handler: Arc<H>, cancel: CancellationToken)
+/// Serves HTTP on one connection. `place` is held until the connection ends
+/// or is upgraded: hyper's connection future completes once the 101 is sent
+/// and the stream handed to the WebSocket, which `maxConnections` counts.
+async fn serve_connection<H, S>(stream: S, handler: Arc<H>, cancel: CancellationToken, place: PendingPlace)
 where
     H: Handler,
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -132,6 +163,7 @@ where
             let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
         }
     }
+    drop(place);
 }
 
 pub fn text_response(status: u16, text: &str) -> Response<Body> {

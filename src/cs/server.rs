@@ -113,6 +113,7 @@ impl CsServer {
             shared.clone(),
             shared.cancel.clone(),
             tracker.clone(),
+            shared.ctx.config.pending,
         ));
         tracker.spawn(sweep_deadlines(shared.clone()));
         if let Some(cluster) = shared.ctx.cluster.clone() {
@@ -206,7 +207,8 @@ impl Handler for ServerShared {
             // OCPP-J frames in the sockets.
             self.ctx.sink.room().await;
             let max_body = self.ctx.config.max_frame_bytes;
-            return soap::server::serve(req, &[service], max_body, &*self).await;
+            let limits = self.ctx.config.body;
+            return soap::server::serve(req, &[service], max_body, limits, &*self).await;
         }
         let cb_id = self.ctx.config.json_prefix.as_deref().and_then(|prefix| charge_box_id(prefix, req.uri().path()));
         match cb_id {
