@@ -53,6 +53,9 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, ListenError> {
 /// Handles one request; gets the tracker so upgraded connections are tracked too.
 pub trait Handler: Send + Sync + 'static {
     fn handle(self: Arc<Self>, req: Request<Incoming>) -> impl Future<Output = Response<Body>> + Send;
+
+    /// A connection from `peer` was closed at accept, past a cap of `pending.rs`.
+    fn refused_at_accept(&self, _peer: SocketAddr, _full: PendingFull) {}
 }
 
 /// Accepts connections until `cancel`; every task it starts is in `tracker`.
@@ -83,6 +86,7 @@ pub async fn serve<H: Handler>(
                     Ok(place) => place,
                     Err(full) => {
                         refuse_at_accept(stream, acceptor.is_none(), full);
+                        handler.refused_at_accept(peer, full);
                         continue;
                     }
                 };

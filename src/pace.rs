@@ -154,7 +154,8 @@ where
 mod tests {
     use super::*;
 
-    const LIMITS: BodyLimits = BodyLimits { deadline: Duration::from_secs(30), min_rate: 100, deadline_option: "bodyTimeout" };
+    const LIMITS: BodyLimits =
+        BodyLimits { deadline: Duration::from_secs(30), min_rate: 100, deadline_option: "bodyTimeout" };
 
     #[test]
     fn the_total_deadline_holds_however_fast_the_body_comes() {

@@ -326,7 +326,9 @@ impl Files {
         }
         let mut resp = text_response(status, &text);
         match status {
-            401 => drop(resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\""))),
+            401 => {
+                drop(resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\"")))
+            }
             408 => drop(resp.headers_mut().insert("connection", HeaderValue::from_static("close"))),
             _ => {}
         }

@@ -119,7 +119,7 @@ impl Default for ServerOptions {
             files_dir_max_mb: 2048,
             files_dir_max_files: 10_000,
             max_pending: 1000,
-            max_pending_per_ip: 50,
+            max_pending_per_ip: 100,
             body_timeout_s: 30.0,
             min_body_rate: 1024,
             node_id: None,
@@ -330,7 +330,9 @@ impl ServerOptions {
         }
         let t = self.upload_timeout_s;
         if !(t.is_finite() && (1.0..=86_400.0).contains(&t)) {
-            return Err(OptionsError::Option(format!("uploadTimeout must be a number of seconds from 1 to 86400, got {t}")));
+            return Err(OptionsError::Option(format!(
+                "uploadTimeout must be a number of seconds from 1 to 86400, got {t}"
+            )));
         }
         let upload = BodyLimits {
             deadline: Duration::from_secs_f64(t),

@@ -32,6 +32,7 @@ use super::registry;
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
 use crate::msgs;
+use crate::pending::PendingFull;
 use crate::ocppj::frame::MessageType;
 use crate::ocppj::link::ws_config;
 use crate::soap;
@@ -223,6 +224,19 @@ impl Handler for ServerShared {
                 )
             }
             None => text_response(404, &self.not_found_text()),
+        }
+    }
+
+    /// Tells the flow's author, once a minute per address (or for the overall
+    /// cap), that connections are being closed at accept and which option does it.
+    fn refused_at_accept(&self, peer: SocketAddr, full: PendingFull) {
+        let who = match full {
+            PendingFull::Overall(_) => "connections (any address)".to_owned(),
+            PendingFull::Address(_) => format!("connections from {}", peer.ip().to_canonical()),
+        };
+        let text = format!("{full}\n");
+        if let Some(warning) = self.refusals.note(&who, 503, &text, tokio::time::Instant::now()) {
+            self.ctx.sink.emit(|out| msgs::warn(out, "", &warning));
         }
     }
 }
