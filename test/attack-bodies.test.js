@@ -222,34 +222,47 @@ describe('attacks on request bodies, connections and the file endpoints (issue 2
     assert.deepStrictEqual(tree(dir), ['anonymous/a.bin', 'anonymous/b.bin']);
   });
 
-  it('9: an upload that trickles one byte at a time is cut at the upload deadline and leaves nothing', async () => {
+  it('9: an upload that trickles one byte at a time is cut at the upload deadline, or by the minimum rate, and leaves nothing', async () => {
+    // Two servers: one with a short total deadline, one with the default 600 s and a minimum rate of 1000 bytes/s.
+    const port2 = await freePort();
+    const dir2 = path.join(root, 'files2');
     await loadFlow(NODES, [
       { id: 'tab', type: 'tab', label: 'trickle' },
       {
         id: 'cs', z: 'tab', type: 'CS server', port: String(port), portType: 'num', enabled16j: true, path16j: '/ocpp',
         filesPath: '/files', filesDir: dir, uploadTimeout: 2, wires: [['seen'], []],
       },
+      {
+        id: 'cs2', z: 'tab', type: 'CS server', port: String(port2), portType: 'num', enabled16j: true, path16j: '/ocpp',
+        filesPath: '/files', filesDir: dir2, minBodyRate: 1000, wires: [['seen'], []],
+      },
       { id: 'seen', z: 'tab', type: 'helper' },
     ]);
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
-    const started = Date.now();
-    socket.write('PUT /files/trickle.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
-    const drip = setInterval(() => socket.write('x'), 200);
-    const chunks = [];
-    socket.on('data', (d) => chunks.push(d));
-    socket.on('error', () => {});
-    try {
-      await allWithin([new Promise((r) => socket.once('close', r))], 7000, 'trickling uploads');
-    } finally {
-      clearInterval(drip);
-      socket.destroy();
-    }
-    const after = Date.now() - started;
-    const text = Buffer.concat(chunks).toString();
-    assert.match(text, /^HTTP\/1\.1 408/, text);
-    assert.match(text, /within 2 s \(uploadTimeout\)/);
-    assert.ok(after >= 1800 && after < 5000, `closed after ${after} ms`);
-    assert.deepStrictEqual(tree(dir).filter((f) => f.includes('trickle')), []);
+    // PUT of 100000 bytes, one byte every 200 ms: resolves with the answer and when it came.
+    const trickle = async (p) => {
+      const socket = net.connect(p, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      const started = Date.now();
+      socket.write('PUT /files/trickle.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
+      const drip = setInterval(() => socket.write('x'), 200);
+      const chunks = [];
+      socket.on('data', (d) => chunks.push(d));
+      socket.on('error', () => {});
+      try {
+        await allWithin([new Promise((r) => socket.once('close', r))], 15000, `trickling uploads to port ${p}`);
+      } finally {
+        clearInterval(drip);
+        socket.destroy();
+      }
+      return { after: Date.now() - started, text: Buffer.concat(chunks).toString() };
+    };
+    const [deadline, rate] = await Promise.all([trickle(port), trickle(port2)]);
+    assert.match(deadline.text, /^HTTP\/1\.1 408/, deadline.text);
+    assert.match(deadline.text, /within 2 s \(uploadTimeout\)/);
+    assert.ok(deadline.after >= 1800 && deadline.after < 5000, `closed after ${deadline.after} ms`);
+    assert.match(rate.text, /^HTTP\/1\.1 408/, rate.text);
+    assert.match(rate.text, /less than 1000 bytes\/s over 10 s \(minBodyRate\)/);
+    assert.ok(rate.after >= 9800 && rate.after < 13000, `closed after ${rate.after} ms`);
+    assert.deepStrictEqual(tree(dir).concat(tree(dir2)).filter((f) => f.includes('trickle')), []);
   });
 });
