@@ -32,9 +32,9 @@ use super::registry;
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
 use crate::msgs;
-use crate::pending::PendingFull;
 use crate::ocppj::frame::MessageType;
 use crate::ocppj::link::ws_config;
+use crate::pending::PendingFull;
 use crate::soap;
 use crate::version::OcppVersion;
 
