@@ -99,7 +99,7 @@ function flow(redisPort, instance) {
     return [
       { id: z, type: 'tab', label: 'cluster bench' },
       { id: 'cl', type: 'ocpp-cluster', url: `redis://127.0.0.1:${redisPort}/0`, prefix: 'bench', instance, maxPending: 100000 },
-      { id: 'cs', z, type: 'CS server', port: String(ocppPort), portType: 'num', enabled16j: true, path16j: '/ocpp', json16: true, pingInterval: 0, maxConnections: 100000, cluster: 'cl', wires: [['answer'], []] },
+      { id: 'cs', z, type: 'CS server', port: String(ocppPort), portType: 'num', enabled16j: true, path16j: '/ocpp', json16: true, pingInterval: 0, maxConnections: 100000, maxPending: 1000000, maxPendingPerIp: 1000000, cluster: 'cl', wires: [['answer'], []] },
       { id: 'answer', z, type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
       { id: 'resp', z, type: 'server response' },
       { id: 'inLoad', z, type: 'http in', url: '/load', method: 'post', wires: [['driver']] },

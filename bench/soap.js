@@ -47,7 +47,7 @@ async function runPackage(pkg) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ocpp-soap-bench-${pkg.key}-`));
   const flow = [
     { id: 't', type: 'tab', label: 'soap bench' },
-    { id: 'cs', z: 't', type: 'CS server', port: String(port), portType: 'num', enabled15: false, path15: '', enabled16: true, path16: '/ocpp16s', enabled16j: false, path16j: '/ocpp', log: false, pathlog: '', wires: [['fn'], []] },
+    { id: 'cs', z: 't', type: 'CS server', port: String(port), portType: 'num', enabled15: false, path15: '', enabled16: true, path16: '/ocpp16s', enabled16j: false, path16j: '/ocpp', maxPending: 1000000, maxPendingPerIp: 1000000, log: false, pathlog: '', wires: [['fn'], []] },
     { id: 'fn', z: 't', type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
     { id: 'resp', z: 't', type: 'server response' },
   ];

@@ -72,7 +72,24 @@ function csServerOptions(RED, node, config) {
     tlsCheckId: config.tlsCheckId !== false,
     cluster: clusterOptions(RED, config),
     ...options.files(RED, config),
+    ...bodyLimits(config),
     nodeId: node.id,
+  };
+}
+
+// Limits on connections before their upgrade, request bodies and the file
+// endpoints (issue 28); flows from before them get the engine's defaults.
+function bodyLimits(config) {
+  const n = (key, label, min, max, fallback, integer = true) => options.number(config[key], label, { min, max, fallback, integer });
+  return {
+    maxPending: n('maxPending', 'Connections not upgraded', 1, 1000000, 1000),
+    maxPendingPerIp: n('maxPendingPerIp', 'Connections not upgraded per address', 1, 1000000, 100),
+    bodyTimeoutS: n('bodyTimeout', 'Request body within', 1, 86400, 30, false),
+    minBodyRate: n('minBodyRate', 'Minimum body rate', 0, 104857600, 1024),
+    uploadTimeoutS: n('uploadTimeout', 'Upload within', 1, 86400, 600, false),
+    filesPerRequest: n('filesPerRequest', 'Files per request', 1, 10000, 10),
+    filesDirMaxMb: n('filesDirMaxMB', 'Upload folders max size', 1, 10485760, 2048),
+    filesDirMaxFiles: n('filesDirMaxFiles', 'Upload folders max files', 1, 10000000, 10000),
   };
 }
 

@@ -19,6 +19,8 @@ pub mod flow;
 pub mod json;
 pub mod listener;
 pub mod msgs;
+pub mod pace;
+pub mod pending;
 pub mod station_id;
 pub mod sync;
 pub mod tls;

@@ -13,6 +13,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+
+use crate::pending::{PendingFull, PendingGate, PendingLimits, PendingPlace};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -51,17 +53,23 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, ListenError> {
 /// Handles one request; gets the tracker so upgraded connections are tracked too.
 pub trait Handler: Send + Sync + 'static {
     fn handle(self: Arc<Self>, req: Request<Incoming>) -> impl Future<Output = Response<Body>> + Send;
+
+    /// A connection from `peer` was closed at accept, past a cap of `pending.rs`.
+    fn refused_at_accept(&self, _peer: SocketAddr, _full: PendingFull) {}
 }
 
 /// Accepts connections until `cancel`; every task it starts is in `tracker`.
-/// With `tls`, every connection is TLS (`wss://`, `https://`).
+/// With `tls`, every connection is TLS (`wss://`, `https://`). A connection
+/// past `pending`'s caps is closed at once (see `pending.rs`).
 pub async fn serve<H: Handler>(
     listener: std::net::TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     handler: Arc<H>,
     cancel: CancellationToken,
     tracker: TaskTracker,
+    pending: PendingLimits,
 ) {
+    let gate = PendingGate::new(pending);
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
@@ -73,12 +81,20 @@ pub async fn serve<H: Handler>(
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, _)) => {
+            Ok((stream, peer)) => {
+                let place = match gate.enter(peer.ip()) {
+                    Ok(place) => place,
+                    Err(full) => {
+                        refuse_at_accept(stream, acceptor.is_none(), full);
+                        handler.refused_at_accept(peer, full);
+                        continue;
+                    }
+                };
                 let _ = stream.set_nodelay(true);
                 match &acceptor {
-                    None => tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone(), None)),
+                    None => tracker.spawn(serve_connection(stream, handler.clone(), cancel.clone(), place, None)),
                     Some(acceptor) => {
-                        tracker.spawn(serve_tls(acceptor.clone(), stream, handler.clone(), cancel.clone()))
+                        tracker.spawn(serve_tls(acceptor.clone(), stream, handler.clone(), cancel.clone(), place))
                     }
                 };
             }
@@ -89,6 +105,21 @@ pub async fn serve<H: Handler>(
     // Dropping the listener here frees the port before `close` resolves.
 }
 
+/// Closes a connection over the caps without reading it: on a plain port it
+/// first gets a 503 saying why, if the socket takes it at once (a TLS client
+/// could not read one before a handshake, which would cost what the cap saves).
+fn refuse_at_accept(stream: tokio::net::TcpStream, plain: bool, full: PendingFull) {
+    if plain {
+        let text = format!("{full}; try again shortly\n");
+        let answer = format!(
+            "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 5\r\n\
+             content-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\n\r\n{text}",
+            text.len()
+        );
+        let _ = stream.try_write(answer.as_bytes());
+    }
+}
+
 /// The TLS handshake shares the request head's deadline: a client that
 /// opens a socket and stays silent is dropped either way.
 async fn serve_tls<H: Handler>(
@@ -96,6 +127,7 @@ async fn serve_tls<H: Handler>(
     stream: tokio::net::TcpStream,
     handler: Arc<H>,
     cancel: CancellationToken,
+    place: PendingPlace,
 ) {
     let handshake = tokio::select! {
         _ = cancel.cancelled() => return,
@@ -104,17 +136,21 @@ async fn serve_tls<H: Handler>(
     if let Ok(Ok(stream)) = handshake {
         // Each request carries the client's certificate, for security profile 3's id check.
         let peer = crate::tls::PeerCertificate::of(stream.get_ref().1);
-        serve_connection(stream, handler, cancel, peer).await;
+        serve_connection(stream, handler, cancel, place, peer).await;
     }
 }
 
 /// A server-side TLS connection, as upgraded connections are downcast to.
 pub type TlsStream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
 
+/// Serves HTTP on one connection. `place` is held until the connection ends
+/// or is upgraded: hyper's connection future completes once the 101 is sent
+/// and the stream handed to the WebSocket, which `maxConnections` counts.
 async fn serve_connection<H, S>(
     stream: S,
     handler: Arc<H>,
     cancel: CancellationToken,
+    place: PendingPlace,
     peer: Option<crate::tls::PeerCertificate>,
 ) where
     H: Handler,
@@ -141,6 +177,7 @@ async fn serve_connection<H, S>(
             let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
         }
     }
+    drop(place);
 }
 
 pub fn text_response(status: u16, text: &str) -> Response<Body> {

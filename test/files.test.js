@@ -96,19 +96,21 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     const data = bytes(300000);
     const res = await put(port, 'diag%20CP-1.zip', data, { auth: 'CP-1:any' });
     assert.strictEqual(res.status, 201, String(res.body));
-    assert.deepStrictEqual(fs.readFileSync(path.join(dir, 'diag CP-1.zip')), data);
+    assert.deepStrictEqual(fs.readFileSync(path.join(dir, 'uploads', 'CP-1', 'diag CP-1.zip')), data);
     const msg = await seen.next((m) => m.ocpp && m.ocpp.command === 'upload');
     assert.strictEqual(msg.topic, 'CP-1/upload');
     assert.deepStrictEqual(msg.ocpp, { command: 'upload', chargeBoxIdentity: 'CP-1', method: 'PUT' });
-    assert.deepStrictEqual(msg.payload, { name: 'diag CP-1.zip', path: path.join(fs.realpathSync(dir), 'diag CP-1.zip'), size: data.length });
+    assert.deepStrictEqual(msg.payload, { name: 'diag CP-1.zip', path: path.join(fs.realpathSync(dir), 'uploads', 'CP-1', 'diag CP-1.zip'), size: data.length });
     // Without credentials (no station has a password) the station is unnamed.
     assert.strictEqual((await put(port, 'anon.log', 'x')).status, 201);
     const anon = await seen.next((m) => m.payload && m.payload.name === 'anon.log');
     assert.strictEqual(anon.ocpp.chargeBoxIdentity, '');
-    // A second PUT replaces the file; nothing temporary is left.
-    assert.strictEqual((await put(port, 'anon.log', 'second')).status, 201);
-    assert.strictEqual(fs.readFileSync(path.join(dir, 'anon.log'), 'utf8'), 'second');
-    assert.deepStrictEqual(tree(dir), ['anon.log', 'diag CP-1.zip']);
+    // A second PUT never replaces the file (409); nothing temporary is left.
+    const again = await put(port, 'anon.log', 'second');
+    assert.strictEqual(again.status, 409);
+    assert.match(String(again.body), /anon\.log exists already: uploads never replace a file/);
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'anonymous', 'anon.log'), 'utf8'), 'x');
+    assert.deepStrictEqual(tree(dir), ['anonymous/anon.log', 'uploads/CP-1/diag CP-1.zip']);
   });
 
   it('POST multipart/form-data from fetch lands under the part\'s filename, or the path\'s name; GET and HEAD serve it back', async () => {
@@ -120,7 +122,7 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     form.append('file', new Blob([data]), 'CP-2_diagnostics.tar.gz');
     const res = await fetch(`http://127.0.0.1:${port}/files/`, { method: 'POST', body: form, headers: { authorization: `Basic ${Buffer.from('CP-2:x').toString('base64')}` } });
     assert.strictEqual(res.status, 201, await res.text());
-    assert.deepStrictEqual(fs.readFileSync(path.join(dir, 'CP-2_diagnostics.tar.gz')), data);
+    assert.deepStrictEqual(fs.readFileSync(path.join(dir, 'uploads', 'CP-2', 'CP-2_diagnostics.tar.gz')), data);
     const msg = await seen.next((m) => m.ocpp && m.ocpp.command === 'upload');
     assert.deepStrictEqual(msg.ocpp, { command: 'upload', chargeBoxIdentity: 'CP-2', method: 'POST' });
     assert.strictEqual(msg.payload.size, data.length);
@@ -128,12 +130,16 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     const named = new FormData();
     named.append('file', new Blob(['log text']), 'whatever.txt');
     assert.strictEqual((await fetch(`http://127.0.0.1:${port}/files/chosen.log`, { method: 'POST', body: named })).status, 201);
-    assert.strictEqual(fs.readFileSync(path.join(dir, 'chosen.log'), 'utf8'), 'log text');
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'anonymous', 'chosen.log'), 'utf8'), 'log text');
     // A form without a file part is refused.
     const empty = new FormData();
     empty.append('note', 'no file');
     assert.strictEqual((await fetch(`http://127.0.0.1:${port}/files/`, { method: 'POST', body: empty })).status, 400);
 
+    // Downloads come from the firmware folder only: uploads are not served.
+    assert.strictEqual((await request(port, 'GET', '/files/CP-2_diagnostics.tar.gz')).status, 404);
+    fs.writeFileSync(path.join(dir, 'firmware', 'CP-2_diagnostics.tar.gz'), data);
+    fs.writeFileSync(path.join(dir, 'firmware', 'chosen.log'), 'log text');
     const got = await request(port, 'GET', '/files/CP-2_diagnostics.tar.gz');
     assert.strictEqual(got.status, 200);
     assert.strictEqual(got.headers['content-type'], 'application/octet-stream');
@@ -145,7 +151,7 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     assert.strictEqual(head.body.length, 0);
     assert.strictEqual((await request(port, 'GET', '/files/missing.bin')).status, 404);
     assert.strictEqual((await request(port, 'DELETE', '/files/chosen.log')).status, 405);
-    assert.ok(fs.existsSync(path.join(dir, 'chosen.log')));
+    assert.ok(fs.existsSync(path.join(dir, 'anonymous', 'chosen.log')));
     // The OCPP-J service is still there.
     assert.strictEqual((await request(port, 'GET', '/ocpp/CP-1')).status, 426);
   });
@@ -224,7 +230,7 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     assert.deepStrictEqual(tree(dir), []);
     // Exactly the limit is fine.
     assert.strictEqual((await put(port, 'max.bin', bytes(1 << 20))).status, 201);
-    assert.deepStrictEqual(tree(dir), ['max.bin']);
+    assert.deepStrictEqual(tree(dir), ['anonymous/max.bin']);
     await seen.next((m) => m.ocpp && m.ocpp.command === 'upload');
     assert.strictEqual(seen.msgs.filter((m) => m.ocpp && m.ocpp.command === 'upload').length, 1);
   });
@@ -260,7 +266,7 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
       // Mid-body: streamed into a hidden temporary file, never the final name.
       const during = tree(dir);
       assert.strictEqual(during.length, 1, during.join());
-      assert.match(during[0], new RegExp(`^\\.${name.replace('.', '\\.')}\\.[0-9a-f-]{36}\\.part$`));
+      assert.match(during[0], new RegExp(`^anonymous/\\.${name.replace('.', '\\.')}\\.[0-9a-f-]{36}\\.part$`));
       socket.destroy();
       await sleep(300);
       assert.deepStrictEqual(tree(dir), [], `after ${name}`);
@@ -285,9 +291,11 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     const msg = await seen.next((m) => m.ocpp && m.ocpp.command === 'upload');
     assert.strictEqual(msg.ocpp.chargeBoxIdentity, 'CP-AUTH');
     assert.strictEqual(msg.topic, 'CP-AUTH/upload');
-    assert.strictEqual((await request(port, 'GET', '/files/a.log')).status, 401);
-    const got = await request(port, 'GET', '/files/a.log', { auth: 'CP-AUTH:s3cret' });
-    assert.strictEqual(String(got.body), 'diag');
+    assert.deepStrictEqual(tree(dir), ['uploads/CP-AUTH/a.log']);
+    fs.writeFileSync(path.join(dir, 'firmware', 'fw.bin'), 'firmware');
+    assert.strictEqual((await request(port, 'GET', '/files/fw.bin')).status, 401);
+    const got = await request(port, 'GET', '/files/fw.bin', { auth: 'CP-AUTH:s3cret' });
+    assert.strictEqual(String(got.body), 'firmware');
   });
 
   it('serves the files over HTTPS when the server has TLS', async () => {
@@ -302,6 +310,7 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
       const res = await put(port, 'tls.bin', data, { tls, auth: 'TLS-CP:x' });
       assert.strictEqual(res.status, 201);
       assert.strictEqual((await seen.next((m) => m.ocpp && m.ocpp.command === 'upload')).ocpp.chargeBoxIdentity, 'TLS-CP');
+      fs.writeFileSync(path.join(dir, 'firmware', 'tls.bin'), data);
       const got = await request(port, 'GET', '/files/tls.bin', { tls });
       assert.deepStrictEqual(got.body, data);
       await assert.rejects(request(port, 'GET', '/files/tls.bin'), 'plain HTTP is refused');
@@ -373,10 +382,10 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     assert.strictEqual(event.topic, '/upload', 'no Basic auth: an unnamed station');
     assert.strictEqual(event.payload.name, 'DIAG-CP-1-diag.tar.gz');
     assert.strictEqual(event.payload.size, diagnostics.length);
-    assert.deepStrictEqual(fs.readFileSync(path.join(dir, 'DIAG-CP-1-diag.tar.gz')), diagnostics);
+    assert.deepStrictEqual(fs.readFileSync(path.join(dir, 'anonymous', 'DIAG-CP-1-diag.tar.gz')), diagnostics);
 
     firmware = bytes(80000, 9);
-    fs.writeFileSync(path.join(dir, 'firmware.bin'), firmware);
+    fs.writeFileSync(path.join(dir, 'firmware', 'firmware.bin'), firmware);
     helper.getNode('df.injfw').receive({});
     await answers.next((m) => m.ocpp && m.ocpp.command === 'UpdateFirmware');
     assert.deepStrictEqual(await fetched, firmware);

@@ -7,18 +7,24 @@
 //! - `POST <filesPath>/` or `<filesPath>/<name>` with `multipart/form-data`:
 //!   every part with a filename is a file, stored under that filename (a
 //!   GetDiagnostics location is a directory, and stations post under their own
-//!   name), or under the path's name when it gives one. A POST that is not
-//!   multipart is taken like a PUT.
-//! - `GET`/`HEAD <filesPath>/<name>`: the file, streamed from disk.
+//!   name), or under the path's name when it gives one; at most
+//!   `filesPerRequest` files. A POST that is not multipart is taken like a PUT.
+//! - `GET`/`HEAD <filesPath>/<name>`: `<filesDir>/firmware/<name>`, streamed.
 //!
-//! A name is one plain path segment (no separators, `..`, leading dot,
-//! drive letters or control characters), so nothing is read or written
-//! outside `filesDir`. An upload is streamed to `.<name>.<uuid>.part` and
-//! renamed once complete: an interrupted or refused one leaves nothing that
-//! looks like a file. Uploads are bounded by `filesMaxMB` (413). The station
-//! is the Basic-auth user; when any station has a password every request
-//! needs valid credentials (401), as the server learns the station from them
-//! alone. Each stored file is an event for the node's first output.
+//! Uploads and downloads never meet: a named station's uploads go to
+//! `<filesDir>/uploads/<station>/`, an unnamed one's to `<filesDir>/anonymous/`,
+//! downloads come from `<filesDir>/firmware/` only, so no upload can replace the
+//! firmware stations fetch, and no station can read another's diagnostics. An
+//! upload never replaces a file (409). A name is one plain path segment (no
+//! separators, `..`, leading dot, drive letters or control characters), so
+//! nothing is read or written outside those folders. An upload is streamed to
+//! `.<name>.<uuid>.part` and linked to its name once complete: an interrupted
+//! or refused one leaves nothing that looks like a file. Uploads are bounded by
+//! `filesMaxMB` (413), by `uploadTimeout` and `minBodyRate` (408), and what the
+//! upload folders hold by `filesDirMaxFiles` and `filesDirMaxMB` (507). The
+//! station is the Basic-auth user; when any station has a password every
+//! request needs valid credentials (401), as the server learns the station
+//! from them alone. Each stored file is an event for the node's first output.
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
@@ -31,25 +37,21 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::auth;
 use super::connection::ServerContext;
-use super::options::FilesConfig;
+use super::options::{FilesConfig, ANONYMOUS_FOLDER, FIRMWARE_FOLDER, UPLOADS_FOLDER};
 use super::refusals::Refusals;
 use crate::basic_auth;
 use crate::listener::{full, linger, text_response, Body};
 use crate::msgs;
+use crate::pace::{BodyTooSlow, Paced};
 use crate::sync::lock;
 
 /// The longest name, in bytes: with the temporary name's `.` + `.<uuid>.part`
 /// (43 bytes) it stays within the 255 bytes file systems allow.
 pub const MAX_NAME_BYTES: usize = 200;
-
-/// An upload that sends nothing for this long is dropped (a client that
-/// stalls must not hold a connection and a temporary file for ever).
-const IDLE: Duration = Duration::from_secs(60);
 
 /// What a multipart body may hold besides its parts' contents (preamble,
 /// boundaries, part headers): the parser keeps it in memory.
@@ -88,7 +90,7 @@ pub enum FileError {
     TooLarge(u64),
     #[error("name the file: {0} <filesPath>/<name>")]
     NoName(&'static str),
-    #[error("no file named {0}")]
+    #[error("no file named {0} to download (downloads are the firmware folder's files)")]
     NotFound(String),
     #[error("the multipart body has no file (a part with a filename)")]
     NoFilePart,
@@ -100,8 +102,18 @@ pub enum FileError {
     Multipart(String),
     #[error("the upload ended before all of it came: {0}")]
     Interrupted(String),
-    #[error("the upload sent nothing for {} s", IDLE.as_secs())]
-    Idle,
+    #[error(transparent)]
+    TooSlow(#[from] BodyTooSlow),
+    #[error("{0} exists already: uploads never replace a file; upload under another name")]
+    Exists(String),
+    #[error("one request may store at most filesPerRequest ({0}) files")]
+    TooManyFiles(usize),
+    #[error("the upload folders hold filesDirMaxFiles ({0}) files already: try later")]
+    DirFiles(usize),
+    #[error("the upload folders would hold more than filesDirMaxMB ({0} MB): try later")]
+    DirBytes(u64),
+    #[error("the station id cannot name a folder (it is longer than {MAX_NAME_BYTES} bytes once encoded)")]
+    StationFolder,
     #[error("{0} failed in filesDir: {1}")]
     Disk(&'static str, std::io::Error),
 }
@@ -110,9 +122,11 @@ impl FileError {
     fn status(&self) -> u16 {
         match self {
             Self::Unauthorised => 401,
-            Self::TooLarge(_) => 413,
+            Self::TooLarge(_) | Self::TooManyFiles(_) => 413,
             Self::NotFound(_) => 404,
-            Self::Idle => 408,
+            Self::TooSlow(_) => 408,
+            Self::Exists(_) => 409,
+            Self::DirFiles(_) | Self::DirBytes(_) => 507,
             Self::Disk(..) => 500,
             _ => 400,
         }
@@ -160,11 +174,94 @@ pub fn path_name(rest: &str) -> Result<Option<String>, NameError> {
     Ok(Some(decoded.into_owned()))
 }
 
+/// The folder of `<filesDir>/uploads/` a station's uploads go to: its id,
+/// percent-encoded where it is not a plain name (so two ids never share a
+/// folder, and none climbs out).
+pub fn station_folder(cb: &str) -> Result<String, FileError> {
+    const KEEP: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    let mut folder = percent_encoding::utf8_percent_encode(cb, KEEP).to_string();
+    if folder.starts_with('.') {
+        folder.replace_range(..1, "%2E");
+    }
+    check_name(&folder).map_err(|_| FileError::StationFolder)?;
+    Ok(folder)
+}
+
+/// What the upload folders hold: files, and their bytes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Usage {
+    files: usize,
+    bytes: u64,
+}
+
+/// Counts the files in `dirs` and below, two levels deep (`uploads/<station>/`),
+/// leaving out hidden ones: uploads in progress are counted by [`Reserved`].
+fn usage(dirs: &[PathBuf]) -> Usage {
+    fn walk(dir: &Path, depth: u8, into: &mut Usage) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_file() {
+                into.files += 1;
+                into.bytes = into.bytes.saturating_add(meta.len());
+            } else if meta.is_dir() && depth > 0 {
+                walk(&entry.path(), depth - 1, into);
+            }
+        }
+    }
+    let mut total = Usage::default();
+    for dir in dirs {
+        walk(dir, 1, &mut total);
+    }
+    total
+}
+
+/// Uploads in progress: counted against the folders' caps, so two at once
+/// cannot both take the last place.
+#[derive(Debug, Default)]
+struct Reserved {
+    files: usize,
+    bytes: u64,
+}
+
+/// An upload's share of [`Reserved`], given back when it ends either way
+/// (once stored, the file on disk counts instead).
+struct Reservation<'a> {
+    reserved: &'a Mutex<Reserved>,
+    bytes: u64,
+}
+
+impl Reservation<'_> {
+    /// `n` more bytes, unless the folders would then hold more than `max`.
+    fn grow(&mut self, n: u64, on_disk: u64, max: u64) -> Result<(), ()> {
+        let mut reserved = lock(self.reserved);
+        if on_disk.saturating_add(reserved.bytes).saturating_add(n) > max {
+            return Err(());
+        }
+        reserved.bytes += n;
+        self.bytes += n;
+        Ok(())
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut reserved = lock(self.reserved);
+        reserved.files -= 1;
+        reserved.bytes -= self.bytes;
+    }
+}
+
 /// A server's file endpoints.
 pub struct Files {
     config: FilesConfig,
     /// Refused uploads, warned about once per client and minute.
     refusals: Refusals,
+    reserved: Mutex<Reserved>,
 }
 
 /// A file stored in `filesDir`.
@@ -176,7 +273,7 @@ struct Stored {
 
 impl Files {
     pub fn new(config: FilesConfig) -> Self {
-        Self { config, refusals: Refusals::default() }
+        Self { config, refusals: Refusals::default(), reserved: Mutex::default() }
     }
 
     /// What follows `<filesPath>/` in `path` (empty for `<filesPath>` and
@@ -228,15 +325,19 @@ impl Files {
             }
         }
         let mut resp = text_response(status, &text);
-        if status == 401 {
-            resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\""));
+        match status {
+            401 => {
+                drop(resp.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"OCPP\"")))
+            }
+            408 => drop(resp.headers_mut().insert("connection", HeaderValue::from_static("close"))),
+            _ => {}
         }
         resp
     }
 
     /// Stores what a PUT or POST carries. A refused upload's body is read
     /// away (bounded, see [`linger`]) so the client gets its answer, not a
-    /// broken pipe.
+    /// broken pipe; a too slow one is not: the connection closes after the 408.
     async fn upload(
         &self,
         req: Request<Incoming>,
@@ -246,7 +347,7 @@ impl Files {
         let (parts, body) = req.into_parts();
         let body = BodySlot::new(body);
         let outcome = self.receive(&parts, body.clone(), rest, server).await;
-        if outcome.is_err() {
+        if matches!(outcome, Err(ref e) if !matches!(e, FileError::TooSlow(_))) {
             body.linger();
         }
         let stored = outcome?;
@@ -263,6 +364,10 @@ impl Files {
     ) -> Result<Vec<Stored>, FileError> {
         let station = station(&parts.headers, server)?;
         let name = path_name(rest)?;
+        let folder = match station.as_str() {
+            "" => self.config.dir.join(ANONYMOUS_FOLDER),
+            cb => self.config.dir.join(UPLOADS_FOLDER).join(station_folder(cb)?),
+        };
         let declared = parts.headers.get("content-length").and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > self.config.max_bytes) {
             return Err(FileError::TooLarge(self.config.max_bytes >> 20));
@@ -282,11 +387,13 @@ impl Files {
             server.sink.emit(|out| msgs::upload(out, &upload));
         };
         let boundary = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).and_then(multipart_boundary);
+        // The deadline and rate run from here, after any wait for the flow.
+        let data = Paced::new(body.data(), self.config.upload);
         match (parts.method == Method::POST, boundary) {
-            (true, Some(boundary)) => self.receive_multipart(body, &boundary, name, report).await,
+            (true, Some(boundary)) => self.receive_multipart(data, &folder, &boundary, name, report).await,
             _ => {
                 let name = name.ok_or(FileError::NoName("PUT (or POST a multipart form) to"))?;
-                let stored = self.store(name, body.data()).await?;
+                let stored = self.store(&folder, name, data).await?;
                 report(&stored);
                 Ok(vec![stored])
             }
@@ -297,24 +404,25 @@ impl Files {
     /// stored (a later part's failure does not undo an earlier one).
     async fn receive_multipart(
         &self,
-        slot: BodySlot,
+        data: impl Stream<Item = Result<Bytes, FileError>> + Send + 'static,
+        folder: &Path,
         boundary: &str,
         name: Option<String>,
         report: impl Fn(&Stored),
     ) -> Result<Vec<Stored>, FileError> {
         let taken = Arc::new(AtomicU64::new(0));
         let limits = multer::SizeLimit::new().whole_stream(self.config.max_bytes);
-        let metered = Metered { data: Box::pin(slot.data()), read: 0, taken: taken.clone(), pause: false };
+        let metered = Metered { data: Box::pin(data), read: 0, taken: taken.clone(), pause: false };
         let mut form =
             multer::Multipart::with_constraints(metered, boundary, multer::Constraints::new().size_limit(limits));
         let mut stored = Vec::new();
-        while let Some(mut field) = idle(form.next_field()).await?.map_err(multipart_error)? {
+        while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
             let count = |chunk: &Bytes| {
                 taken.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             };
             let Some(file_name) = field.file_name() else {
                 // A form field beside the file: read through, not kept.
-                while let Some(chunk) = idle(field.chunk()).await?.map_err(multipart_error)? {
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                     count(&chunk);
                 }
                 continue;
@@ -324,8 +432,11 @@ impl Files {
                 Some(name) => name.clone(),
                 None => check_name(file_name)?.to_owned(),
             };
+            if stored.len() >= self.config.per_request {
+                return Err(FileError::TooManyFiles(self.config.per_request));
+            }
             let data = field.inspect_ok(count).map_err(multipart_error);
-            let file = self.store(target, data).await?;
+            let file = self.store(folder, target, data).await?;
             report(&file);
             stored.push(file);
         }
@@ -335,16 +446,38 @@ impl Files {
         Ok(stored)
     }
 
-    /// Writes `data` to a temporary file in `filesDir`, then renames it to
-    /// `name`; the temporary file is removed however this ends early (an
-    /// error, a client gone, the server closing).
+    /// Counts the upload folders and reserves a place for one more file, or
+    /// says which cap is reached; also returns the bytes on disk.
+    async fn reserve(&self) -> Result<(Reservation<'_>, u64), FileError> {
+        let dirs = vec![self.config.dir.join(UPLOADS_FOLDER), self.config.dir.join(ANONYMOUS_FOLDER)];
+        let on_disk = tokio::task::spawn_blocking(move || usage(&dirs)).await.unwrap_or_default();
+        let mut reserved = lock(&self.reserved);
+        if on_disk.files + reserved.files >= self.config.dir_max_files {
+            return Err(FileError::DirFiles(self.config.dir_max_files));
+        }
+        if on_disk.bytes.saturating_add(reserved.bytes) >= self.config.dir_max_bytes {
+            return Err(FileError::DirBytes(self.config.dir_max_bytes >> 20));
+        }
+        reserved.files += 1;
+        Ok((Reservation { reserved: &self.reserved, bytes: 0 }, on_disk.bytes))
+    }
+
+    /// Writes `data` to a temporary file in `folder`, then links it to `name`
+    /// unless that exists; the temporary file is removed however this ends
+    /// (an error, a client gone, the server closing).
     async fn store(
         &self,
+        folder: &Path,
         name: String,
         data: impl Stream<Item = Result<Bytes, FileError>>,
     ) -> Result<Stored, FileError> {
-        let dir = &self.config.dir;
-        let temp = Temp::new(dir.join(format!(".{name}.{}.part", uuid::Uuid::new_v4())));
+        let path = folder.join(&name);
+        if tokio::fs::symlink_metadata(&path).await.is_ok() {
+            return Err(FileError::Exists(name));
+        }
+        let (mut reservation, on_disk) = self.reserve().await?;
+        tokio::fs::create_dir_all(folder).await.map_err(FileError::disk("creating a folder"))?;
+        let temp = Temp::new(folder.join(format!(".{name}.{}.part", uuid::Uuid::new_v4())));
         let file = tokio::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -354,22 +487,33 @@ impl Files {
         let mut out = tokio::io::BufWriter::with_capacity(CHUNK, file);
         let mut size = 0u64;
         tokio::pin!(data);
-        loop {
-            let Some(chunk) = idle(data.next()).await? else { break };
+        while let Some(chunk) = data.next().await {
             let chunk = chunk?;
             size += chunk.len() as u64;
             if size > self.config.max_bytes {
                 return Err(FileError::TooLarge(self.config.max_bytes >> 20));
             }
+            let max = self.config.dir_max_bytes;
+            reservation.grow(chunk.len() as u64, on_disk, max).map_err(|_| FileError::DirBytes(max >> 20))?;
             out.write_all(&chunk).await.map_err(FileError::disk("writing"))?;
         }
         out.flush().await.map_err(FileError::disk("writing"))?;
         // On disk before it gets its name: a crash leaves a .part, never a short file.
         out.get_ref().sync_all().await.map_err(FileError::disk("syncing"))?;
         drop(out);
-        let path = dir.join(&name);
-        tokio::fs::rename(&temp.0, &path).await.map_err(FileError::disk("renaming"))?;
-        temp.keep();
+        // A link fails if the name exists, where a rename would replace it.
+        match tokio::fs::hard_link(&temp.0, &path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(FileError::Exists(name)),
+            // A file system without hard links: rename, having looked first.
+            Err(_) if tokio::fs::symlink_metadata(&path).await.is_err() => {
+                tokio::fs::rename(&temp.0, &path).await.map_err(FileError::disk("renaming"))?;
+                temp.keep();
+                return Ok(Stored { name, path, size });
+            }
+            Err(_) => return Err(FileError::Exists(name)),
+        }
+        drop(temp);
         Ok(Stored { name, path, size })
     }
 
@@ -381,7 +525,7 @@ impl Files {
     ) -> Result<Response<Body>, FileError> {
         station(req.headers(), server)?;
         let name = path_name(rest)?.ok_or(FileError::NoName("GET"))?;
-        let path = self.config.dir.join(&name);
+        let path = self.config.dir.join(FIRMWARE_FOLDER).join(&name);
         let not_found = |_| FileError::NotFound(name.clone());
         let file = tokio::fs::File::open(&path).await.map_err(not_found)?;
         let meta = file.metadata().await.map_err(not_found)?;
@@ -403,11 +547,6 @@ impl Files {
             .body(body)
             .unwrap_or_default())
     }
-}
-
-/// `step`, unless the client sends nothing for [`IDLE`].
-async fn idle<T>(step: impl std::future::Future<Output = T>) -> Result<T, FileError> {
-    tokio::time::timeout(IDLE, step).await.map_err(|_| FileError::Idle)
 }
 
 /// The Basic-auth user, if the request names one.
@@ -596,7 +735,47 @@ mod tests {
     }
 
     fn files(path: &str) -> Files {
-        Files::new(FilesConfig { path: path.into(), dir: std::env::temp_dir(), max_bytes: 1 << 20 })
+        let upload = crate::pace::BodyLimits {
+            deadline: std::time::Duration::from_secs(60),
+            min_rate: 0,
+            deadline_option: "uploadTimeout",
+        };
+        Files::new(FilesConfig {
+            path: path.into(),
+            dir: std::env::temp_dir(),
+            max_bytes: 1 << 20,
+            upload,
+            per_request: 10,
+            dir_max_bytes: 1 << 30,
+            dir_max_files: 100,
+        })
+    }
+
+    #[test]
+    fn each_station_has_a_folder_of_its_own_that_stays_inside() {
+        assert_eq!(station_folder("CP-1").unwrap(), "CP-1");
+        assert_eq!(station_folder("CP_1.a~b").unwrap(), "CP_1.a~b");
+        assert_eq!(station_folder("../x").unwrap(), "%2E.%2Fx");
+        assert_eq!(station_folder("..").unwrap(), "%2E.");
+        assert_eq!(station_folder("a/b").unwrap(), "a%2Fb");
+        assert_eq!(station_folder("a\\b:c").unwrap(), "a%5Cb%3Ac");
+        // Injective: the encoded spelling of one id is not another's folder.
+        assert_ne!(station_folder("a%2Fb").unwrap(), station_folder("a/b").unwrap());
+        assert!(matches!(station_folder(&"x".repeat(201)), Err(FileError::StationFolder)));
+    }
+
+    #[test]
+    fn usage_counts_visible_files_two_levels_deep() {
+        let root = std::env::temp_dir().join(format!("ocpp-usage-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(root.join("uploads/CP-1/deeper")).unwrap();
+        std::fs::create_dir_all(root.join("anonymous")).unwrap();
+        std::fs::write(root.join("uploads/CP-1/a.bin"), b"12345").unwrap();
+        std::fs::write(root.join("uploads/CP-1/.a.bin.x.part"), b"in progress").unwrap();
+        std::fs::write(root.join("uploads/CP-1/deeper/not-counted"), b"x").unwrap();
+        std::fs::write(root.join("anonymous/b.bin"), b"123").unwrap();
+        let got = usage(&[root.join("uploads"), root.join("anonymous"), root.join("missing")]);
+        assert_eq!(got, Usage { files: 2, bytes: 8 });
+        std::fs::remove_dir_all(root).unwrap();
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::auth::Passwords;
+use crate::pace::BodyLimits;
+use crate::pending::PendingLimits;
 use crate::version::OcppVersion;
 
 /// Options as the node passes them (JSON, camelCase). Each is documented,
@@ -68,6 +70,22 @@ pub struct ServerOptions {
     pub files_dir: Option<String>,
     /// The largest upload body, in megabytes.
     pub files_max_mb: u64,
+    /// Seconds an upload's whole body may take (`uploadTimeout`).
+    pub upload_timeout_s: f64,
+    /// Files one multipart request may store.
+    pub files_per_request: usize,
+    /// What the upload folders of `files_dir` may hold, in megabytes and in files.
+    pub files_dir_max_mb: u64,
+    pub files_dir_max_files: usize,
+    /// Connections not (yet) upgraded to a WebSocket, overall and per client
+    /// address (an IPv6 /64 counts as one).
+    pub max_pending: usize,
+    pub max_pending_per_ip: usize,
+    /// Seconds a SOAP request's whole body may take.
+    pub body_timeout_s: f64,
+    /// Bytes per second every request body (SOAP, uploads) must at least
+    /// come at, over 10 s windows; 0 turns the check off.
+    pub min_body_rate: u64,
     /// The Node-RED node's id, which the OCPP sidebar names a station's server by.
     pub node_id: Option<String>,
 }
@@ -101,6 +119,14 @@ impl Default for ServerOptions {
             files_path: None,
             files_dir: None,
             files_max_mb: DEFAULT_FILES_MAX_MB,
+            upload_timeout_s: 600.0,
+            files_per_request: 10,
+            files_dir_max_mb: 2048,
+            files_dir_max_files: 10_000,
+            max_pending: 1000,
+            max_pending_per_ip: 100,
+            body_timeout_s: 30.0,
+            min_body_rate: 1024,
             node_id: None,
         }
     }
@@ -110,6 +136,9 @@ impl Default for ServerOptions {
 /// image fits, a runaway upload does not fill the disk.
 pub const DEFAULT_FILES_MAX_MB: u64 = 100;
 const MAX_FILES_MAX_MB: u64 = 102_400;
+const MAX_FILES_DIR_MB: u64 = 10 << 20;
+/// 100 MB/s: a higher minimum would refuse any real client.
+const MAX_MIN_BODY_RATE: u64 = 100 << 20;
 
 /// The file endpoints' settings (`cs/files.rs`).
 #[derive(Debug, Clone)]
@@ -119,6 +148,12 @@ pub struct FilesConfig {
     /// Absolute (canonical), existing directory.
     pub dir: PathBuf,
     pub max_bytes: u64,
+    /// How fast an upload's body must come.
+    pub upload: BodyLimits,
+    pub per_request: usize,
+    /// Caps on what the upload folders hold.
+    pub dir_max_bytes: u64,
+    pub dir_max_files: usize,
 }
 
 /// Validated, ready-to-use settings.
@@ -144,6 +179,10 @@ pub struct ServerConfig {
     pub passwords: Passwords,
     pub require_auth: bool,
     pub files: Option<FilesConfig>,
+    /// Connections not yet upgraded (`maxPending`, `maxPendingPerIp`).
+    pub pending: PendingLimits,
+    /// How fast a SOAP request's body must come (`bodyTimeout`, `minBodyRate`).
+    pub body: BodyLimits,
     pub node_id: Arc<str>,
 }
 
@@ -194,6 +233,22 @@ impl ServerOptions {
         if self.json_path.is_some() && self.versions.is_empty() {
             return Err(OptionsError::Option("the JSON service is on but no OCPP version is enabled".into()));
         }
+        let count = |name: &str, v: usize, max: usize| {
+            if (1..=max).contains(&v) {
+                Ok(v)
+            } else {
+                Err(OptionsError::Option(format!("{name} must be from 1 to {max}, got {v}")))
+            }
+        };
+        let pending = PendingLimits {
+            overall: count("maxPending", self.max_pending, 1_000_000)?,
+            per_address: count("maxPendingPerIp", self.max_pending_per_ip, 1_000_000)?,
+        };
+        let body = BodyLimits {
+            deadline: seconds("bodyTimeout", self.body_timeout_s, 1.0)?,
+            min_rate: self.min_body_rate()?,
+            deadline_option: "bodyTimeout",
+        };
         let files = self.files()?;
         Ok(ServerConfig {
             json_prefix: self.json_path.as_deref().map(normalise_prefix),
@@ -216,6 +271,8 @@ impl ServerOptions {
             passwords: self.passwords.clone(),
             require_auth: self.require_auth,
             files,
+            pending,
+            body,
             node_id: self.node_id.as_deref().unwrap_or_default().into(),
         })
     }
@@ -260,8 +317,55 @@ impl ServerOptions {
                 )));
             }
         }
+        if !(1..=10_000).contains(&self.files_per_request) {
+            return Err(OptionsError::Option(format!(
+                "filesPerRequest must be from 1 to 10000, got {}",
+                self.files_per_request
+            )));
+        }
+        if !(1..=MAX_FILES_DIR_MB).contains(&self.files_dir_max_mb) {
+            return Err(OptionsError::Option(format!(
+                "filesDirMaxMB must be from 1 to {MAX_FILES_DIR_MB}, got {}",
+                self.files_dir_max_mb
+            )));
+        }
+        if !(1..=10_000_000).contains(&self.files_dir_max_files) {
+            return Err(OptionsError::Option(format!(
+                "filesDirMaxFiles must be from 1 to 10000000, got {}",
+                self.files_dir_max_files
+            )));
+        }
+        let t = self.upload_timeout_s;
+        if !(t.is_finite() && (1.0..=86_400.0).contains(&t)) {
+            return Err(OptionsError::Option(format!(
+                "uploadTimeout must be a number of seconds from 1 to 86400, got {t}"
+            )));
+        }
+        let upload = BodyLimits {
+            deadline: Duration::from_secs_f64(t),
+            min_rate: self.min_body_rate()?,
+            deadline_option: "uploadTimeout",
+        };
         let dir = files_dir(dir)?;
-        Ok(Some(FilesConfig { path, dir, max_bytes: self.files_max_mb << 20 }))
+        Ok(Some(FilesConfig {
+            path,
+            dir,
+            max_bytes: self.files_max_mb << 20,
+            upload,
+            per_request: self.files_per_request,
+            dir_max_bytes: self.files_dir_max_mb << 20,
+            dir_max_files: self.files_dir_max_files,
+        }))
+    }
+
+    fn min_body_rate(&self) -> Result<u64, OptionsError> {
+        if self.min_body_rate > MAX_MIN_BODY_RATE {
+            return Err(OptionsError::Option(format!(
+                "minBodyRate must be from 0 to {MAX_MIN_BODY_RATE} bytes/s, got {}",
+                self.min_body_rate
+            )));
+        }
+        Ok(self.min_body_rate)
     }
 }
 
@@ -287,10 +391,18 @@ fn nested(inner: &str, outer: &str) -> bool {
     inner == outer || inner.strip_prefix(&outer).is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// The directory, created if missing, as an absolute path.
+/// The folder of `filesDir` downloads are served from: uploads never write there.
+pub const FIRMWARE_FOLDER: &str = "firmware";
+/// The folder of `filesDir` a named station's uploads go to, one folder per station.
+pub const UPLOADS_FOLDER: &str = "uploads";
+/// The folder of `filesDir` uploads without a station name go to (no station has a password).
+pub const ANONYMOUS_FOLDER: &str = "anonymous";
+
+/// The directory and its firmware folder, created if missing, as an absolute path.
 fn files_dir(dir: &str) -> Result<PathBuf, OptionsError> {
     let fail = |what: &str, e: std::io::Error| OptionsError::Option(format!("filesDir {dir} {what}: {e}"));
-    std::fs::create_dir_all(dir).map_err(|e| fail("cannot be created", e))?;
+    std::fs::create_dir_all(std::path::Path::new(dir).join(FIRMWARE_FOLDER))
+        .map_err(|e| fail("cannot be created", e))?;
     let dir_path = std::fs::canonicalize(dir).map_err(|e| fail("cannot be resolved", e))?;
     if !dir_path.is_dir() {
         return Err(OptionsError::Option(format!("filesDir {dir} is not a directory")));

@@ -36,6 +36,7 @@ use crate::listener::{self, text_response, Body, Handler, ListenError};
 use crate::msgs;
 use crate::ocppj::frame::MessageType;
 use crate::ocppj::link::ws_config;
+use crate::pending::PendingFull;
 use crate::soap;
 use crate::tls::PeerCertificate;
 use crate::version::OcppVersion;
@@ -116,6 +117,7 @@ impl CsServer {
             shared.clone(),
             shared.cancel.clone(),
             tracker.clone(),
+            shared.ctx.config.pending,
         ));
         tracker.spawn(sweep_deadlines(shared.clone()));
         if let Some(cluster) = shared.ctx.cluster.clone() {
@@ -211,7 +213,8 @@ impl Handler for ServerShared {
             // OCPP-J frames in the sockets.
             self.ctx.sink.room().await;
             let max_body = self.ctx.config.max_frame_bytes;
-            return soap::server::serve(req, &[service], max_body, &*self).await;
+            let limits = self.ctx.config.body;
+            return soap::server::serve(req, &[service], max_body, limits, &*self).await;
         }
         let cb_id = self.ctx.config.json_prefix.as_deref().and_then(|prefix| charge_box_id(prefix, req.uri().path()));
         match cb_id {
@@ -227,6 +230,19 @@ impl Handler for ServerShared {
                 )
             }
             None => text_response(404, &self.not_found_text()),
+        }
+    }
+
+    /// Tells the flow's author, once a minute per address (or for the overall
+    /// cap), that connections are being closed at accept and which option does it.
+    fn refused_at_accept(&self, peer: SocketAddr, full: PendingFull) {
+        let who = match full {
+            PendingFull::Overall(_) => "connections (any address)".to_owned(),
+            PendingFull::Address(_) => format!("connections from {}", peer.ip().to_canonical()),
+        };
+        let text = format!("{full}\n");
+        if let Some(warning) = self.refusals.note(&who, 503, &text, tokio::time::Instant::now()) {
+            self.ctx.sink.emit(|out| msgs::warn(out, "", &warning));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The SOAP side of a listener: `GET <path>?wsdl` serves the service
-//! description, `POST <path>` reads a request (size-limited, before parsing),
-//! hands it over, and answers with the envelope or a Fault.
+//! description, `POST <path>` reads a request (size-limited, before parsing;
+//! within `bodyTimeout` and at `minBodyRate`), hands it over, and answers
+//! with the envelope or a Fault.
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
@@ -11,6 +12,7 @@ use tokio::sync::oneshot;
 use super::envelope::{self, FaultCode, SoapVersion};
 use super::{Service, SoapError};
 use crate::listener::{self, linger, Body};
+use crate::pace::{BodyLimits, BodyTooSlow, Pace};
 
 /// Where a request goes once read: registers it for the flow's answer and
 /// returns the receiver of the HTTP response (status, envelope), or why it
@@ -30,6 +32,7 @@ pub async fn serve(
     req: Request<Incoming>,
     services: &[Service],
     max_body: usize,
+    limits: BodyLimits,
     hand_over: &impl HandOver,
 ) -> Response<Body> {
     let wants_wsdl = req.uri().query().is_some_and(|q| q.to_ascii_lowercase().starts_with("wsdl"));
@@ -56,13 +59,19 @@ pub async fn serve(
         return too_large();
     }
     let authorization = req.headers().get("authorization").map(|v| v.as_bytes().to_vec());
-    let body = match read_body(req.into_body(), max_body).await {
+    let body = match read_body(req.into_body(), max_body, limits).await {
         Ok(body) => body,
-        Err(Some(rest)) => {
+        Err(Unread::TooLarge(rest)) => {
             linger(rest);
             return too_large();
         }
-        Err(None) => return fault(version, 400, FaultCode::Sender, "the request body could not be read"),
+        Err(Unread::TooSlow(slow)) => {
+            // Not lingered on: a slow client is what the deadline is against.
+            let mut resp = fault(version, 408, FaultCode::Sender, &slow.to_string());
+            resp.headers_mut().insert("connection", hyper::header::HeaderValue::from_static("close"));
+            return resp;
+        }
+        Err(Unread::Broken) => return fault(version, 400, FaultCode::Sender, "the request body could not be read"),
     };
     let Ok(text) = std::str::from_utf8(&body) else {
         return fault(version, 400, FaultCode::Sender, "the request is not UTF-8");
@@ -95,16 +104,25 @@ pub async fn serve(
     }
 }
 
-/// The body, up to `max` bytes; past that, what is left of it (to [`linger`]
-/// on), or `None` when it could not be read at all.
-async fn read_body(mut body: Incoming, max: usize) -> Result<Bytes, Option<Incoming>> {
+/// Why a body was not read whole.
+enum Unread {
+    /// Past `max` bytes: what is left of it, to [`linger`] on.
+    TooLarge(Incoming),
+    TooSlow(BodyTooSlow),
+    Broken,
+}
+
+/// The body, up to `max` bytes, within `limits`.
+async fn read_body(mut body: Incoming, max: usize, limits: BodyLimits) -> Result<Bytes, Unread> {
     let mut buf = BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| None)?;
+    let mut pace = Pace::new(limits, tokio::time::Instant::now());
+    while let Some(frame) = pace.step(body.frame()).await.map_err(Unread::TooSlow)? {
+        let frame = frame.map_err(|_| Unread::Broken)?;
         if let Some(data) = frame.data_ref() {
             if buf.len() + data.len() > max {
-                return Err(Some(body));
+                return Err(Unread::TooLarge(body));
             }
+            pace.received(data.len());
             buf.extend_from_slice(data);
         }
     }
