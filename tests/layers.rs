@@ -30,7 +30,7 @@ fn floor(top: &str) -> Option<u8> {
         "cs" | "cp" => 3,
         "ocppj" | "soap" => 2,
         "schema" => 1,
-        "basic_auth" | "events" | "flow" | "json" | "listener" | "msgs" | "sync" | "tls" | "version" => 0,
+        "basic_auth" | "events" | "flow" | "json" | "listener" | "msgs" | "netcheck" | "sync" | "tls" | "version" => 0,
         _ => return None,
     })
 }

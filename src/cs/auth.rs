@@ -41,13 +41,15 @@ impl Passwords {
     }
 }
 
-/// OCPP security profile 1: a station with a password (the server's own, else
-/// one set by `LOCAL_SET_ALL_AUTH_EVSES`) must present HTTP Basic auth with its
-/// own id as user. A station without one is let in unless the server is
-/// `closed` (the original let everyone in; existing installations keep working).
+/// OCPP security profile 1: a station with a password (one set at run time by
+/// `LOCAL_SET_ALL_AUTH_EVSES` or adopted from the station (`rotation.rs`), else
+/// the server's own) must present HTTP Basic auth with its own id as user. The
+/// run-time one wins: it is newer than the deployed credentials. A station
+/// without one is let in unless the server is `closed` (the original let
+/// everyone in; existing installations keep working).
 pub fn authorised(cb_id: &str, authorization: Option<&[u8]>, own: &Passwords, closed: bool) -> bool {
     let table = lock(&PASSWORDS);
-    let Some(expected) = own.0.get(cb_id).or_else(|| table.get(cb_id)) else {
+    let Some(expected) = table.get(cb_id).or_else(|| own.0.get(cb_id)) else {
         return !closed;
     };
     let Some((user, password)) = authorization.and_then(basic_auth::decode) else {
@@ -84,12 +86,13 @@ mod tests {
         // "OTHER:s3cret": the user must be the station's own id
         assert!(!authorised("AUTH-CP", Some(b"Basic T1RIRVI6czNjcmV0"), &none, false));
         assert!(!authorised("AUTH-CP", Some(b"Bearer x"), &none, false));
-        // The server's own password wins over the global one.
+        // The run-time password wins over the server's own.
         let own = Passwords::new(HashMap::from([("AUTH-CP".to_string(), "wrong".to_string())]));
-        assert!(authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDp3cm9uZw=="), &own, false));
-        assert!(!authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDpzM2NyZXQ="), &own, false));
+        assert!(!authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDp3cm9uZw=="), &own, false));
+        assert!(authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDpzM2NyZXQ="), &own, false));
         assert_eq!(format!("{own:?}"), "Passwords(1 stations)");
         set_passwords(HashMap::from([("AUTH-CP".to_string(), String::new())]));
         assert!(authorised("AUTH-CP", None, &none, false));
+        assert!(authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDp3cm9uZw=="), &own, false), "the server's own again");
     }
 }
