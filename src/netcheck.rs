@@ -108,7 +108,9 @@ impl Net {
             _ => ip,
         };
         match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(u32::from(net).into(), u32::from(ip).into(), self.prefix, 32),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                prefix_eq(u32::from(net).into(), u32::from(ip).into(), self.prefix, 32)
+            }
             (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(u128::from(net), u128::from(ip), self.prefix, 128),
             _ => false,
         }
@@ -230,6 +232,9 @@ mod tests {
             assert_eq!(Allow::parse(&[bad]), Err(NetError::BadEntry(bad.into())), "{bad}");
         }
         let refused = Allow::default().check(ip("127.0.0.1")).unwrap_err().to_string();
-        assert!(refused.contains("127.0.0.1, a loopback address") && refused.contains("allowed station addresses"), "{refused}");
+        assert!(
+            refused.contains("127.0.0.1, a loopback address") && refused.contains("allowed station addresses"),
+            "{refused}"
+        );
     }
 }

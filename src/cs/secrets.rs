@@ -148,7 +148,7 @@ fn is_basic_auth_password(entry: &Value) -> bool {
 /// hexadecimal; a value that is not hexadecimal is taken as the password
 /// itself, as stations that predate the whitepaper do.
 fn from_authorization_key(given: &str) -> Result<String, SecretsError> {
-    let hex = given.len() % 2 == 0 && !given.is_empty() && given.bytes().all(|b| b.is_ascii_hexdigit());
+    let hex = given.len().is_multiple_of(2) && !given.is_empty() && given.bytes().all(|b| b.is_ascii_hexdigit());
     if !hex {
         return Ok(given.to_owned());
     }
@@ -167,13 +167,15 @@ impl NewPassword {
         };
         match self.accepted_by {
             Answer::Status => value.get("status").and_then(Value::as_str) == Some("Accepted"),
-            Answer::VariableResult => value
-                .get("setVariableResult")
-                .and_then(Value::as_array)
-                .and_then(|results| results.iter().find(|r| is_basic_auth_password(r)))
-                .and_then(|r| r.get("attributeStatus"))
-                .and_then(Value::as_str)
-                == Some("Accepted"),
+            Answer::VariableResult => {
+                value
+                    .get("setVariableResult")
+                    .and_then(Value::as_array)
+                    .and_then(|results| results.iter().find(|r| is_basic_auth_password(r)))
+                    .and_then(|r| r.get("attributeStatus"))
+                    .and_then(Value::as_str)
+                    == Some("Accepted")
+            }
         }
     }
 }
@@ -207,8 +209,14 @@ mod tests {
         assert_eq!(got.unwrap().unwrap().password, "new-passw0rd");
         let plain = new_password(OcppVersion::V16, "ChangeConfiguration", &cc("not hex: plain")).unwrap().unwrap();
         assert_eq!(plain.password, "not hex: plain");
-        assert_eq!(new_password(OcppVersion::V16, "ChangeConfiguration", &cc("ff00")), Some(Err(SecretsError::NotText)));
-        assert_eq!(new_password(OcppVersion::V16, "ChangeConfiguration", r#"{"key":"HeartbeatInterval","value":"6"}"#), None);
+        assert_eq!(
+            new_password(OcppVersion::V16, "ChangeConfiguration", &cc("ff00")),
+            Some(Err(SecretsError::NotText))
+        );
+        assert_eq!(
+            new_password(OcppVersion::V16, "ChangeConfiguration", r#"{"key":"HeartbeatInterval","value":"6"}"#),
+            None
+        );
         assert_eq!(new_password(OcppVersion::V16, "Reset", "{}"), None);
         let sv = r#"{"setVariableData":[{"attributeValue":"60","component":{"name":"OCPPCommCtrlr"},"variable":{"name":"HeartbeatInterval"}},
             {"attributeValue":"a-new-password-16","component":{"name":"SecurityCtrlr"},"variable":{"name":"BasicAuthPassword"}}]}"#;

@@ -32,7 +32,8 @@ type HttpClient = Client<Connector, Full<Bytes>>;
 /// One pooled client per TLS configuration and address policy in use (most
 /// flows have one or two); bounded so a flow that changes certificates per msg
 /// cannot grow it. A policy's client never shares a pooled connection with another's.
-static CLIENTS: LazyLock<Mutex<HashMap<(TlsOptions, Option<Allow>), HttpClient>>> = LazyLock::new(Default::default);
+static CLIENTS: LazyLock<Mutex<HashMap<ClientKey, HttpClient>>> = LazyLock::new(Default::default);
+type ClientKey = (TlsOptions, Option<Allow>);
 const MAX_CLIENTS: usize = 32;
 
 fn client_for(tls: &TlsOptions, policy: Option<Allow>) -> Result<HttpClient, TlsError> {
