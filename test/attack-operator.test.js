@@ -307,3 +307,55 @@ return msg;`;
     assert.ok(!red.output().includes(newPassword), 'the log shows the password');
   });
 });
+
+describe('attack-operator: password rotation across a cluster (two Node-RED processes, real Redis)', function () {
+  this.timeout(120000);
+  const { startRedis } = require('./lib/redis');
+  const { startInstance, until: clusterUntil } = require('./lib/cluster-red');
+  let redis;
+  const instances = [];
+  const clients = [];
+
+  before(async () => {
+    redis = await startRedis(await freePort());
+  });
+  after(async () => {
+    await Promise.allSettled(clients.map((c) => c.close({ force: true })));
+    for (const i of instances) {
+      await i.kill();
+      i.cleanup();
+    }
+    if (redis) await redis.stop();
+  });
+
+  const station = (port, password) => {
+    const client = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity: 'ROT-CL', protocols: ['ocpp1.6'], strictMode: true, reconnect: false, password });
+    client.handle('ChangeConfiguration', () => ({ status: 'Accepted' }));
+    clients.push(client);
+    return client;
+  };
+
+  it('a password the station accepted on instance A (asked from B) is the one B requires too', async () => {
+    const prefix = `rot${Date.now().toString(36)}`;
+    for (const instance of ['A', 'B']) {
+      instances.push(await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: redis.port, prefix, instance }));
+    }
+    const [a, b] = instances;
+    assert.strictEqual((await a.call('LOCAL_SET_ALL_AUTH_EVSES', '', { 'ROT-CL': 'old-cluster-pass' })).ok, true);
+    const onA = station(a.csPort, 'old-cluster-pass');
+    await clusterUntil('the old password on A', async () => onA.connect().then(() => true, () => false));
+    await clusterUntil('ROT-CL listed on B', async () => {
+      const r = await b.call('LOCAL_GET_ONLINE_LIST');
+      return r.ok && r.payload.online.includes('ROT-CL');
+    });
+    const newPassword = 'new-cluster-pass-1';
+    const changed = await b.call('ChangeConfiguration', 'ROT-CL', { key: 'AuthorizationKey', value: Buffer.from(newPassword).toString('hex') });
+    assert.deepStrictEqual(changed.payload.data, { status: 'Accepted' }, JSON.stringify(changed));
+    await onA.close({ force: true });
+    await station(b.csPort, newPassword).connect();
+    await assert.rejects(station(b.csPort, 'old-cluster-pass').connect(), /401|Unauthorized/);
+    await assert.rejects(station(a.csPort, 'old-cluster-pass').connect(), /401|Unauthorized/);
+    assert.match(a.output(), /ROT-CL accepted a new Basic-auth password \(ChangeConfiguration AuthorizationKey\): .* on every instance of the cluster/);
+    assert.ok(!a.output().includes(newPassword) && !b.output().includes(newPassword));
+  });
+});
