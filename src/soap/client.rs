@@ -213,16 +213,19 @@ async fn send(req: &SoapRequest, service: Service, envelope: String) -> CallOutc
         Ok(policy) => policy,
         Err(e) => return CallOutcome::invalid(e.to_string()),
     };
+    let timeout = Duration::from_millis(req.timeout_ms.max(1));
     if let Some(allow) = &policy {
-        if let Err(message) = check_station_url(&req.url, allow).await {
-            return CallOutcome::failed(Failure::NotConnected, message);
+        // Within the request's deadline: a name server that does not answer is a timeout.
+        match tokio::time::timeout(timeout, check_station_url(&req.url, allow)).await {
+            Err(_) => return CallOutcome::timeout(&req.url, &req.action),
+            Ok(Err(message)) => return CallOutcome::failed(Failure::NotConnected, message),
+            Ok(Ok(())) => {}
         }
     }
     let client = match client_for(&req.tls, policy) {
         Ok(client) => client,
         Err(e) => return CallOutcome::invalid(e.to_string()),
     };
-    let timeout = Duration::from_millis(req.timeout_ms.max(1));
     let exchange = async {
         let response = client.request(http).await.map_err(|e| CallOutcome::Failed {
             failure: Failure::NotConnected,
