@@ -165,6 +165,10 @@ function serve(node, config, opts, label, logName) {
         case 'warn':
           node.warn(ev.text);
           break;
+        case 'info':
+          node.log(ev.text);
+          if (logger) logger.log('info', ev.text);
+          break;
         case 'cluster':
           clusterDown = !ev.up;
           if (clusterDown) node.warn(`cluster instance ${ev.instance}: Redis is unavailable; this instance serves its own stations, requests for stations on other instances fail with ClusterUnavailable`);

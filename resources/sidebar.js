@@ -272,7 +272,7 @@
       box.appendTo(framesList);
     }
     const info = state.info;
-    const rec = info && info.recording ? (info.until ? 'recording while this is open' : 'recording (record all)') : 'not recording';
+    const rec = info && info.recording ? (info.until ? 'recording while this is open' : 'recording (record all)') : `not recording${canWrite() ? '' : ' (starting one needs the ocpp.write permission)'}`;
     framesNote.text(
       `${state.frames.length} of the last ${state.limit} frames kept${shown.length !== state.frames.length ? `, ${shown.length} shown` : ''}; ${rec}` +
         (info ? `; ${bytes(info.ringBytes)} here, ${bytes(info.totalBytes)} all stations` : '') +

@@ -7,7 +7,7 @@
 //! `tests/layers.rs`):
 //!
 //! - the ground floor, shared by all: [`version`], [`flow`], [`json`],
-//!   [`sync`], [`basic_auth`], [`station_id`], [`tls`], [`listener`], [`events`], [`msgs`];
+//!   [`sync`], [`basic_auth`], [`station_id`], [`tls`], [`listener`], [`events`], [`msgs`], [`netcheck`];
 //! - [`schema`]: strict mode's validation against OCA's JSON schemas;
 //! - the protocols: [`ocppj`] and [`soap`];
 //! - the roles: [`cs`], the Central System, and [`cp`], the charge point;
@@ -19,6 +19,7 @@ pub mod flow;
 pub mod json;
 pub mod listener;
 pub mod msgs;
+pub mod netcheck;
 pub mod pace;
 pub mod pending;
 pub mod station_id;

@@ -297,6 +297,11 @@ pub fn warn(out: &mut String, cb: &str, text: &str) {
     text_event(out, "warn", cb, text);
 }
 
+/// A line for Node-RED's log (and the node's log file), not a warning.
+pub fn info(out: &mut String, cb: &str, text: &str) {
+    text_event(out, "info", cb, text);
+}
+
 fn text_event(out: &mut String, kind: &str, cb: &str, text: &str) {
     out.push_str(r#"{"k":""#);
     out.push_str(kind);

@@ -138,8 +138,9 @@ describe('the OCPP sidebar admin API', function () {
     clients.push(a);
     await a.connect();
     await a.call('BootNotification', { chargePointVendor: 'v', chargePointModel: 'm' });
-    const first = await get('/ocpp/stations/SB-F/frames');
-    assert.strictEqual(first.recording, true, 'reading the frames starts recording');
+    assert.strictEqual((await get('/ocpp/stations/SB-F/frames')).recording, false, 'reading the frames (GET) changes nothing');
+    const first = (await helper.request().put('/ocpp/stations/SB-F/frames')).body;
+    assert.strictEqual(first.recording, true, 'PUT starts recording');
     assert.deepStrictEqual(first.frames, [], 'nothing from before');
     assert.strictEqual(first.limits.frames, 200);
 

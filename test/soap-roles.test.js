@@ -129,7 +129,7 @@ return msg;`;
       { id: 'cpreq', type: 'CP Request SOAP', name: '', cbId: 'LOOP-CP', remotecs: 'rcs', ocppver: '1.6s', from: `http://127.0.0.1:${cpPort}/cp16`, command: 'BootNotification', wires: [['booted']] },
       { id: 'booted', type: 'helper' },
       { id: 'rcp', type: 'ocpp-remote-cp', cbId: 'LOOP-CP', url: '', ocppver: '1.6s' },
-      { id: 'csreq', type: 'CS request SOAP', remotecb: 'rcp', command: 'RemoteStartTransaction', wires: [['started']] },
+      { id: 'csreq', type: 'CS request SOAP', remotecb: 'rcp', command: 'RemoteStartTransaction', allowAddresses: '127.0.0.1', wires: [['started']] },
       { id: 'started', type: 'helper' },
       { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper' },

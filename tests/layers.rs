@@ -30,8 +30,8 @@ fn floor(top: &str) -> Option<u8> {
         "cs" | "cp" => 3,
         "ocppj" | "soap" => 2,
         "schema" => 1,
-        "basic_auth" | "events" | "flow" | "json" | "listener" | "msgs" | "pace" | "pending" | "station_id"
-        | "sync" | "tls" | "version" => 0,
+        "basic_auth" | "events" | "flow" | "json" | "listener" | "msgs" | "netcheck" | "pace" | "pending"
+        | "station_id" | "sync" | "tls" | "version" => 0,
         _ => return None,
     })
 }

@@ -1,11 +1,13 @@
 'use strict';
 // The admin API behind the editor's OCPP sidebar (resources/sidebar.js), on
-// Node-RED's admin app and under its admin auth (`ocpp.read` to look,
-// `ocpp.write` to send a CALL or flip the record-all switch):
+// Node-RED's admin app and under its admin auth (`ocpp.read` to look;
+// `ocpp.write` for everything that changes state: sending a CALL, starting or
+// stopping a recording, the record-all switch):
 //
 //   GET    /ocpp/stations              every connected OCPP-J station (JSON list)
-//   GET    /ocpp/stations/:id/frames   its recorded frames, newest first (?after=<seq>);
-//                                      starts or renews its recording (ocppInspector.leaseS)
+//   GET    /ocpp/stations/:id/frames   its recorded frames, newest first (?after=<seq>); reads only
+//   PUT    /ocpp/stations/:id/frames   the same, after starting or renewing its recording
+//                                      (ocppInspector.leaseS)
 //   DELETE /ocpp/stations/:id/frames   stops its recording and frees its frames
 //   POST   /ocpp/stations/:id/call     {action, payload, timeout} -> the CALL's outcome
 //   GET    /ocpp/inspector             the switch, stations recording, bytes held, limits
@@ -121,18 +123,21 @@ function register(RED) {
     return res.json(await clusterStations(instance));
   });
 
-  app.get('/ocpp/stations/:id/frames', read, (req, res) => {
+  // `renew`: start or renew the station's recording first (PUT, ocpp.write).
+  const frames = (renew) => (req, res) => {
     let after = null;
     if (req.query.after !== undefined) {
       after = Number(req.query.after);
       if (!Number.isSafeInteger(after) || after < 0) return fail(res, 400, 'after must be a frame number (seq) of 0 or more');
     }
-    const text = addon.stationFrames(req.params.id, after);
+    const text = addon.stationFrames(req.params.id, after, renew);
     if (text === null) return fail(res, 404, `station ${req.params.id} is not connected`);
     return sendJson(res, text);
-  });
+  };
+  app.get('/ocpp/stations/:id/frames', read, frames(false));
+  app.put('/ocpp/stations/:id/frames', write, frames(true));
 
-  app.delete('/ocpp/stations/:id/frames', read, (req, res) => {
+  app.delete('/ocpp/stations/:id/frames', write, (req, res) => {
     if (!addon.setInspector(req.params.id, false)) return fail(res, 404, `station ${req.params.id} is not connected`);
     return res.status(204).end();
   });

@@ -12,8 +12,8 @@ const { settleMsg } = require('./call-outcome');
 const VERSIONS = { '1.5s': '1.5', '1.6s': '1.6', '1.5': '1.5', '1.6': '1.6' };
 
 // The node's constructor. `target`: whom the node calls ("cp" or "cs");
-// `resolve(config, msg.payload)` gives {cbId, url, ocppver, from, tls} for one
-// msg from the node's config and the msg.
+// `resolve(config, msg.payload)` gives {cbId, url, ocppver, from, tls, fromStation,
+// allowAddresses} for one msg from the node's config and the msg.
 function soapRequestNode(RED, target, resolve) {
   function SoapRequestNode(config) {
     RED.nodes.createNode(this, config);
@@ -60,6 +60,8 @@ function soapRequestNode(RED, target, resolve) {
         from: where.from || null,
         timeoutMs: Math.round(timeoutMs),
         tls,
+        fromStation: !!where.fromStation,
+        allowAddresses: where.allowAddresses || [],
       };
       status.set({ fill: 'green', shape: 'dot', text: `request out: ${command}` });
       let outcome;

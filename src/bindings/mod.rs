@@ -222,11 +222,11 @@ pub fn station_changes_json(limit: u32) -> Result<String> {
 }
 
 /// A station's recorded frames newer than `after`, newest first, as JSON;
-/// starts or renews its recording. `null` when it is not connected.
+/// with `renew`, starts or renews its recording. `null` when it is not connected.
 #[napi]
-pub fn station_frames(cb_id: String, after: Option<i64>) -> Result<Option<String>> {
+pub fn station_frames(cb_id: String, after: Option<i64>, renew: bool) -> Result<Option<String>> {
     let after = after.and_then(|a| u64::try_from(a).ok());
-    inspector::frames(&cb_id, after).map(|view| serde_json::to_string(&view).map_err(reason)).transpose()
+    inspector::frames(&cb_id, after, renew).map(|view| serde_json::to_string(&view).map_err(reason)).transpose()
 }
 
 /// Recording on or off for one station, or for all with `cbId` null; false

@@ -73,23 +73,19 @@ impl Passwords {
 }
 
 /// OCPP security profile 1: a station with a password must present HTTP
-/// Basic auth with its own id as user. The server's own password for the id
-/// is the one; without one, the password set by `LOCAL_SET_ALL_AUTH_EVSES` or
-/// by any other running server is (any of them, if several). A station
-/// without a password anywhere is let in unless the server is `closed` (the
-/// original let everyone in; existing installations keep working).
-/// `None`: refused.
+/// Basic auth with its own id as user. The password is the one set at run time
+/// (by `LOCAL_SET_ALL_AUTH_EVSES`, or adopted from the station by
+/// `rotation.rs`): it is newer than any deployed credentials. Else the
+/// server's own; else the one any other running server has for the id (any of
+/// them, if several). A station without a password anywhere is let in unless
+/// the server is `closed` (the original let everyone in; existing
+/// installations keep working). `None`: refused.
 pub fn admission(cb_id: &str, authorization: Option<&[u8]>, own: &Passwords, closed: bool) -> Option<Admission> {
     let global = lock(&PASSWORDS);
     let servers = lock(&SERVERS);
-    let expected: Vec<&str> = match own.0.get(cb_id) {
-        Some(own) => vec![own.as_str()],
-        None => global
-            .get(cb_id)
-            .into_iter()
-            .chain(servers.values().filter_map(|p| p.0.get(cb_id)))
-            .map(String::as_str)
-            .collect(),
+    let expected: Vec<&str> = match global.get(cb_id).or_else(|| own.0.get(cb_id)) {
+        Some(one) => vec![one.as_str()],
+        None => servers.values().filter_map(|p| p.0.get(cb_id)).map(String::as_str).collect(),
     };
     if expected.is_empty() {
         return (!closed).then_some(Admission::Open);
@@ -138,13 +134,14 @@ mod tests {
         // "OTHER:s3cret": the user must be the station's own id
         assert!(!authorised("AUTH-CP", Some(b"Basic T1RIRVI6czNjcmV0"), &none, false));
         assert!(!authorised("AUTH-CP", Some(b"Bearer x"), &none, false));
-        // The server's own password wins over the global one.
+        // The run-time password wins over the server's own.
         let own = Passwords::new(HashMap::from([("AUTH-CP".to_string(), "wrong".to_string())]));
-        assert!(authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDp3cm9uZw=="), &own, false));
-        assert!(!authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDpzM2NyZXQ="), &own, false));
+        assert!(!authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDp3cm9uZw=="), &own, false));
+        assert!(authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDpzM2NyZXQ="), &own, false));
         assert_eq!(format!("{own:?}"), "Passwords(1 stations)");
         set_passwords(HashMap::from([("AUTH-CP".to_string(), String::new())]));
         assert!(authorised("AUTH-CP", None, &none, false));
+        assert!(authorised("AUTH-CP", Some(b"Basic QVVUSC1DUDp3cm9uZw=="), &own, false), "the server's own again");
     }
 
     #[test]

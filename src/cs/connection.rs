@@ -18,6 +18,7 @@ use super::mailbox::{conn_channel, Answered, ConnCmd, ConnRx, ConnTx};
 use super::metrics::{Action, Direction, Protocol, ServerMetrics};
 use super::options::ServerConfig;
 use super::registry;
+use super::{rotation, secrets};
 use crate::events::EventSink;
 use crate::flow::CallOutcome;
 use crate::msgs::{self, Side};
@@ -150,6 +151,8 @@ impl LinkHandler for StationHandler {
     }
 
     fn log(&self, ours: bool, text: &str) {
+        // Station passwords never reach the sidebar, output 2 or the log file.
+        let text = &*secrets::redact(text);
         self.watch.frame(ours, text);
         if self.server.config.raw_log {
             let from = if ours { "CSMS" } else { "CS" };
@@ -333,7 +336,16 @@ async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
                 link.handler.count_answer(&answered);
                 link.send_frame(answered.text).await
             }
-            Turn::Command(ConnCmd::Call(call)) => link.push_call(*call).await,
+            Turn::Command(ConnCmd::Call(call)) => {
+                let h = &link.handler;
+                let station = rotation::Station {
+                    cb_id: &h.cb_id,
+                    version: h.tx.version(),
+                    sink: &h.server.sink,
+                    cluster: h.server.cluster.as_ref(),
+                };
+                link.push_call(rotation::watch(*call, station)).await
+            }
             Turn::Command(ConnCmd::Close { code, reason }) => Some(Box::pin(link.close(code, &reason)).await),
         };
         if let Some(ending) = ended {

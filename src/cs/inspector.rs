@@ -694,11 +694,14 @@ pub struct FramesView {
 }
 
 /// The station's frames newer than `after` (all of them without), newest
-/// first; starts or renews its recording. `None` when it is not connected.
-pub fn frames(cb_id: &str, after: Option<u64>) -> Option<FramesView> {
+/// first; with `renew`, starts or renews its recording first (a change of
+/// state, which the admin API lets only users with `ocpp.write` ask for).
+/// `None` when it is not connected.
+pub fn frames(cb_id: &str, after: Option<u64>, renew: bool) -> Option<FramesView> {
     let watch = find(cb_id)?;
-    let now = now_ms();
-    watch.lease(now);
+    if renew {
+        watch.lease(now_ms());
+    }
     let until = watch.until.load(Ordering::Relaxed);
     let ring = lock(&watch.ring);
     let (frames, ring_bytes, skipped) = ring.as_ref().map_or((Vec::new(), 0, 0), |r| {

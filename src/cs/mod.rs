@@ -17,6 +17,8 @@
 //!   passwords that let any node reach any server's stations.
 //! - [`cluster`]: several Node-RED instances as one Central System, through Redis.
 //! - [`route`]: a request for a station goes to it here, or through the cluster.
+//! - [`secrets`]: station passwords in frames, hidden where frames are shown, read where one is given.
+//! - [`rotation`]: a password a station accepted is the one the CS server requires from then on.
 
 pub mod answers;
 pub mod auth;
@@ -31,7 +33,9 @@ pub mod metrics;
 pub mod options;
 pub mod refusals;
 pub mod registry;
+pub mod rotation;
 pub mod route;
+pub mod secrets;
 pub mod server;
 
 pub use options::ServerOptions;

@@ -260,7 +260,11 @@ impl soap::server::HandOver for ServerShared {
         };
         let (reply, answer) = oneshot::channel();
         let msg_id = uuid::Uuid::new_v4().to_string();
-        if let Some(from) = &request.addressing.from {
+        // Where stations have passwords, only a station with one (checked before
+        // this) may say where the Central System calls it back.
+        let passwords = &self.ctx.config.passwords;
+        let trusted = !auth::any_passwords(passwords) || !auth::authorised(&cb, None, passwords, false);
+        if let Some(from) = request.addressing.from.as_ref().filter(|_| trusted) {
             if registry::remember_soap_address(&cb, from) {
                 if let Some(cluster) = &self.ctx.cluster {
                     cluster.share_soap_address(&cb, from);

@@ -1,46 +1,125 @@
 //! SOAP requests to a peer: `CS request SOAP` (Central System -> charge
 //! point) and `CP Request SOAP` (charge point -> Central System). One pooled
-//! HTTP/1.1 client for the process; every request has a deadline.
+//! HTTP/1.1 client per TLS configuration and address policy; every request
+//! has a deadline. A URL a station gave in its own `From` is reached only at
+//! addresses `netcheck` lets through, checked after DNS, when connecting.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::connect::dns::Name;
+use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::envelope::{self, Outgoing, Reply};
 use super::Service;
 use crate::flow::{CallOutcome, Failure};
+use crate::netcheck::{Allow, NetError};
 use crate::sync::lock;
 use crate::tls::{TlsError, TlsOptions};
 
-type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+type Connector = hyper_rustls::HttpsConnector<HttpConnector<Guard>>;
 type HttpClient = Client<Connector, Full<Bytes>>;
 
-/// One pooled client per TLS configuration in use (most flows have one or
-/// two); bounded so a flow that changes certificates per msg cannot grow it.
-static CLIENTS: LazyLock<Mutex<HashMap<TlsOptions, HttpClient>>> = LazyLock::new(Default::default);
+/// One pooled client per TLS configuration and address policy in use (most
+/// flows have one or two); bounded so a flow that changes certificates per msg
+/// cannot grow it. A policy's client never shares a pooled connection with another's.
+static CLIENTS: LazyLock<Mutex<HashMap<ClientKey, HttpClient>>> = LazyLock::new(Default::default);
+type ClientKey = (TlsOptions, Option<Allow>);
 const MAX_CLIENTS: usize = 32;
 
-fn client_for(tls: &TlsOptions) -> Result<HttpClient, TlsError> {
+fn client_for(tls: &TlsOptions, policy: Option<Allow>) -> Result<HttpClient, TlsError> {
     let mut clients = lock(&CLIENTS);
-    if let Some(client) = clients.get(tls) {
+    let key = (tls.clone(), policy);
+    if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }
+    let mut http = HttpConnector::new_with_resolver(Guard(key.1.clone().map(Arc::new)));
+    http.enforce_http(false);
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(Arc::unwrap_or_clone(tls.client_config()?))
         .https_or_http()
         .enable_http1()
-        .build();
+        .wrap_connector(http);
     let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
     if clients.len() >= MAX_CLIENTS {
         clients.clear();
     }
-    clients.insert(tls.clone(), client.clone());
+    clients.insert(key, client.clone());
     Ok(client)
+}
+
+/// DNS for the pooled clients: with a policy, only the addresses it lets
+/// through are connected to, so a name that resolves differently between a
+/// check and the connection (DNS rebinding) gains nothing.
+#[derive(Clone)]
+struct Guard(Option<Arc<Allow>>);
+
+impl tower_service::Service<Name> for Guard {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = std::io::Result<Self::Response>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let policy = self.0.clone();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            match policy {
+                None => Ok(found.into_iter()),
+                Some(allow) => permitted(&allow, found)
+                    .map(Vec::into_iter)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e)),
+            }
+        })
+    }
+}
+
+/// The addresses the policy lets through; none is an error naming the first refused.
+fn permitted(allow: &Allow, found: Vec<SocketAddr>) -> Result<Vec<SocketAddr>, NetError> {
+    let mut refused = None;
+    let ok: Vec<SocketAddr> = found
+        .into_iter()
+        .filter(|a| match allow.check(a.ip()) {
+            Ok(()) => true,
+            Err(e) => {
+                refused.get_or_insert(e);
+                false
+            }
+        })
+        .collect();
+    match (ok.is_empty(), refused) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(ok),
+    }
+}
+
+/// Checks a station-given URL before the request, for a clear error: an IP
+/// address in the URL is checked as it is (the connector does not resolve it),
+/// a name after resolving it (the connector checks again when it connects).
+async fn check_station_url(url: &str, allow: &Allow) -> Result<(), String> {
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("bad SOAP URL {url:?}: {e}"))?;
+    let host = uri.host().ok_or_else(|| format!("the SOAP URL {url:?} has no host"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return allow.check(ip).map_err(|e| e.to_string());
+    }
+    let found: Vec<SocketAddr> = match tokio::net::lookup_host((host, 0)).await {
+        Ok(found) => found.collect(),
+        Err(e) => return Err(format!("cannot resolve {host}: {e}")),
+    };
+    permitted(allow, found).map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// Largest answer read from a peer.
@@ -64,6 +143,12 @@ pub struct SoapRequest {
     pub message_id: Option<String>,
     pub from: Option<String>,
     pub timeout_ms: u64,
+    /// The URL is the one the station gave in its `From`: reached only at
+    /// addresses `netcheck` lets through, or listed here (`allowAddresses`).
+    #[serde(default)]
+    pub from_station: bool,
+    #[serde(default)]
+    pub allow_addresses: Vec<String>,
 }
 
 impl SoapRequest {
@@ -124,11 +209,23 @@ async fn send(req: &SoapRequest, service: Service, envelope: String) -> CallOutc
         Ok(r) => r,
         Err(e) => return CallOutcome::invalid(format!("bad SOAP URL {:?}: {e}", req.url)),
     };
-    let client = match client_for(&req.tls) {
-        Ok(client) => client,
+    let policy = match req.from_station.then(|| Allow::parse(&req.allow_addresses)).transpose() {
+        Ok(policy) => policy,
         Err(e) => return CallOutcome::invalid(e.to_string()),
     };
     let timeout = Duration::from_millis(req.timeout_ms.max(1));
+    if let Some(allow) = &policy {
+        // Within the request's deadline: a name server that does not answer is a timeout.
+        match tokio::time::timeout(timeout, check_station_url(&req.url, allow)).await {
+            Err(_) => return CallOutcome::timeout(&req.url, &req.action),
+            Ok(Err(message)) => return CallOutcome::failed(Failure::NotConnected, message),
+            Ok(Ok(())) => {}
+        }
+    }
+    let client = match client_for(&req.tls, policy) {
+        Ok(client) => client,
+        Err(e) => return CallOutcome::invalid(e.to_string()),
+    };
     let exchange = async {
         let response = client.request(http).await.map_err(|e| CallOutcome::Failed {
             failure: Failure::NotConnected,
