@@ -258,7 +258,7 @@ function benchFlow(port) {
       enabled15: false, path15: '', enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp',
       log: false, pathlog: '', strict: opts.strict === true,
       // Every simulated station comes from 127.0.0.1, storms all at once: no cap on handshakes in progress.
-      maxPending: 1000000, maxPendingPerIp: 1000000,
+      maxHttpConnections: 1000000, maxHttpConnectionsPerIp: 1000000,
       x: 140, y: 100, wires: [['bench.fn'], []],
     },
     { id: 'bench.fn', z: 'bench.tab', type: 'function', name: 'answer', func: ANSWER, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 330, y: 100, wires: [['bench.resp']] },

@@ -174,7 +174,7 @@ function soakFlow(port) {
       enabled15: false, path15: '', enabled16: true, path16: '/ocpp16s', enabled16j: true, path16j: '/ocpp', json16: true,
       log: false, pathlog: '', x: 130, y: 80, wires: [['soak.answer'], []],
       // Every simulated station (and SOAP keep-alive connection) comes from 127.0.0.1.
-      maxPending: 1000000, maxPendingPerIp: 1000000,
+      maxHttpConnections: 1000000, maxHttpConnectionsPerIp: 1000000,
     },
     fn('soak.answer', 'answer and count', ANSWER, ['soak.resp'], 330, 80, { initialize: `${INIT}\nglobal.get('soak').starts++;` }),
     { id: 'soak.resp', z: 'soak.tab', type: 'server response', name: '', x: 540, y: 80, wires: [] },

@@ -82,8 +82,8 @@ function csServerOptions(RED, node, config) {
 function bodyLimits(config) {
   const n = (key, label, min, max, fallback, integer = true) => options.number(config[key], label, { min, max, fallback, integer });
   return {
-    maxPending: n('maxPending', 'Connections not upgraded', 1, 1000000, 1000),
-    maxPendingPerIp: n('maxPendingPerIp', 'Connections not upgraded per address', 1, 1000000, 100),
+    maxHttpConnections: n('maxHttpConnections', 'Connections not upgraded', 1, 1000000, 1000),
+    maxHttpConnectionsPerIp: n('maxHttpConnectionsPerIp', 'Connections not upgraded per address', 1, 1000000, 100),
     bodyTimeoutS: n('bodyTimeout', 'Request body within', 1, 86400, 30, false),
     minBodyRate: n('minBodyRate', 'Minimum body rate', 0, 104857600, 1024),
     uploadTimeoutS: n('uploadTimeout', 'Upload within', 1, 86400, 600, false),

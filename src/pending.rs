@@ -46,9 +46,9 @@ impl ClientKey {
 /// Why a connection was refused at accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PendingFull {
-    #[error("{0} connections are waiting to be served, the most this server takes (maxPending)")]
+    #[error("{0} connections are waiting to be served, the most this server takes (maxHttpConnections)")]
     Overall(usize),
-    #[error("{0} connections from this address are waiting to be served, the most it may have (maxPendingPerIp)")]
+    #[error("{0} connections from this address are waiting to be served, the most it may have (maxHttpConnectionsPerIp)")]
     Address(usize),
 }
 

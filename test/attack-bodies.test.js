@@ -108,7 +108,7 @@ describe('attacks on request bodies, connections and the file endpoints (issue 2
       { id: 'tab', type: 'tab', label: 'slow' },
       {
         id: 'cs', z: 'tab', type: 'CS server', port: String(port), portType: 'num', enabled16j: true, path16j: '/ocpp',
-        enabled16: true, path16: '/ocpp16s', maxPending: 8, maxPendingPerIp: 4, bodyTimeout, wires: [['seen'], []],
+        enabled16: true, path16: '/ocpp16s', maxHttpConnections: 8, maxHttpConnectionsPerIp: 4, bodyTimeout, wires: [['seen'], []],
       },
       { id: 'seen', z: 'tab', type: 'helper' },
     ]);
@@ -142,9 +142,9 @@ describe('attacks on request bodies, connections and the file endpoints (issue 2
     // The flow's author is told which cap closed connections, once a minute per address.
     const log = helper.log();
     const warnings = log.args.filter((a) => a[0].level === log.WARN).map((a) => String(a[0].msg));
-    const perAddress = warnings.filter((w) => w.startsWith('refused connections from 127.0.0.1 (HTTP 503): 4 connections from this address are waiting to be served, the most it may have (maxPendingPerIp)'));
+    const perAddress = warnings.filter((w) => w.startsWith('refused connections from 127.0.0.1 (HTTP 503): 4 connections from this address are waiting to be served, the most it may have (maxHttpConnectionsPerIp)'));
     assert.strictEqual(perAddress.length, 1, warnings.join('; '));
-    assert.ok(warnings.some((w) => w.startsWith('refused connections (any address) (HTTP 503): 8 connections are waiting to be served, the most this server takes (maxPending)')), warnings.join('; '));
+    assert.ok(warnings.some((w) => w.startsWith('refused connections (any address) (HTTP 503): 8 connections are waiting to be served, the most this server takes (maxHttpConnections)')), warnings.join('; '));
     // The station stayed connected through it all, and a new one connects from the refused address.
     assert.strictEqual(station.state, RPCClient.OPEN);
     const late = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity: 'REAL-2', protocols: ['ocpp1.6'], reconnect: false, wsOpts: { localAddress: '127.0.0.4' } });

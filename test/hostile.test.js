@@ -37,9 +37,9 @@ function flow(port) {
       enabled15: false, path15: '', enabled16: true, path16: '/ocpp16s', enabled16j: true, path16j: '/ocpp',
       log: false, pathlog: '', pingInterval: 30, answerTimeout: 5, maxFrameKB: MAX_FRAME_KB,
       // Every attacker here is 127.0.0.1, the slowloris case 2,000 of them at once: the caps on connections
-      // not upgraded (maxPending, maxPendingPerIp) are lifted so these cases test the header timeout and
+      // not upgraded (maxHttpConnections, maxHttpConnectionsPerIp) are lifted so these cases test the header timeout and
       // the parsers; attack-bodies.test.js tests the caps.
-      maxPending: 100000, maxPendingPerIp: 100000,
+      maxHttpConnections: 100000, maxHttpConnectionsPerIp: 100000,
       wires: [['answer', 'out1'], []],
     },
     { id: 'answer', z: 'tab', type: 'function', func: ANSWER_FN, outputs: 1, wires: [['resp']] },

@@ -179,7 +179,7 @@ pub struct ServerConfig {
     pub passwords: Passwords,
     pub require_auth: bool,
     pub files: Option<FilesConfig>,
-    /// Connections not yet upgraded (`maxPending`, `maxPendingPerIp`).
+    /// Connections not yet upgraded (`maxHttpConnections`, `maxHttpConnectionsPerIp`).
     pub pending: PendingLimits,
     /// How fast a SOAP request's body must come (`bodyTimeout`, `minBodyRate`).
     pub body: BodyLimits,
@@ -241,8 +241,8 @@ impl ServerOptions {
             }
         };
         let pending = PendingLimits {
-            overall: count("maxPending", self.max_pending, 1_000_000)?,
-            per_address: count("maxPendingPerIp", self.max_pending_per_ip, 1_000_000)?,
+            overall: count("maxHttpConnections", self.max_pending, 1_000_000)?,
+            per_address: count("maxHttpConnectionsPerIp", self.max_pending_per_ip, 1_000_000)?,
         };
         let body = BodyLimits {
             deadline: seconds("bodyTimeout", self.body_timeout_s, 1.0)?,
