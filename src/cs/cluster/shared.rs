@@ -24,10 +24,31 @@ pub const HEARTBEAT: Duration = Duration::from_secs(2);
 /// A Redis command that has not answered in this long has failed.
 pub const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a caller waits past the request's own timeout for the holder's
-/// outcome (the holder times the station out itself, then replies).
-pub const ROUTE_GRACE: Duration = Duration::from_secs(1);
-/// The most SOAP addresses the cluster keeps (as the local table does).
+/// outcome (the holder times the station out itself, then replies): longer
+/// than a Redis command's deadline, which the reply's PUBLISH may take, by a second.
+pub const ROUTE_GRACE: Duration = Duration::from_secs(REDIS_TIMEOUT.as_secs() + 1);
+/// The most SOAP addresses the cluster keeps (as the local table does); past
+/// it, those heard of longest ago are forgotten.
 pub const MAX_SOAP_ADDRESSES: usize = 100_000;
+/// How often every claim is asserted again even if nothing looked wrong: a
+/// safety net for entries lost in ways no heartbeat notices.
+pub const PRESENCE_CHECK: Duration = Duration::from_secs(60);
+/// The subscription is dropped and made again when nothing, not even this
+/// instance's own ping (sent with every heartbeat), arrived on it for this
+/// long: a connection dropped without a FIN is otherwise never noticed.
+pub const SUBSCRIPTION_SILENCE: Duration = Duration::from_secs(7);
+
+/// Where this instance stands in the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// Subscribed and beating: requests to other instances can go out.
+    Up,
+    /// Redis is unreachable (or not yet reached).
+    Down,
+    /// Another live process uses this instance id: this one stays out of the
+    /// cluster (its own stations are served) until the id is free.
+    IdInUse,
+}
 
 /// What the cluster's tasks share.
 pub struct Shared {
@@ -38,10 +59,14 @@ pub struct Shared {
     pub boot: String,
     pub client: redis::Client,
     pub conn: ConnectionManager,
+    /// The boot id of this process's previous run under the same instance id
+    /// and prefix (a redeploy): its liveness key may be taken over at once.
+    pub predecessor: String,
     pub subscribed: AtomicBool,
     pub beating: AtomicBool,
-    /// Subscribed and beating: requests to other instances can go out.
-    pub up: watch::Sender<bool>,
+    /// Another process holds this instance id's liveness key.
+    pub in_use: AtomicBool,
+    pub up: watch::Sender<Health>,
     pub presence: Presence,
     pub pending: Mutex<HashMap<u64, oneshot::Sender<String>>>,
     pub next_rid: AtomicU64,
@@ -77,6 +102,12 @@ impl Shared {
         format!("{} {}", self.instance, self.boot)
     }
 
+    /// Whether this process holds its instance id: only then does it act on
+    /// what arrives on the instance's channel.
+    pub fn admitted(&self) -> bool {
+        self.beating.load(Ordering::Acquire) && !self.in_use.load(Ordering::Acquire)
+    }
+
     /// Hands a routed request its outcome, if it still waits.
     pub fn settle(&self, rid: u64, outcome_json: String) {
         if let Some(tx) = lock(&self.pending).remove(&rid) {
@@ -99,8 +130,15 @@ impl Shared {
         if let Some(b) = beating {
             self.beating.store(b, Ordering::Release);
         }
-        let up = self.subscribed.load(Ordering::Acquire) && self.beating.load(Ordering::Acquire);
-        let changed = self.up.send_if_modified(|now| std::mem::replace(now, up) != up);
+        let health = if self.in_use.load(Ordering::Acquire) {
+            Health::IdInUse
+        } else if self.subscribed.load(Ordering::Acquire) && self.beating.load(Ordering::Acquire) {
+            Health::Up
+        } else {
+            Health::Down
+        };
+        let up = health == Health::Up;
+        let changed = self.up.send_if_modified(|now| std::mem::replace(now, health) != health);
         if changed && up {
             self.presence.resync();
             load_shared_tables(self);
