@@ -7,7 +7,7 @@ const assert = require('assert');
 const { RPCClient } = require('ocpp-rpc');
 const net = require('net');
 const { freePort, sleep } = require('./lib/harness');
-const { startRedis, hammer, spy, engineScript } = require('./lib/redis');
+const { startRedis, hammer, spy, engineScript, tcpProxy } = require('./lib/redis');
 const { startInstance, until } = require('./lib/cluster-red');
 
 function station(port, identity, handlers = {}) {
@@ -34,8 +34,11 @@ describe('cluster faults from the review', function () {
   let instances = [];
   let clients = [];
   let stopped = [];
+  let proxy = null;
 
   afterEach(async () => {
+    if (proxy) proxy.stop();
+    proxy = null;
     for (const pid of stopped) {
       try {
         process.kill(pid, 'SIGCONT');
@@ -230,5 +233,26 @@ describe('cluster faults from the review', function () {
     } finally {
       busy.close();
     }
+  });
+
+  it('a subscription dropped silently (no FIN) is noticed and made again: the instance is reachable again', async () => {
+    redis = await startRedis(await freePort());
+    proxy = await tcpProxy(redis.port);
+    const prefix = `p${Date.now().toString(36)}`;
+    const a = await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: proxy.port, prefix, instance: 'A', timeout: 2 });
+    instances.push(a);
+    const [b] = await start(['B'], { prefix, timeout: 2 });
+    const s1 = await connectAndBoot(station(a.csPort, 'S1'));
+    clients.push(s1);
+    await until('S1 listed on B', () => listedOn(b, 'S1'));
+    assert.strictEqual((await b.call('Reset', 'S1', { type: 'Soft' })).ok, true);
+    const frozen = proxy.freeze();
+    assert.ok(frozen >= 2, `A's command and subscription connections frozen (${frozen})`);
+    let last = null;
+    await until('S1 reachable from B again', async () => {
+      last = await b.call('Reset', 'S1', { type: 'Soft' });
+      return last.ok;
+    }, 25000).catch((e) => assert.fail(`${e.message}: ${JSON.stringify(last)}`));
+    assert.strictEqual(last.ocpp.instance, 'A');
   });
 });

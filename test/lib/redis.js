@@ -161,7 +161,43 @@ function engineScript(name) {
   return m[1];
 }
 
-module.exports = { startRedis, redisBinary, hammer, spy, engineScript };
+// A TCP proxy to Redis on a free port. freeze(): every connection open now goes
+// silent both ways without closing (what a dropped NAT entry or a dead peer
+// without a FIN looks like); connections made after pass normally.
+async function tcpProxy(targetPort) {
+  const conns = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    const c = { frozen: false };
+    conns.add(c);
+    client.on('data', (d) => c.frozen || upstream.write(d));
+    upstream.on('data', (d) => c.frozen || client.write(d));
+    const end = () => {
+      conns.delete(c);
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const s of [client, upstream]) {
+      s.on('close', end);
+      s.on('error', end);
+    }
+    c.end = end;
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: server.address().port,
+    freeze() {
+      for (const c of conns) c.frozen = true;
+      return conns.size;
+    },
+    stop() {
+      for (const c of [...conns]) c.end();
+      server.close();
+    },
+  };
+}
+
+module.exports = { startRedis, redisBinary, hammer, spy, engineScript, tcpProxy };
 
 // HAProxy (the Debian package) with docs/cluster/haproxy.cfg, in front of the instances.
 async function startHaproxy(bindPort, backends) {

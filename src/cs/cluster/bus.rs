@@ -26,6 +26,8 @@ use crate::flow::{CallOutcome, Failure};
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Pause before sending presence changes again after Redis refused a batch.
 const RETRY_PAUSE: Duration = Duration::from_millis(300);
+/// Heartbeats failed in a row after which the commands' connection is made anew.
+const RECONNECT_AFTER: u32 = 2;
 /// The reaper runs every this many heartbeats.
 const REAP_EVERY: u32 = 3;
 
@@ -93,7 +95,7 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
                 let outcome = ticket.outcome_json().await;
                 let Ok(outcome) = RawValue::from_string(outcome) else { return };
                 let reply = Envelope::Reply { rid, run, outcome }.to_text();
-                let mut conn = shared.conn.clone();
+                let mut conn = shared.conn();
                 let _ = redis::cmd("PUBLISH")
                     .arg(shared.keys.channel(&from))
                     .arg(reply)
@@ -138,12 +140,17 @@ pub(super) async fn heartbeat(shared: Arc<Shared>, cancel: CancellationToken) {
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let check_every = u32::try_from(PRESENCE_CHECK.as_millis() / HEARTBEAT.as_millis()).unwrap_or(30).max(1);
     let mut beats = 0u32;
+    let mut failed_in_a_row = 0u32;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tick.tick() => {}
         }
         let beat = timeout(REDIS_TIMEOUT, renew(&shared)).await.ok().and_then(Result::ok);
+        failed_in_a_row = if beat.is_some() { 0 } else { failed_in_a_row + 1 };
+        if failed_in_a_row > 0 && failed_in_a_row.is_multiple_of(RECONNECT_AFTER) {
+            shared.reconnect();
+        }
         match &beat {
             Some(Alive::Held { previous }) => {
                 shared.in_use.store(false, Ordering::Release);
@@ -220,7 +227,7 @@ pub(super) async fn sync_presence(shared: Arc<Shared>, cancel: CancellationToken
             let ops = shared.presence.take_batch(MAX_BATCH);
             let chunks: Vec<Vec<Op>> = ops.chunks(MAX_BATCH).map(<[Op]>::to_vec).collect();
             let calls: Vec<Invocation> = chunks.iter().map(|chunk| presence_call(&shared, chunk)).collect();
-            let mut conn = shared.conn.clone();
+            let mut conn = shared.conn();
             let mut failed = false;
             match scripts::run_batch(&mut conn, &scripts::PRESENCE, &calls).await {
                 Ok(results) => {
@@ -284,7 +291,7 @@ pub(super) async fn send_routed(
         }
         let calls: Vec<Invocation> =
             batch.iter_mut().map(|out| shared.route_invocation(&out.cb, std::mem::take(&mut out.text))).collect();
-        let mut conn = shared.conn.clone();
+        let mut conn = shared.conn();
         match scripts::run_batch(&mut conn, &scripts::ROUTE, &calls).await {
             Ok(results) => {
                 for (out, result) in batch.drain(..).zip(results) {
@@ -294,7 +301,10 @@ pub(super) async fn send_routed(
                             not_routed(code, &instance, &out.cb)
                         }
                         // Refused by Redis (the script could not be loaded): it did not run.
-                        Err(_) => Some(CallOutcome::failed(Failure::ClusterUnavailable, ClusterError::Unavailable.to_string())),
+                        Err(_) => Some(CallOutcome::failed(
+                            Failure::ClusterUnavailable,
+                            ClusterError::Unavailable.to_string(),
+                        )),
                     };
                     if let (Some(rid), Some(outcome)) = (out.rid, outcome) {
                         shared.settle(rid, outcome.to_json(&out.id, None));
@@ -305,7 +315,8 @@ pub(super) async fn send_routed(
                 // The pipeline broke: any of its messages may have been handed over.
                 for out in batch.drain(..) {
                     if let Some(rid) = out.rid {
-                        let outcome = CallOutcome::failed(Failure::ClusterUnavailable, ClusterError::MaybeSent.to_string());
+                        let outcome =
+                            CallOutcome::failed(Failure::ClusterUnavailable, ClusterError::MaybeSent.to_string());
                         shared.settle(rid, outcome.to_json(&out.id, None));
                     }
                 }

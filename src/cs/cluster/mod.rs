@@ -23,22 +23,19 @@ mod scripts;
 mod shared;
 pub mod wire;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-use self::keys::Keys;
 use self::options::{client, public_url};
 pub use self::options::{ClusterError, ClusterOptions};
-use self::presence::Presence;
 use self::scripts::Invocation;
 pub use self::shared::Health;
-use self::shared::{route_code, Outgoing, Shared, MAX_SOAP_ADDRESSES, REDIS_TIMEOUT, ROUTE_GRACE};
+use self::shared::{route_code, Outgoing, Shared, MAX_SOAP_ADDRESSES, ROUTE_GRACE};
 use self::wire::Envelope;
 use super::calls::CallRequest;
 use crate::flow::{CallOutcome, Failure};
@@ -99,12 +96,7 @@ impl Cluster {
             return Err(ClusterError::Invalid("max pending requests must be at least 1".into()));
         }
         let client = client(&options)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(REDIS_TIMEOUT))
-            .set_response_timeout(Some(REDIS_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_secs(1));
-        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)
+        let conn = shared::connection(&client)
             .map_err(|e| ClusterError::Invalid(format!("cannot use {}: {e}", public_url(&options.url))))?;
         let (outgoing, queue) = mpsc::unbounded_channel();
         let boot = uuid::Uuid::new_v4().simple().to_string();
@@ -117,23 +109,7 @@ impl Cluster {
             *last = Some((options.prefix.clone(), options.instance.clone(), boot.clone()));
             previous
         };
-        let shared = Arc::new(Shared {
-            keys: Keys::new(&options.prefix),
-            instance: Arc::from(options.instance.as_str()),
-            boot,
-            predecessor,
-            options,
-            client,
-            conn,
-            subscribed: AtomicBool::new(false),
-            beating: AtomicBool::new(false),
-            in_use: AtomicBool::new(false),
-            up: watch::channel(Health::Down).0,
-            presence: Presence::default(),
-            pending: Mutex::default(),
-            next_rid: AtomicU64::new(1),
-            outgoing,
-        });
+        let shared = Arc::new(Shared::new(options, boot, predecessor, client, conn, outgoing));
         let cancel = CancellationToken::new();
         tokio::spawn(bus::listen(shared.clone(), cancel.clone()));
         tokio::spawn(bus::heartbeat(shared.clone(), cancel.clone()));
@@ -273,7 +249,7 @@ impl Cluster {
         }
         let text = Envelope::Passwords { from: self.shared.options.instance.clone(), entries }.to_text();
         pipe.publish(keys.broadcast(), text).ignore();
-        let mut conn = self.shared.conn.clone();
+        let mut conn = self.shared.conn();
         pipe.query_async::<()>(&mut conn).await.map_err(|_| ClusterError::Unavailable)
     }
 
@@ -284,8 +260,14 @@ impl Cluster {
         let text =
             Envelope::Soap { from: shared.options.instance.clone(), cb: cb.into(), address: address.into() }.to_text();
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
-        let args =
-            vec![cb.to_owned(), address.to_owned(), MAX_SOAP_ADDRESSES.to_string(), keys.broadcast(), text, now.to_string()];
+        let args = vec![
+            cb.to_owned(),
+            address.to_owned(),
+            MAX_SOAP_ADDRESSES.to_string(),
+            keys.broadcast(),
+            text,
+            now.to_string(),
+        ];
         let call = Invocation { keys: vec![keys.soap_addresses(), keys.soap_seen()], args };
         tokio::spawn(async move {
             let _ = shared.run(&scripts::SOAP_ADDRESS, call).await;

@@ -229,7 +229,11 @@ mod tests {
         p.claim(cb("A"), 2, cb("{}"));
         p.release("A", 1);
         let ops = p.take_batch(MAX_BATCH);
-        assert_eq!(ops.iter().map(|o| o.kind).collect::<Vec<_>>(), [OpKind::Claim], "the old connection releases nothing");
+        assert_eq!(
+            ops.iter().map(|o| o.kind).collect::<Vec<_>>(),
+            [OpKind::Claim],
+            "the old connection releases nothing"
+        );
         // The new connection ends before Redis confirms its claim: its release names connection 2.
         p.release("A", 2);
         assert!(p.settle(ops, &[1]).is_empty());

@@ -267,7 +267,10 @@ pub async fn run_batch<C: ConnectionLike>(
             break;
         }
     }
-    Ok(results.into_iter().map(|r| r.unwrap_or_else(|| Err((ErrorKind::Client, "Redis returned no reply").into()))).collect())
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err((ErrorKind::Client, "Redis returned no reply").into())))
+        .collect())
 }
 
 /// Runs one invocation.

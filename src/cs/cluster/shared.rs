@@ -2,7 +2,7 @@
 //! identity, its health, the presence table and the requests waiting for
 //! other instances.
 
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -58,7 +58,8 @@ pub struct Shared {
     /// This run's id: a restarted instance's old presence entries are dead at once.
     pub boot: String,
     pub client: redis::Client,
-    pub conn: ConnectionManager,
+    /// Commands' connection; replaced when heartbeats time out in a row (see [`Shared::reconnect`]).
+    conn: Mutex<ConnectionManager>,
     /// The boot id of this process's previous run under the same instance id
     /// and prefix (a redeploy): its liveness key may be taken over at once.
     pub predecessor: String,
@@ -83,9 +84,60 @@ pub struct Outgoing {
     pub id: String,
 }
 
+/// A lazy connection manager with the cluster's deadlines.
+pub fn connection(client: &redis::Client) -> redis::RedisResult<ConnectionManager> {
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(REDIS_TIMEOUT))
+        .set_response_timeout(Some(REDIS_TIMEOUT))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_secs(1));
+    ConnectionManager::new_lazy_with_config(client.clone(), config)
+}
+
 impl Shared {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        options: ClusterOptions,
+        boot: String,
+        predecessor: String,
+        client: redis::Client,
+        conn: ConnectionManager,
+        outgoing: mpsc::UnboundedSender<Outgoing>,
+    ) -> Self {
+        Self {
+            keys: Keys::new(&options.prefix),
+            instance: Arc::from(options.instance.as_str()),
+            boot,
+            predecessor,
+            options,
+            client,
+            conn: Mutex::new(conn),
+            subscribed: AtomicBool::new(false),
+            beating: AtomicBool::new(false),
+            in_use: AtomicBool::new(false),
+            up: watch::channel(Health::Down).0,
+            presence: Presence::default(),
+            pending: Mutex::default(),
+            next_rid: AtomicU64::new(1),
+            outgoing,
+        }
+    }
+
+    /// The commands' connection (a cheap handle).
+    pub fn conn(&self) -> ConnectionManager {
+        lock(&self.conn).clone()
+    }
+
+    /// Heartbeats time out in a row: the connection may be dead without the
+    /// socket knowing (a peer or proxy gone silent), which the manager, that
+    /// reconnects only on I/O errors, would never notice. A new one replaces it.
+    pub fn reconnect(&self) {
+        if let Ok(fresh) = connection(&self.client) {
+            *lock(&self.conn) = fresh;
+        }
+    }
     pub async fn run(&self, script: &scripts::Lua, call: Invocation) -> Result<Value, ClusterError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         scripts::run_one(&mut conn, script, call).await.map_err(|_| ClusterError::Unavailable)
     }
 
@@ -157,7 +209,7 @@ pub fn route_code(value: &Value) -> (i64, String) {
 fn load_shared_tables(shared: &Shared) {
     let keys = &shared.keys;
     let (passwords, addresses) = (keys.passwords(), keys.soap_addresses());
-    let mut conn = shared.conn.clone();
+    let mut conn = shared.conn();
     tokio::spawn(async move {
         let loaded = redis::pipe().hgetall(passwords).hgetall(addresses).query_async(&mut conn).await;
         let Ok((passwords, addresses)) = loaded else { return };
