@@ -255,4 +255,19 @@ describe('cluster faults from the review', function () {
     }, 25000).catch((e) => assert.fail(`${e.message}: ${JSON.stringify(last)}`));
     assert.strictEqual(last.ocpp.instance, 'A');
   });
+
+  it('SOAP addresses in Redis: past the most entries, those heard of longest ago are forgotten, new ones kept', async () => {
+    redis = await startRedis(await freePort());
+    const script = engineScript('SOAP_ADDRESS');
+    const keys = ['t:soap', 't:soap:seen'];
+    // The engine's script, run by the real Redis with a limit of 3 instead of 100,000.
+    const store = (cb, at) => redis.command('EVAL', script, 2, ...keys, cb, `http://${cb}/`, 3, 't:all', '{}', at);
+    for (const [i, cb] of ['S1', 'S2', 'S3', 'S4'].entries()) await store(cb, 1000 + i);
+    await store('S2', 2000); // heard of again: now the most recent
+    await store('S5', 2001);
+    const held = (await redis.command('HKEYS', 't:soap')).match(/S\d/g).sort();
+    assert.deepStrictEqual(held, ['S2', 'S4', 'S5']);
+    const seen = (await redis.command('ZRANGE', 't:soap:seen', 0, -1)).match(/S\d/g).sort();
+    assert.deepStrictEqual(seen, held);
+  });
 });

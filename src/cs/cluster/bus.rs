@@ -154,19 +154,21 @@ pub(super) async fn heartbeat(shared: Arc<Shared>, cancel: CancellationToken) {
         match &beat {
             Some(Alive::Held { previous }) => {
                 shared.in_use.store(false, Ordering::Release);
+                shared.holds_id.store(true, Ordering::Release);
                 shared.set_health(None, Some(true));
                 if *previous != shared.boot {
                     shared.presence.resync();
                 }
             }
             Some(Alive::InUse) => {
+                shared.holds_id.store(false, Ordering::Release);
                 shared.in_use.store(true, Ordering::Release);
                 shared.set_health(None, Some(false));
             }
             None => shared.set_health(None, Some(false)),
         }
         beats = beats.wrapping_add(1);
-        if !shared.admitted() {
+        if beat.is_none() || !shared.admitted() {
             continue;
         }
         if beats.is_multiple_of(check_every) {

@@ -67,6 +67,10 @@ pub struct Shared {
     pub beating: AtomicBool,
     /// Another process holds this instance id's liveness key.
     pub in_use: AtomicBool,
+    /// The last heartbeat that reached Redis found the instance id this run's
+    /// (a failed heartbeat does not change it: Redis being slow for a moment
+    /// must not make this run ignore the requests it is sent).
+    pub holds_id: AtomicBool,
     pub up: watch::Sender<Health>,
     pub presence: Presence,
     pub pending: Mutex<HashMap<u64, oneshot::Sender<String>>>,
@@ -115,6 +119,7 @@ impl Shared {
             subscribed: AtomicBool::new(false),
             beating: AtomicBool::new(false),
             in_use: AtomicBool::new(false),
+            holds_id: AtomicBool::new(false),
             up: watch::channel(Health::Down).0,
             presence: Presence::default(),
             pending: Mutex::default(),
@@ -157,7 +162,7 @@ impl Shared {
     /// Whether this process holds its instance id: only then does it act on
     /// what arrives on the instance's channel.
     pub fn admitted(&self) -> bool {
-        self.beating.load(Ordering::Acquire) && !self.in_use.load(Ordering::Acquire)
+        self.holds_id.load(Ordering::Acquire)
     }
 
     /// Hands a routed request its outcome, if it still waits.
