@@ -126,9 +126,11 @@ function serve(node, config, opts, label, logName) {
   // In a cluster every msg names this instance; `clusterDown` while Redis is unavailable.
   const instance = opts.cluster ? opts.cluster.instance : null;
   let clusterDown = false;
+  // Another process holds this instance id: this one stays out of the cluster.
+  let clusterInUse = false;
   const scheme = opts.tls ? 'TLS ' : '';
   const counts = () =>
-    [opts.jsonPath !== null ? `${connected} connected` : '', refused ? `${refused} refused` : '', clusterDown ? 'cluster unavailable' : '']
+    [opts.jsonPath !== null ? `${connected} connected` : '', refused ? `${refused} refused` : '', clusterInUse ? `cluster instance id ${instance} in use` : clusterDown ? 'cluster unavailable' : '']
       .filter(Boolean)
       .join(', ');
   const idle = () => ({ fill: 'blue', shape: 'ring', text: `listening on ${scheme}${opts.port}${counts() ? `, ${counts()}` : ''}` });
@@ -171,7 +173,9 @@ function serve(node, config, opts, label, logName) {
           break;
         case 'cluster':
           clusterDown = !ev.up;
-          if (clusterDown) node.warn(`cluster instance ${ev.instance}: Redis is unavailable; this instance serves its own stations, requests for stations on other instances fail with ClusterUnavailable`);
+          clusterInUse = !!ev.inUse;
+          if (clusterInUse) node.error(`cluster instance id ${ev.instance} is used by another Node-RED process: this one stays out of the cluster (it serves its own stations; requests for stations on other instances fail with ClusterUnavailable) until the id is free; give each instance its own id`);
+          else if (clusterDown) node.warn(`cluster instance ${ev.instance}: Redis is unavailable; this instance serves its own stations, requests for stations on other instances fail with ClusterUnavailable`);
           else node.log(`cluster instance ${ev.instance}: connected to Redis`);
           break;
         case 'refused':

@@ -285,9 +285,13 @@ pub fn refused(out: &mut String, cb: &str, warning: Option<&str>) {
 }
 
 /// The cluster's Redis went away (`up` false) or is reachable (again).
-pub fn cluster_state(out: &mut String, instance: &str, up: bool) {
+/// `in_use`: another process holds the instance id, so this one stays out of the cluster.
+pub fn cluster_state(out: &mut String, instance: &str, up: bool, in_use: bool) {
     out.push_str(r#"{"k":"cluster","up":"#);
     out.push_str(if up { "true" } else { "false" });
+    if in_use {
+        out.push_str(r#","inUse":true"#);
+    }
     out.push_str(r#","instance":"#);
     push_json_str(out, instance);
     out.push('}');

@@ -21,7 +21,7 @@ use tokio_util::task::TaskTracker;
 
 use super::answers::{self, SoapQueue};
 use super::auth;
-use super::cluster::{self, Cluster, ClusterError};
+use super::cluster::{self, Cluster, ClusterError, Health};
 use super::connection::{serve_station, Admitted, Place, ServerContext};
 use super::files::Files;
 use super::handshake::{
@@ -84,12 +84,13 @@ impl CsServer {
                 crate::schema::warm_up(*version);
             }
         }
+        let host = options.host.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        // Bound before joining the cluster: a busy port then leaves no membership behind.
+        let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
         let cluster = match (&options.cluster, options.charge_point) {
             (Some(cluster), false) => Some(cluster::join(cluster.clone())?),
             _ => None,
         };
-        let host = options.host.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
-        let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
         let port = std_listener.local_addr().map(|a| a.port()).unwrap_or(options.port);
         let files = config.files.clone().map(Files::new);
         let label = metrics::unique_label(options.name.as_deref(), port);
@@ -162,11 +163,11 @@ async fn report_cluster(cluster: Arc<Cluster>, sink: Arc<EventSink>, cancel: Can
     let instance = cluster.instance().clone();
     tokio::select! {
         _ = cancel.cancelled() => return,
-        _ = tokio::time::timeout(CLUSTER_CONNECT_GRACE, up.wait_for(|up| *up)) => {}
+        _ = tokio::time::timeout(CLUSTER_CONNECT_GRACE, up.wait_for(|h| *h == Health::Up)) => {}
     }
     loop {
         let now = *up.borrow_and_update();
-        sink.emit(|out| msgs::cluster_state(out, &instance, now));
+        sink.emit(|out| msgs::cluster_state(out, &instance, now == Health::Up, now == Health::IdInUse));
         tokio::select! {
             _ = cancel.cancelled() => return,
             changed = up.changed() => if changed.is_err() { return },

@@ -51,6 +51,16 @@ function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, time
     { id: 'err', z, type: 'function', func: 'msg.payload = { ok: false, error: msg.error.message, ocpp: msg.ocpp }; return msg;', outputs: 1, wires: [['out']] },
     { id: 'inSeen', z, type: 'http in', url: '/seen', method: 'get', wires: [['seen']] },
     { id: 'seen', z, type: 'function', func: "msg.payload = { seen: global.get('seen') || [], status: global.get('status') || '' }; return msg;", outputs: 1, wires: [['out']] },
+    // POST /burst {command, cbId, data, n}: n CS request JSON msgs sent at once (one node.send), outcomes kept for GET /burst.
+    { id: 'inBurst', z, type: 'http in', url: '/burst', method: 'post', wires: [['burst']] },
+    { id: 'burst', z, type: 'function', func: "const p = msg.payload; global.set('burst', []); const out = []; for (let i = 0; i < p.n; i += 1) out.push({ payload: { command: p.command, cbId: p.cbId, data: p.data } }); msg.payload = { sent: p.n }; return [out, msg];", outputs: 2, wires: [['reqBurst'], ['out']] },
+    { id: 'reqBurst', z, type: 'CS request JSON', remotecb: '', command: '', cmddata: '', timeout, wires: [['burstRec']] },
+    { id: 'burstCatch', z, type: 'catch', scope: ['reqBurst'], uncaught: false, wires: [['burstRec']] },
+    { id: 'burstRec', z, type: 'function', func: "const r = global.get('burst') || []; r.push(msg.error ? { ok: false, error: msg.error.message, ocpp: msg.ocpp } : { ok: true, ocpp: msg.ocpp }); global.set('burst', r); return null;", outputs: 1, wires: [[]] },
+    { id: 'inBurstGet', z, type: 'http in', url: '/burst', method: 'get', wires: [['burstGet']] },
+    { id: 'burstGet', z, type: 'function', func: "msg.payload = global.get('burst') || []; return msg;", outputs: 1, wires: [['out']] },
+    { id: 'inPid', z, type: 'http in', url: '/pid', method: 'get', wires: [['pid']] },
+    { id: 'pid', z, type: 'function', func: "msg.payload = { pid: global.get('pid') }; return msg;", outputs: 1, wires: [['out']] },
     { id: 'out', z, type: 'http response', statusCode: '', headers: {} },
   ];
 }
@@ -58,7 +68,9 @@ function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, time
 // Starts one instance; `call` and `seen` drive it over HTTP.
 async function startInstance(options) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `ocpp-cluster-${options.instance}-`));
-  const red = await startOurRed(userDir, clusterFlow(options), { editorPort: options.editorPort });
+  // The process id, for SIGSTOP/SIGCONT: Node-RED's own, through the function nodes' global context.
+  const settings = 'functionGlobalContext: { pid: process.pid },';
+  const red = await startOurRed(userDir, clusterFlow(options), { editorPort: options.editorPort, settings });
   const base = `http://127.0.0.1:${options.editorPort}`;
   return {
     ...red,
@@ -71,6 +83,23 @@ async function startInstance(options) {
     },
     async seen() {
       return (await fetch(`${base}/seen`)).json();
+    },
+    // Sends `n` CALLs at once; resolves with their outcomes once all came back.
+    async burst(command, cbId, data, n, ms = 30000) {
+      await fetch(`${base}/burst`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command, cbId, data, n }) });
+      return until(`${n} outcomes`, async () => {
+        const r = await (await fetch(`${base}/burst`)).json();
+        return r.length >= n && r;
+      }, ms);
+    },
+    async pid() {
+      return (await (await fetch(`${base}/pid`)).json()).pid;
+    },
+    // A full deploy of the flows it runs (every node stopped and started again).
+    async redeploy() {
+      const flows = await (await fetch(`${base}/flows`)).json();
+      const res = await fetch(`${base}/flows`, { method: 'POST', headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
+      if (res.status !== 204) throw new Error(`deploy answered ${res.status}`);
     },
     cleanup() {
       fs.rmSync(userDir, { recursive: true, force: true });

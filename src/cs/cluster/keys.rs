@@ -37,7 +37,8 @@ impl Keys {
         Self { prefix: prefix.to_owned() }
     }
 
-    /// Hash: station id -> `"<instance> <boot> <token>"`, who holds it.
+    /// Hash: station id -> `"<instance> <boot> <token>"`, who holds it (the
+    /// token is the holding connection's id in that run).
     pub fn stations(&self) -> String {
         format!("{}:stations", self.prefix)
     }
@@ -46,11 +47,6 @@ impl Keys {
     /// server node, since), written with each claim.
     pub fn details(&self) -> String {
         format!("{}:details", self.prefix)
-    }
-
-    /// Counter of fencing tokens: each claim takes the next.
-    pub fn tokens(&self) -> String {
-        format!("{}:token", self.prefix)
     }
 
     /// Set of `"<instance> <boot>"`: the incarnations that have announced themselves.
@@ -89,6 +85,12 @@ impl Keys {
     /// Hash: SOAP station id -> the address it gave in `From`.
     pub fn soap_addresses(&self) -> String {
         format!("{}:soap", self.prefix)
+    }
+
+    /// Sorted set: SOAP station id -> when its address was last heard (ms),
+    /// so the table keeps the most recent ones.
+    pub fn soap_seen(&self) -> String {
+        format!("{}:soap:seen", self.prefix)
     }
 }
 

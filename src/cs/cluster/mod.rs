@@ -23,21 +23,19 @@ mod scripts;
 mod shared;
 pub mod wire;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-use self::keys::Keys;
 use self::options::{client, public_url};
 pub use self::options::{ClusterError, ClusterOptions};
-use self::presence::Presence;
 use self::scripts::Invocation;
-use self::shared::{route_code, Outgoing, Shared, MAX_SOAP_ADDRESSES, REDIS_TIMEOUT, ROUTE_GRACE};
+pub use self::shared::Health;
+use self::shared::{route_code, Outgoing, Shared, MAX_SOAP_ADDRESSES, ROUTE_GRACE};
 use self::wire::Envelope;
 use super::calls::CallRequest;
 use crate::flow::{CallOutcome, Failure};
@@ -61,6 +59,11 @@ pub struct Cluster {
 }
 
 static CURRENT: LazyLock<Mutex<Weak<Cluster>>> = LazyLock::new(|| Mutex::new(Weak::new()));
+
+/// This process's latest run: (prefix, instance, boot). A new run under the
+/// same id (a redeploy) takes its liveness key over at once; any other
+/// process's key it waits out.
+static LAST_RUN: Mutex<Option<(String, String, String)>> = Mutex::new(None);
 
 /// The cluster this process belongs to, if any: one that a running CS server uses.
 pub fn current() -> Option<Arc<Cluster>> {
@@ -93,29 +96,20 @@ impl Cluster {
             return Err(ClusterError::Invalid("max pending requests must be at least 1".into()));
         }
         let client = client(&options)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(REDIS_TIMEOUT))
-            .set_response_timeout(Some(REDIS_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_secs(1));
-        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)
+        let conn = shared::connection(&client)
             .map_err(|e| ClusterError::Invalid(format!("cannot use {}: {e}", public_url(&options.url))))?;
         let (outgoing, queue) = mpsc::unbounded_channel();
-        let shared = Arc::new(Shared {
-            keys: Keys::new(&options.prefix),
-            instance: Arc::from(options.instance.as_str()),
-            boot: uuid::Uuid::new_v4().simple().to_string(),
-            options,
-            client,
-            conn,
-            subscribed: AtomicBool::new(false),
-            beating: AtomicBool::new(false),
-            up: watch::channel(false).0,
-            presence: Presence::default(),
-            pending: Mutex::default(),
-            next_rid: AtomicU64::new(1),
-            outgoing,
-        });
+        let boot = uuid::Uuid::new_v4().simple().to_string();
+        let predecessor = {
+            let mut last = lock(&LAST_RUN);
+            let previous = match last.take() {
+                Some((prefix, instance, boot)) if prefix == options.prefix && instance == options.instance => boot,
+                _ => String::new(),
+            };
+            *last = Some((options.prefix.clone(), options.instance.clone(), boot.clone()));
+            previous
+        };
+        let shared = Arc::new(Shared::new(options, boot, predecessor, client, conn, outgoing));
         let cancel = CancellationToken::new();
         tokio::spawn(bus::listen(shared.clone(), cancel.clone()));
         tokio::spawn(bus::heartbeat(shared.clone(), cancel.clone()));
@@ -138,13 +132,14 @@ impl Cluster {
         &self.shared.instance
     }
 
-    /// Whether requests to other instances can go out; changes as Redis comes and goes.
-    pub fn watch(&self) -> watch::Receiver<bool> {
+    /// Whether requests to other instances can go out; changes as Redis comes
+    /// and goes, and while another process holds this instance id.
+    pub fn watch(&self) -> watch::Receiver<Health> {
         self.shared.up.subscribe()
     }
 
     pub fn is_up(&self) -> bool {
-        *self.shared.up.borrow()
+        *self.shared.up.borrow() == Health::Up
     }
 
     /// A station connected here: it is ours now, cluster-wide. `about`: its
@@ -187,6 +182,7 @@ impl Cluster {
         let timeout_ms = u64::try_from(req.timeout.as_millis()).unwrap_or(u64::MAX);
         let envelope = Envelope::Call {
             rid,
+            run: shared.boot.clone(),
             from: shared.options.instance.clone(),
             cb: req.cb_id.clone(),
             action: req.action.clone(),
@@ -253,7 +249,7 @@ impl Cluster {
         }
         let text = Envelope::Passwords { from: self.shared.options.instance.clone(), entries }.to_text();
         pipe.publish(keys.broadcast(), text).ignore();
-        let mut conn = self.shared.conn.clone();
+        let mut conn = self.shared.conn();
         pipe.query_async::<()>(&mut conn).await.map_err(|_| ClusterError::Unavailable)
     }
 
@@ -263,8 +259,16 @@ impl Cluster {
         let keys = &shared.keys;
         let text =
             Envelope::Soap { from: shared.options.instance.clone(), cb: cb.into(), address: address.into() }.to_text();
-        let args = vec![cb.to_owned(), address.to_owned(), MAX_SOAP_ADDRESSES.to_string(), keys.broadcast(), text];
-        let call = Invocation { keys: vec![keys.soap_addresses()], args };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        let args = vec![
+            cb.to_owned(),
+            address.to_owned(),
+            MAX_SOAP_ADDRESSES.to_string(),
+            keys.broadcast(),
+            text,
+            now.to_string(),
+        ];
+        let call = Invocation { keys: vec![keys.soap_addresses(), keys.soap_seen()], args };
         tokio::spawn(async move {
             let _ = shared.run(&scripts::SOAP_ADDRESS, call).await;
         });
@@ -303,7 +307,8 @@ impl Routed {
         };
         let outcome = match tokio::time::timeout(wait, rx).await {
             Ok(Ok(json)) => return json,
-            Ok(Err(_)) => CallOutcome::failed(Failure::ClusterUnavailable, ClusterError::Unavailable.to_string()),
+            // Redis went away while the request was with the holder: it may have reached the station.
+            Ok(Err(_)) => CallOutcome::failed(Failure::ClusterUnavailable, ClusterError::MaybeSent.to_string()),
             Err(_) => {
                 lock(&shared.pending).remove(&rid);
                 CallOutcome::failed(

@@ -1,7 +1,12 @@
 //! The `ocpp-cluster` node's settings, the cluster's errors, and the Redis
 //! client they make.
 
+use redis::io::tcp::socket2::TcpKeepalive;
+use redis::io::tcp::TcpSettings;
 use redis::IntoConnectionInfo;
+
+/// TCP keepalive on the connections to Redis: idle time before the first probe.
+const TCP_KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(10);
 use serde::Deserialize;
 
 /// The `ocpp-cluster` config node's settings.
@@ -50,6 +55,11 @@ pub enum ClusterError {
     Another { running: String },
     #[error("the cluster's Redis is unavailable: stations on other instances cannot be reached until it is back")]
     Unavailable,
+    #[error(
+        "the cluster's Redis failed while the request was being handed to the instance holding the station: \
+         it may have been sent to the station (never twice); check its effect before sending it again"
+    )]
+    MaybeSent,
 }
 
 pub fn client(options: &ClusterOptions) -> Result<redis::Client, ClusterError> {
@@ -66,6 +76,10 @@ pub fn client(options: &ClusterOptions) -> Result<redis::Client, ClusterError> {
     if let Some(password) = options.password.as_deref().filter(|p| !p.is_empty()) {
         info = info.clone().set_redis_settings(info.redis_settings().clone().set_password(password));
     }
+    // Keepalive probes, so a connection whose peer vanished without a FIN
+    // (a dead host, a dropped NAT entry) fails instead of waiting for ever.
+    let keepalive = TcpKeepalive::new().with_time(TCP_KEEPALIVE).with_interval(TCP_KEEPALIVE / 2).with_retries(3);
+    info = info.set_tcp_settings(TcpSettings::default().set_nodelay(true).set_keepalive(keepalive));
     redis::Client::open(info).map_err(|e| ClusterError::Invalid(format!("cannot use {:?}: {e}", public_url(url))))
 }
 

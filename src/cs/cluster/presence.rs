@@ -40,9 +40,11 @@ impl OpKind {
 pub struct Op {
     pub kind: OpKind,
     pub cb: Arc<str>,
+    /// The connection, which is also the claim's fencing token: unique to
+    /// this process (and so, with the run id in the entry, to the cluster),
+    /// so a release can never match a later claim, even after Redis lost
+    /// everything (a counter in Redis would start again at 1).
     pub conn_id: u64,
-    /// The claim's fencing token (0 for a new claim).
-    pub token: u64,
     /// What other instances show of the station (JSON text; empty for a release).
     pub about: Arc<str>,
 }
@@ -50,7 +52,7 @@ pub struct Op {
 struct Held {
     conn_id: u64,
     /// Set once Redis has confirmed the claim.
-    token: Option<u64>,
+    confirmed: bool,
     about: Arc<str>,
 }
 
@@ -59,9 +61,9 @@ struct State {
     held: HashMap<Arc<str>, Held>,
     /// Stations whose claim has not been sent.
     unclaimed: HashSet<Arc<str>>,
-    /// Confirmed claims whose connection has ended.
+    /// Claims whose connection has ended: (station, conn_id).
     releases: Vec<(Arc<str>, u64)>,
-    /// Redis came back: every confirmed claim is asserted again.
+    /// Redis came back, or may have lost this run's entries: every claim is asserted again.
     resync: bool,
 }
 
@@ -77,41 +79,44 @@ impl Presence {
     /// JSON text, for the other instances' online lists and sidebars.
     pub fn claim(&self, cb: Arc<str>, conn_id: u64, about: Arc<str>) {
         let mut state = lock(&self.state);
-        state.held.insert(cb.clone(), Held { conn_id, token: None, about });
+        state.held.insert(cb.clone(), Held { conn_id, confirmed: false, about });
         state.unclaimed.insert(cb);
         drop(state);
         self.wake.notify_one();
     }
 
-    /// Only the connection that claimed the station releases it.
+    /// Only the connection that claimed the station releases it. The release
+    /// goes out even if the claim was never confirmed: it may have reached
+    /// Redis all the same, and a release of an entry that is not this
+    /// connection's changes nothing.
     pub fn release(&self, cb: &str, conn_id: u64) {
         let mut state = lock(&self.state);
         if state.held.get(cb).is_none_or(|h| h.conn_id != conn_id) {
             return;
         }
-        let (cb, held) = state.held.remove_entry(cb).expect("checked above");
+        let (cb, _) = state.held.remove_entry(cb).expect("checked above");
         state.unclaimed.remove(&cb);
-        if let Some(token) = held.token {
-            state.releases.push((cb, token));
-        }
+        state.releases.push((cb, conn_id));
         drop(state);
         self.wake.notify_one();
     }
 
-    /// Another instance took the station from claim `token`: the connection to
-    /// close, if that claim is still this instance's.
+    /// Another instance took the station from claim `token` (a connection id):
+    /// the connection to close, if that claim is still this instance's. A kick
+    /// can come before Redis's confirmation of the claim reached this task.
     pub fn kicked(&self, cb: &str, token: u64) -> Option<u64> {
         let mut state = lock(&self.state);
         let held = state.held.get(cb)?;
-        if held.token != Some(token) {
+        if held.conn_id != token {
             return None;
         }
-        let conn_id = held.conn_id;
         state.held.remove(cb);
-        Some(conn_id)
+        state.unclaimed.remove(cb);
+        Some(token)
     }
 
-    /// Redis is back (or new): assert every claim again on the next batch.
+    /// Redis is back (or new, or may have lost this run's entries): assert
+    /// every claim again on the next batch.
     pub fn resync(&self) {
         lock(&self.state).resync = true;
         self.wake.notify_one();
@@ -122,18 +127,18 @@ impl Presence {
         lock(&self.state).held.len()
     }
 
-    /// The next changes to send, at most `max`.
+    /// The next changes to send, at most `max` (a resync sends every held station).
+    ///
+    /// A resync asserts every station, confirmed or not: a claim that waited
+    /// through an outage does not take a station from a live instance that
+    /// claimed it meanwhile (the local connection is then the stale one).
     pub fn take_batch(&self, max: usize) -> Vec<Op> {
         let mut state = lock(&self.state);
         let mut ops = Vec::new();
         if std::mem::take(&mut state.resync) {
             state.unclaimed.clear();
             for (cb, held) in &state.held {
-                let (kind, token) = match held.token {
-                    Some(token) => (OpKind::Assert, token),
-                    None => (OpKind::Claim, 0),
-                };
-                ops.push(Op { kind, cb: cb.clone(), conn_id: held.conn_id, token, about: held.about.clone() });
+                ops.push(Op { kind: OpKind::Assert, cb: cb.clone(), conn_id: held.conn_id, about: held.about.clone() });
             }
         } else {
             let take: Vec<Arc<str>> = state.unclaimed.iter().take(max).cloned().collect();
@@ -141,18 +146,17 @@ impl Presence {
                 state.unclaimed.remove(&cb);
                 if let Some(held) = state.held.get(&cb) {
                     let about = held.about.clone();
-                    ops.push(Op { kind: OpKind::Claim, cb, conn_id: held.conn_id, token: 0, about });
+                    ops.push(Op { kind: OpKind::Claim, cb, conn_id: held.conn_id, about });
                 }
             }
         }
         let room = max.saturating_sub(ops.len()).max(1);
         let cut = state.releases.len().saturating_sub(room);
         let about: Arc<str> = Arc::from("");
-        ops.extend(state.releases.drain(cut..).map(|(cb, token)| Op {
+        ops.extend(state.releases.drain(cut..).map(|(cb, conn_id)| Op {
             kind: OpKind::Release,
             cb,
-            conn_id: 0,
-            token,
+            conn_id,
             about: about.clone(),
         }));
         ops
@@ -164,39 +168,39 @@ impl Presence {
         state.resync || !state.unclaimed.is_empty() || !state.releases.is_empty()
     }
 
-    /// Records what Redis answered (a token per op, -1 when a live instance
+    /// Records what Redis answered (per op: 1 taken, -1 when a live instance
     /// holds the station); returns the connections that lost their station.
-    pub fn settle(&self, ops: Vec<Op>, tokens: &[i64]) -> Vec<(Arc<str>, u64)> {
+    pub fn settle(&self, ops: Vec<Op>, answers: &[i64]) -> Vec<(Arc<str>, u64)> {
         let mut state = lock(&self.state);
         let mut lost = Vec::new();
-        for (op, &token) in ops.into_iter().zip(tokens) {
+        for (op, &answer) in ops.into_iter().zip(answers) {
             if op.kind == OpKind::Release {
                 continue;
             }
             let current = state.held.get_mut(&op.cb).filter(|h| h.conn_id == op.conn_id);
-            match (current, u64::try_from(token)) {
-                (Some(held), Ok(token)) => held.token = Some(token),
-                (Some(_), Err(_)) => {
+            match (current, answer >= 0) {
+                (Some(held), true) => held.confirmed = true,
+                (Some(_), false) => {
                     state.held.remove(&op.cb);
                     lost.push((op.cb, op.conn_id));
                 }
                 // The connection ended, or a newer one claimed, while this
                 // claim was on its way: give it back.
-                (None, Ok(token)) => state.releases.push((op.cb, token)),
-                (None, Err(_)) => {}
+                (None, true) => state.releases.push((op.cb, op.conn_id)),
+                (None, false) => {}
             }
         }
         lost
     }
 
-    /// Redis did not take the batch: send it again once it is back.
+    /// Redis did not take these ops: send them again once it is back.
     pub fn retry(&self, ops: Vec<Op>) {
         let mut state = lock(&self.state);
         for op in ops {
             match op.kind {
-                OpKind::Release => state.releases.push((op.cb, op.token)),
+                OpKind::Release => state.releases.push((op.cb, op.conn_id)),
                 OpKind::Claim => {
-                    if state.held.get(&op.cb).is_some_and(|h| h.conn_id == op.conn_id && h.token.is_none()) {
+                    if state.held.get(&op.cb).is_some_and(|h| h.conn_id == op.conn_id && !h.confirmed) {
                         state.unclaimed.insert(op.cb);
                     }
                 }
@@ -215,13 +219,12 @@ mod tests {
     }
 
     #[test]
-    fn claims_release_only_their_own_token_and_late_claims_are_given_back() {
+    fn releases_name_their_connection_so_a_later_claim_is_never_released() {
         let p = Presence::default();
         p.claim(cb("A"), 1, cb("{}"));
         let ops = p.take_batch(MAX_BATCH);
-        assert_eq!(ops.len(), 1);
-        assert_eq!(ops[0].kind, OpKind::Claim);
-        assert!(p.settle(ops, &[5]).is_empty());
+        assert_eq!((ops[0].kind, ops[0].conn_id), (OpKind::Claim, 1));
+        assert!(p.settle(ops, &[1]).is_empty());
         // A second connection of A replaces the first before its release.
         p.claim(cb("A"), 2, cb("{}"));
         p.release("A", 1);
@@ -231,29 +234,41 @@ mod tests {
             [OpKind::Claim],
             "the old connection releases nothing"
         );
-        // The new connection ends before Redis confirms its claim: the token goes back.
+        // The new connection ends before Redis confirms its claim: its release names connection 2.
         p.release("A", 2);
-        assert!(p.settle(ops, &[6]).is_empty());
+        assert!(p.settle(ops, &[1]).is_empty());
         let ops = p.take_batch(MAX_BATCH);
-        assert_eq!((ops[0].kind, ops[0].token), (OpKind::Release, 6));
+        assert!(ops.iter().all(|o| (o.kind, o.conn_id) == (OpKind::Release, 2)), "{ops:?}");
         assert_eq!(p.held(), 0);
     }
 
     #[test]
-    fn kicks_match_tokens_and_resync_asserts_confirmed_claims() {
+    fn an_outage_with_a_reconnect_releases_the_old_connection_only() {
+        // Connection 1 claimed; during an outage it ends and connection 2 connects.
+        let p = Presence::default();
+        p.claim(cb("S"), 1, cb("{}"));
+        let ops = p.take_batch(MAX_BATCH);
+        p.settle(ops, &[1]);
+        p.release("S", 1);
+        p.claim(cb("S"), 2, cb("{}"));
+        p.resync();
+        let ops = p.take_batch(MAX_BATCH);
+        let seen: Vec<_> = ops.iter().map(|o| (o.kind, o.conn_id)).collect();
+        assert_eq!(seen, [(OpKind::Assert, 2), (OpKind::Release, 1)]);
+    }
+
+    #[test]
+    fn kicks_match_the_connection_even_before_confirmation_and_resync_asserts_every_claim() {
         let p = Presence::default();
         p.claim(cb("A"), 1, cb("{}"));
         p.claim(cb("B"), 2, cb("{}"));
-        let ops = p.take_batch(MAX_BATCH);
-        let tokens: Vec<i64> = ops.iter().map(|o| if &*o.cb == "A" { 10 } else { 11 }).collect();
-        p.settle(ops, &tokens);
-        assert_eq!(p.kicked("A", 9), None, "an older claim's kick is ignored");
-        assert_eq!(p.kicked("A", 10), Some(1));
-        assert_eq!(p.kicked("A", 10), None);
+        assert_eq!(p.kicked("A", 9), None, "another connection's kick is ignored");
+        assert_eq!(p.kicked("A", 1), Some(1), "a kick before the claim's confirmation closes");
+        assert_eq!(p.kicked("A", 1), None);
         p.resync();
         let ops = p.take_batch(MAX_BATCH);
         assert_eq!(ops.len(), 1);
-        assert_eq!((ops[0].kind, ops[0].token), (OpKind::Assert, 11));
+        assert_eq!((ops[0].kind, ops[0].conn_id), (OpKind::Assert, 2), "an unconfirmed claim is asserted, not forced");
         assert_eq!(p.settle(ops, &[-1]), vec![(cb("B"), 2)], "a live instance holds B now");
         assert!(!p.has_work());
     }
@@ -267,7 +282,7 @@ mod tests {
         assert!(p.has_work());
         let ops = p.take_batch(MAX_BATCH);
         assert_eq!(ops[0].kind, OpKind::Claim);
-        p.settle(ops, &[3]);
+        p.settle(ops, &[1]);
         p.resync();
         let ops = p.take_batch(MAX_BATCH);
         p.retry(ops);

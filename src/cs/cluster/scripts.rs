@@ -9,17 +9,23 @@ use redis::aio::ConnectionLike;
 use redis::{Cmd, ErrorKind, Pipeline, RedisResult, ServerErrorKind, Value};
 use std::sync::LazyLock;
 
-/// Claims (`c`), releases (`r`) and re-assertions after an outage (`a`), in
-/// one batch. KEYS: stations, token counter, details. ARGV: `"<instance> <boot>"`,
-/// channel prefix, alive prefix, then quadruples of op, station, token, details
-/// (what other instances show of the station: version, server node, since).
+/// Claims (`c`), releases (`r`) and re-assertions (`a`), in one batch.
+/// KEYS: stations, details. ARGV: `"<instance> <boot>"`, channel prefix,
+/// alive prefix, then quadruples of op, station, token, details (what other
+/// instances show of the station: version, server node, since).
+///
+/// The token is the claiming connection's id: unique within a run, and the
+/// entry names the run, so tokens never repeat, even after Redis restarted
+/// without persistence (a Redis counter would start again at 1, and a release
+/// queued during the outage would then match, and delete, the new claim).
 ///
 /// A claim always wins: the newest connection of a station is the one it
-/// uses. The previous holder, if another instance, is told to close (a kick
-/// naming its token). A release deletes the entry only if it still carries
-/// the releasing claim's token, so a late release cannot erase a newer claim.
-/// A re-assertion takes the station back unless another live instance holds
-/// it (then -1: the local connection is the stale one).
+/// uses. The previous holder, if another live instance, is told to close (a
+/// kick naming its token). A release deletes the entry only if it still
+/// carries the releasing claim's token. A re-assertion (after an outage, or
+/// when this run's entries may have been reaped) takes the station back
+/// unless another live instance holds it (then -1: the local connection is
+/// the stale one). Each op answers 1 (held), 0 (released) or -1.
 pub static PRESENCE: LazyLock<Lua> = LazyLock::new(|| {
     Lua::new(
         r#"
@@ -33,30 +39,27 @@ for i = 4, #ARGV, 4 do
   if op == 'r' then
     if old == mine then
       redis.call('HDEL', KEYS[1], cb)
-      redis.call('HDEL', KEYS[3], cb)
+      redis.call('HDEL', KEYS[2], cb)
     end
     out[#out + 1] = 0
   elseif op == 'a' and old == mine then
-    out[#out + 1] = tonumber(tk)
+    out[#out + 1] = 1
   else
-    local take = true
-    if op == 'a' and old then
-      local inst, boot = string.match(old, '^(%S+) (%S+) ')
-      if inst and inst ~= my_inst and redis.call('GET', ARGV[3] .. inst) == boot then take = false end
+    local live_other = false
+    local inst, boot, t
+    if old then
+      inst, boot, t = string.match(old, '^(%S+) (%S+) (%d+)$')
+      live_other = inst ~= nil and inst ~= my_inst and redis.call('GET', ARGV[3] .. inst) == boot
     end
-    if take then
-      local token = redis.call('INCR', KEYS[2])
-      redis.call('HSET', KEYS[1], cb, me .. ' ' .. token)
-      redis.call('HSET', KEYS[3], cb, about)
-      if old then
-        local inst, boot, t = string.match(old, '^(%S+) (%S+) (%d+)$')
-        if inst and inst ~= my_inst then
-          redis.call('PUBLISH', ARGV[2] .. inst, cjson.encode({t = 'kick', c = {cb = cb, token = t, by = my_inst}}))
-        end
-      end
-      out[#out + 1] = token
-    else
+    if op == 'a' and live_other then
       out[#out + 1] = -1
+    else
+      redis.call('HSET', KEYS[1], cb, mine)
+      redis.call('HSET', KEYS[2], cb, about)
+      if live_other then
+        redis.call('PUBLISH', ARGV[2] .. inst, cjson.encode({t = 'kick', c = {cb = cb, token = t, by = my_inst}}))
+      end
+      out[#out + 1] = 1
     end
   end
 end
@@ -155,16 +158,42 @@ return 0
     )
 });
 
-/// Stores a SOAP station's address and tells the other instances, unless the
-/// table is full and the station new to it. KEYS: addresses. ARGV: station,
-/// address, the most entries, broadcast channel, message.
+/// Stores a SOAP station's address and tells the other instances; past the
+/// most entries, forgets the addresses heard of longest ago, so new stations
+/// keep being shared. KEYS: addresses, their last-seen times (a sorted set).
+/// ARGV: station, address, the most entries, broadcast channel, message, now (ms).
 pub static SOAP_ADDRESS: LazyLock<Lua> = LazyLock::new(|| {
     Lua::new(
         r#"
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], tonumber(ARGV[6]), ARGV[1])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+if over > 0 then
+  local popped = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #popped, 2 do redis.call('HDEL', KEYS[1], popped[i]) end
+end
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1
+"#,
+    )
+});
+
+/// Takes or renews this instance's liveness key, unless another process
+/// holds it: two processes with one instance id would receive each other's
+/// requests and reap each other's stations. KEYS: alive key, instances set.
+/// ARGV: boot, the boot of this process's previous run under the id (or ""),
+/// TTL in ms, `"<instance> <boot>"`, the instance's channel, a ping for it
+/// (which the instance's subscription watches for). Returns `{1, previous}`
+/// (previous: the value it replaced, "" if none) or `{0, holder}`.
+pub static ALIVE: LazyLock<Lua> = LazyLock::new(|| {
+    Lua::new(
+        r#"
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+local cur = redis.call('GET', KEYS[1])
+if cur and cur ~= ARGV[1] and cur ~= ARGV[2] then return {0, cur} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+return {1, cur or ''}
 "#,
     )
 });
@@ -193,26 +222,59 @@ fn evalsha(script: &Lua, call: &Invocation) -> Cmd {
     cmd
 }
 
+/// How often a batch's items that found the script missing are sent again
+/// after loading it (another client may flush it meanwhile).
+const MAX_RELOADS: usize = 3;
+
 /// Runs many invocations of one script in one pipeline: one round trip for a
-/// batch. After a Redis restart the script cache is empty: then every
-/// invocation failed with NOSCRIPT before running, so loading the script and
-/// sending the batch again runs nothing twice.
-pub async fn run_batch<C: ConnectionLike>(conn: &mut C, script: &Lua, calls: &[Invocation]) -> RedisResult<Vec<Value>> {
-    let mut pipe = Pipeline::with_capacity(calls.len());
-    for call in calls {
-        pipe.add_command(evalsha(script, call));
-    }
-    match pipe.query_async::<Vec<Value>>(conn).await {
-        Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+/// batch, one result per invocation. Err: the pipeline itself failed (the
+/// connection broke or timed out), so any of its invocations may have run.
+///
+/// After a Redis restart the script cache is empty, and another instance may
+/// load the script while this pipeline runs: then some invocations ran and
+/// others failed with NOSCRIPT. Only those are sent again, after loading the
+/// script, so nothing runs twice; one still refused after [`MAX_RELOADS`]
+/// loads keeps its error (it did not run).
+pub async fn run_batch<C: ConnectionLike>(
+    conn: &mut C,
+    script: &Lua,
+    calls: &[Invocation],
+) -> RedisResult<Vec<RedisResult<Value>>> {
+    let mut results: Vec<Option<RedisResult<Value>>> = (0..calls.len()).map(|_| None).collect();
+    let mut todo: Vec<usize> = (0..calls.len()).collect();
+    for attempt in 0..=MAX_RELOADS {
+        if attempt > 0 {
             redis::cmd("SCRIPT").arg("LOAD").arg(script.code).query_async::<String>(conn).await?;
-            pipe.query_async(conn).await
         }
-        other => other,
+        let mut pipe = Pipeline::with_capacity(todo.len());
+        pipe.ignore_errors();
+        for &i in &todo {
+            pipe.add_command(evalsha(script, &calls[i]));
+        }
+        let values: Vec<Value> = pipe.query_async(conn).await?;
+        let mut again = Vec::new();
+        for (&i, value) in todo.iter().zip(values) {
+            let result = value.extract_error();
+            let missing = matches!(&result, Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript));
+            if missing && attempt < MAX_RELOADS {
+                again.push(i);
+            } else {
+                results[i] = Some(result);
+            }
+        }
+        todo = again;
+        if todo.is_empty() {
+            break;
+        }
     }
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err((ErrorKind::Client, "Redis returned no reply").into())))
+        .collect())
 }
 
 /// Runs one invocation.
 pub async fn run_one<C: ConnectionLike>(conn: &mut C, script: &Lua, call: Invocation) -> RedisResult<Value> {
     let mut values = run_batch(conn, script, std::slice::from_ref(&call)).await?;
-    values.pop().ok_or_else(|| (ErrorKind::Client, "Redis returned no reply").into())
+    values.pop().unwrap_or_else(|| Err((ErrorKind::Client, "Redis returned no reply").into()))
 }

@@ -17,9 +17,28 @@ use std::collections::HashMap;
 #[serde(tag = "t", content = "c", rename_all = "lowercase")]
 pub enum Envelope {
     /// A `CS request JSON` on instance `from` for a station this instance holds.
-    Call { rid: u64, from: String, cb: String, action: String, id: String, timeout_ms: u64, payload: Box<RawValue> },
-    /// The outcome of a routed call, as the holder's engine wrote it for JavaScript.
-    Reply { rid: u64, outcome: Box<RawValue> },
+    /// `run`: the caller's run id, which the reply carries back: request ids
+    /// start again at 1 in each run (a redeploy), so a late reply to an earlier
+    /// run must not settle this run's request of the same number.
+    Call {
+        rid: u64,
+        #[serde(default)]
+        run: String,
+        from: String,
+        cb: String,
+        action: String,
+        id: String,
+        timeout_ms: u64,
+        payload: Box<RawValue>,
+    },
+    /// The outcome of a routed call, as the holder's engine wrote it for
+    /// JavaScript, for request `rid` of the caller's run `run`.
+    Reply {
+        rid: u64,
+        #[serde(default)]
+        run: String,
+        outcome: Box<RawValue>,
+    },
     /// `LOCAL_DISCONNECT` for a station this instance holds.
     Disconnect { cb: String },
     /// Instance `by` claimed `cb`; the holder of claim `token` closes its connection.
@@ -28,6 +47,8 @@ pub enum Envelope {
     Passwords { from: String, entries: HashMap<String, String> },
     /// A SOAP station's address, learned by instance `from`.
     Soap { from: String, cb: String, address: String },
+    /// An instance's heartbeat on its own channel: proof that its subscription still delivers.
+    Ping { run: String },
 }
 
 impl Envelope {
@@ -49,6 +70,7 @@ mod tests {
         let payload = RawValue::from_string(r#"{"type":"Soft", "x":1.50}"#.into()).unwrap();
         let call = Envelope::Call {
             rid: 7,
+            run: "r1".into(),
             from: "a".into(),
             cb: "CP1".into(),
             action: "Reset".into(),
