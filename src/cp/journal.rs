@@ -257,6 +257,23 @@ mod tests {
     }
 
     #[test]
+    fn repeats_of_one_message_id_all_come_back() {
+        let path = scratch("repeats");
+        let (journal, ..) = Journal::open(&path).unwrap();
+        let first = entry("same", "MeterValues");
+        let second = Entry { payload: r#"{"connectorId":2}"#.into(), ..entry("same", "MeterValues") };
+        journal.add(&first).unwrap();
+        journal.add(&second).unwrap();
+        drop(journal);
+        let (journal, restored, _) = Journal::open(&path).unwrap();
+        assert_eq!(restored, [first, second.clone()], "both adds of one id are kept, in order");
+        journal.done("same").unwrap();
+        drop(journal);
+        let (_, restored, _) = Journal::open(&path).unwrap();
+        assert_eq!(restored, [second], "a done settles the oldest add of its id");
+    }
+
+    #[test]
     fn the_file_stays_about_the_size_of_the_queue() {
         let path = scratch("size");
         let (journal, ..) = Journal::open(&path).unwrap();
@@ -271,5 +288,109 @@ mod tests {
         drop(journal);
         let (_, restored, _) = Journal::open(&path).unwrap();
         assert_eq!(restored, [entry("keep", "StartTransaction")]);
+    }
+}
+
+/// Faults the file system gives a journal, made real: the scenario runs in a
+/// child process (this test binary again) under `RLIMIT_FSIZE`, set with
+/// `prlimit`, with `SIGXFSZ` ignored so a write past the limit fails with
+/// `EFBIG` as a full disk fails it, instead of killing the process.
+#[cfg(all(test, target_os = "linux"))]
+mod fault_tests {
+    use super::*;
+    use std::process::Command;
+
+    const CHILD: &str = "OCPP_RS_JOURNAL_FAULT_CHILD";
+    const FILE: &str = "OCPP_RS_JOURNAL_FAULT_FILE";
+
+    fn entry(id: &str, payload_bytes: usize) -> Entry {
+        Entry {
+            id: id.into(),
+            action: "MeterValues".into(),
+            payload: format!(r#"{{"connectorId":1,"pad":"{}"}}"#, "x".repeat(payload_bytes)),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ocpp-rs-journal-fault-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("queue.jsonl")
+    }
+
+    /// Runs `test` (this module's test of that name) in a child under a file
+    /// size limit of `fsize` bytes; true in the child, where the scenario runs.
+    fn in_child(test: &str, fsize: u64, file: &Path) -> bool {
+        if std::env::var_os(CHILD).is_some() {
+            return true;
+        }
+        let exe = std::env::current_exe().unwrap();
+        let name = format!("cp::journal::fault_tests::{test}");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("trap '' XFSZ; exec prlimit --fsize={fsize}:unlimited -- \"$0\" \"$@\""))
+            .arg(exe)
+            .args([name.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .env(FILE, file)
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "the child failed:\n{text}");
+        assert!(text.contains("1 passed"), "the child ran no test:\n{text}");
+        false
+    }
+
+    fn child_file() -> PathBuf {
+        PathBuf::from(std::env::var_os(FILE).unwrap())
+    }
+
+    /// Lifts the limit, as freeing disk space does.
+    fn lift_limit() {
+        let pid = std::process::id().to_string();
+        let status = Command::new("prlimit").args(["--pid", &pid, "--fsize=unlimited:unlimited"]).status().unwrap();
+        assert!(status.success());
+    }
+
+    #[test]
+    fn a_failed_add_leaves_nothing_the_next_add_could_join() {
+        if !in_child("a_failed_add_leaves_nothing_the_next_add_could_join", 4096, &scratch("joined")) {
+            return;
+        }
+        let path = child_file();
+        let (journal, ..) = Journal::open(&path).unwrap();
+        journal.add(&entry("a", 100)).unwrap();
+        let refused = journal.add(&entry("b", 8000));
+        assert!(refused.is_err(), "b crosses the file size limit");
+        lift_limit();
+        journal.add(&entry("c", 100)).unwrap();
+        drop(journal);
+        let (_, restored, warnings) = Journal::open(&path).unwrap();
+        let ids: Vec<_> = restored.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"], "c was acknowledged, so it must come back; warnings: {warnings:?}");
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn what_can_be_read_comes_back_though_the_file_cannot_be_written() {
+        if std::env::var_os(CHILD).is_none() {
+            let path = scratch("unwritable");
+            let (journal, ..) = Journal::open(&path).unwrap();
+            journal.add(&entry("a", 10)).unwrap();
+            journal.add(&entry("b", 10)).unwrap();
+            drop(journal);
+            // No byte may be written in the child: the file is readable, not writable.
+            in_child("what_can_be_read_comes_back_though_the_file_cannot_be_written", 0, &path);
+            return;
+        }
+        let path = child_file();
+        match Journal::open(&path) {
+            Ok((_, restored, _)) => {
+                let ids: Vec<_> = restored.iter().map(|e| e.id.as_str()).collect();
+                assert_eq!(ids, ["a", "b"]);
+            }
+            Err(e) => panic!("the two readable messages are dropped: {e}"),
+        }
     }
 }
