@@ -10,6 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const http = require('http');
+const WebSocket = require('ws');
 const { freePort, sleep } = require('./lib/harness');
 const { startOurRed } = require('./lib/our-red');
 
@@ -19,6 +20,13 @@ if (!msg.payload || !msg.payload.command) return null;
 node.warn('CS-GOT ' + JSON.stringify({ id: msg.ocpp.MessageId, command: msg.payload.command, data: msg.payload.data }));
 setTimeout(() => { msg.payload = {}; node.send(msg); }, 700);
 return null;`;
+
+// A charge point alone, against a Central System the test plays.
+function cpOnly(csPort) {
+  return flow(csPort).filter((n) => !['cs', 'slow', 'resp'].includes(n.id)).map((n) =>
+    n.id === 'cp1' ? { ...n, wsdelayconnect: false, callTimeout: 1 } : n.id === 'out' ? { ...n, func: "node.warn('OUT ' + JSON.stringify(msg)); return null;" } : n
+  );
+}
 
 function flow(csPort) {
   return [
@@ -108,5 +116,49 @@ describe('CP client JSON: durable queue faults', function () {
     assert.deepStrictEqual(received.map((r) => r.data), sent, 'all ten, in order');
     assert.strictEqual(new Set(received.map((r) => r.id)).size, 10, 'each once');
     await waitFor(() => fs.statSync(file).size === 0, 10000, 'the queue file to hold none');
+  });
+
+  it('keeps a journaled message that timed out and sends it again, with the same MessageId, on the next connection', async () => {
+    const csPort = await freePort();
+    const editorPort = await freePort();
+    const frames = [];
+    let sockets = 0;
+    const cs = new WebSocket.Server({ port: csPort, host: '127.0.0.1', handleProtocols: (p) => [...p][0] });
+    cs.on('connection', (ws) => {
+      const connection = ++sockets;
+      ws.on('message', (data) => {
+        const [type, id, action, payload] = JSON.parse(String(data));
+        if (type !== 2) return;
+        frames.push({ connection, id, action, payload });
+        // The first connection never answers; the second does.
+        if (connection > 1) ws.send(JSON.stringify([3, id, {}]));
+      });
+    });
+    try {
+      red = await startOurRed(userDir, cpOnly(csPort), { editorPort });
+      await waitFor(() => sockets === 1, 10000, 'the charge point connected');
+      const data = { connectorId: 1, transactionId: 9, meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: '42' }] }] };
+      assert.strictEqual(await post(editorPort, { command: 'MeterValues', data }), 200);
+      const failed = await waitFor(() => linesWith(red.output(), 'FAILED ')[0], 10000, 'the Timeout');
+      assert.match(failed, /did not answer MeterValues in time; it stays in .*cp-queue-cp1\.jsonl and goes out again, with the same MessageId/);
+      const file = path.join(userDir, 'ocpp-rs', 'cp-queue-cp1.jsonl');
+      assert.strictEqual(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length, 1, 'still in the queue file');
+      // The link drops; on the next one the message goes out again.
+      for (const ws of cs.clients) ws.terminate();
+      await waitFor(() => frames.length >= 2, 15000, 'the message sent again').catch((e) => {
+        throw new Error(`${e.message}: ${JSON.stringify(frames)}; file: ${JSON.stringify(fs.readFileSync(file, 'utf8'))}`);
+      });
+      assert.strictEqual(frames[1].connection, 2);
+      assert.strictEqual(frames[1].id, frames[0].id, 'the same MessageId');
+      assert.deepStrictEqual(frames[1].payload, data);
+      await waitFor(() => fs.statSync(file).size === 0, 10000, 'the queue file to hold none');
+      const restored = await waitFor(() => linesWith(red.output(), '"restored":true')[0], 10000, 'the answer as a restored msg');
+      assert.match(restored, /"topic":"BACKLOG-1\/MeterValues"/);
+      await sleep(300);
+      assert.strictEqual(frames.length, 2, 'sent twice, no more');
+    } finally {
+      for (const ws of cs.clients) ws.terminate();
+      await new Promise((r) => cs.close(r));
+    }
   });
 });
