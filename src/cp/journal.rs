@@ -407,6 +407,31 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_is_kept_in_order_and_the_handle_kept_carries_the_name() {
+        use std::os::unix::fs::MetadataExt;
+        let path = scratch("batch");
+        let (journal, ..) = open_ok(&path);
+        let named = |journal: &Journal| {
+            let held = lock(&journal.state).file.metadata().unwrap().ino();
+            held == std::fs::metadata(&path).unwrap().ino()
+        };
+        assert!(named(&journal), "after the rewrite at open");
+        let batch = [entry("a", "StartTransaction"), entry("b", "MeterValues"), entry("c", "StopTransaction")];
+        journal.add_all(&batch).unwrap();
+        for i in 0..=REWRITE_AFTER {
+            let id = format!("m{i}");
+            journal.add(&entry(&id, "MeterValues")).unwrap();
+            journal.done(&id).unwrap();
+        }
+        assert!(named(&journal), "after the rewrite of piled-up completions");
+        journal.add(&entry("d", "MeterValues")).unwrap();
+        drop(journal);
+        let (_, restored, _) = open_ok(&path);
+        let ids: Vec<_> = restored.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
     fn the_file_stays_about_the_size_of_the_queue() {
         let path = scratch("size");
         let (journal, ..) = open_ok(&path);

@@ -179,15 +179,13 @@ impl ClientTask {
     }
 
     /// The next command: one deferred while gathering a batch, else the channel's.
-    fn next_cmd<'a>(
-        deferred: &'a mut Option<ClientCmd>,
-        rx: &'a mut mpsc::UnboundedReceiver<ClientCmd>,
-    ) -> impl std::future::Future<Output = Option<ClientCmd>> + 'a {
-        async move {
-            match deferred.take() {
-                Some(cmd) => Some(cmd),
-                None => rx.recv().await,
-            }
+    async fn next_cmd(
+        deferred: &mut Option<ClientCmd>,
+        rx: &mut mpsc::UnboundedReceiver<ClientCmd>,
+    ) -> Option<ClientCmd> {
+        match deferred.take() {
+            Some(cmd) => Some(cmd),
+            None => rx.recv().await,
         }
     }
 
