@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::journal::{Entry, Journal};
+use super::journal::{Entry, Journal, Opened};
 use super::options::{ClientOptions, OptionsError, Target};
 use super::shared::{ClientCmd, ClientShared, PendingCall};
 use super::task::ClientTask;
@@ -51,28 +51,35 @@ pub struct CpClient {
 }
 
 /// Opens the durable queue, telling the node what came back and what could
-/// not be read. A file that cannot be used at all is a warning too: the
-/// client runs with its queue in memory.
-fn open_journal(path: &str, sink: &EventSink) -> Option<(Arc<Journal>, Vec<Entry>)> {
-    match Journal::open(Path::new(path)) {
-        Ok((journal, restored, warnings)) => {
-            for text in warnings {
-                sink.emit(|out| msgs::warn(out, "", &text));
-            }
-            if !restored.is_empty() {
-                let text = format!(
-                    "{} queued message(s) restored from {path}; they go out in order once connected",
-                    restored.len()
-                );
-                sink.emit(|out| msgs::warn(out, "", &text));
-            }
-            Some((Arc::new(journal), restored))
-        }
+/// not be read. A file that cannot be written is a warning too: the client
+/// runs with its queue in memory, and what could be read from the file is
+/// sent all the same.
+fn open_journal(path: &str, sink: &EventSink) -> (Option<Arc<Journal>>, Vec<Entry>) {
+    let Opened { journal, restored, warnings } = Journal::open(Path::new(path));
+    for text in warnings {
+        sink.emit(|out| msgs::warn(out, "", &text));
+    }
+    let journal = match journal {
+        Ok(journal) => Some(Arc::new(journal)),
         Err(e) => {
-            sink.emit(|out| msgs::warn(out, "", &format!("{e}; the offline queue is kept in memory only")));
+            let read = if restored.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; the {} message(s) read from it are sent all the same, but stay in that file until it can be written (after a restart they may go out again)",
+                    restored.len()
+                )
+            };
+            sink.emit(|out| msgs::warn(out, "", &format!("{e}; the offline queue is kept in memory only{read}")));
             None
         }
+    };
+    if !restored.is_empty() {
+        let text =
+            format!("{} queued message(s) restored from {path}; they go out in order once connected", restored.len());
+        sink.emit(|out| msgs::warn(out, "", &text));
     }
+    (journal, restored)
 }
 
 impl CpClient {
@@ -91,9 +98,11 @@ impl CpClient {
         let sink = EventSink::start(deliver);
         let (tx, rx) = mpsc::unbounded_channel();
         let cancel = CancellationToken::new();
-        let journal =
-            options.queue_file.as_deref().filter(|_| options.offline_queue).and_then(|path| open_journal(path, &sink));
-        let kept = journal.as_ref().map(|(journal, _)| journal.clone());
+        let (kept, restored) = match options.queue_file.as_deref().filter(|_| options.offline_queue) {
+            Some(path) => open_journal(path, &sink),
+            None => (None, Vec::new()),
+        };
+        let journal = (kept.clone(), restored);
         let want_connection = !options.delay_connect;
         let task =
             ClientTask::new(settings, shared.clone(), sink.clone(), rx, cancel.clone(), want_connection, journal);

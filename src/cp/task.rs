@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, Instant};
@@ -36,6 +36,10 @@ const QUEUE_FULL_REMEDY: &str = "raise the node's Keep at most (queueMax) or sen
 
 /// CALLs from the Central System remembered for the flow's answer.
 const MAX_AWAITED_ANSWERS: usize = 1000;
+
+/// CALLs from the flow journaled together: one write and one sync for all
+/// the CALLs that arrived while the last sync ran.
+const MAX_JOURNAL_BATCH: usize = 256;
 
 /// The charge point's side of a link: CALLs from the Central System go to the flow.
 pub(super) struct CentralSystemHandler {
@@ -112,6 +116,22 @@ pub(super) struct ClientTask {
     connect_now: bool,
     /// The durable offline queue, when the node keeps one.
     journal: Option<Arc<Journal>>,
+    /// Journaled messages that timed out: they go out first on the next connection.
+    retry: Retries,
+    /// A command taken while gathering a batch of CALLs, handled next.
+    deferred: Option<ClientCmd>,
+}
+
+type Retries = Arc<Mutex<VecDeque<PendingCall>>>;
+
+/// What a journaled message's watcher needs: it notes the final outcome, or
+/// keeps a timed-out message for the next connection.
+#[derive(Clone)]
+struct Watcher {
+    journal: Option<Arc<Journal>>,
+    sink: Arc<EventSink>,
+    shared: Arc<ClientShared>,
+    retry: Retries,
 }
 
 impl ClientTask {
@@ -122,8 +142,9 @@ impl ClientTask {
         rx: mpsc::UnboundedReceiver<ClientCmd>,
         cancel: CancellationToken,
         want_connection: bool,
-        journal: Option<(Arc<Journal>, Vec<Entry>)>,
+        journal: (Option<Arc<Journal>>, Vec<Entry>),
     ) -> Self {
+        let (journal, restored) = journal;
         let mut task = Self {
             settings,
             shared,
@@ -134,73 +155,93 @@ impl ClientTask {
             want_connection,
             failures: 0,
             connect_now: false,
-            journal: None,
+            journal,
+            retry: Retries::default(),
+            deferred: None,
         };
-        if let Some((journal, restored)) = journal {
-            for entry in restored {
-                let (reply, outcome) = oneshot::channel();
-                task.watch(&journal, &entry, outcome, Listener::Restored);
-                let Entry { id, action, payload, timeout } = entry;
-                task.offline.push_back(PendingCall { id, action, payload, timeout, reply });
-            }
-            task.journal = Some(journal);
+        // Read from the file, and sent even when it cannot be written.
+        for entry in restored {
+            let (reply, outcome) = oneshot::channel();
+            task.watcher().watch(&entry, outcome, Listener::Restored);
+            let Entry { id, action, payload, timeout } = entry;
+            task.offline.push_back(PendingCall { id, action, payload, timeout, reply });
         }
         task
     }
 
-    /// Keeps a transaction message in the journal, if the node has one,
-    /// before it goes anywhere; its final outcome is noted there and passed on.
-    fn journal(&self, mut call: PendingCall) -> PendingCall {
-        let Some(journal) = self.journal.clone() else { return call };
-        let entry = Entry {
-            id: call.id.clone(),
-            action: call.action.clone(),
-            payload: call.payload.clone(),
-            timeout: call.timeout,
-        };
-        if let Err(e) = journal.add(&entry) {
-            self.sink.emit(|out| msgs::warn(out, "", &format!("{e}; {} is kept in memory only", entry.action)));
-            return call;
+    fn watcher(&self) -> Watcher {
+        Watcher {
+            journal: self.journal.clone(),
+            sink: self.sink.clone(),
+            shared: self.shared.clone(),
+            retry: self.retry.clone(),
         }
-        let (reply, outcome) = oneshot::channel();
-        let flow = std::mem::replace(&mut call.reply, reply);
-        self.watch(&journal, &entry, outcome, Listener::Flow(flow));
-        call
     }
 
-    /// Waits for a journaled message's outcome: a final one is noted in the
-    /// journal and passed on; none (the client stopped with the message
-    /// still queued) leaves it in the journal for the next start.
-    fn watch(&self, journal: &Arc<Journal>, entry: &Entry, outcome: oneshot::Receiver<CallOutcome>, to: Listener) {
-        let journal = journal.clone();
-        let sink = self.sink.clone();
-        let shared = self.shared.clone();
-        let (id, action) = (entry.id.clone(), entry.action.clone());
-        tokio::spawn(async move {
-            let Ok(outcome) = outcome.await else {
-                if let Listener::Flow(flow) = to {
-                    let message = format!(
-                        "{action} is kept in {}: it goes out when this node runs again",
-                        journal.path().display()
-                    );
-                    let _ = flow.send(CallOutcome::Failed { failure: Failure::Disconnected, message });
+    /// The next command: one deferred while gathering a batch, else the channel's.
+    async fn next_cmd(
+        deferred: &mut Option<ClientCmd>,
+        rx: &mut mpsc::UnboundedReceiver<ClientCmd>,
+    ) -> Option<ClientCmd> {
+        match deferred.take() {
+            Some(cmd) => Some(cmd),
+            None => rx.recv().await,
+        }
+    }
+
+    /// `first` and the CALLs queued right behind it, up to a batch; a
+    /// command of another kind is kept for next.
+    fn gather(&mut self, first: PendingCall) -> Vec<PendingCall> {
+        let mut calls = vec![first];
+        while calls.len() < MAX_JOURNAL_BATCH {
+            match self.rx.try_recv() {
+                Ok(ClientCmd::Call(call)) => calls.push(call),
+                Ok(other) => {
+                    self.deferred = Some(other);
+                    break;
                 }
-                return;
-            };
-            if let Err(e) = journal.done(&id) {
-                sink.emit(|out| msgs::warn(out, "", &e.to_string()));
+                Err(_) => break,
             }
-            match to {
-                Listener::Flow(flow) => {
-                    let _ = flow.send(outcome);
-                }
-                Listener::Restored => {
-                    let cb = lock(&shared.target).cb_id.clone();
-                    let json = outcome.to_json(&id, Some(shared.version));
-                    sink.emit(|out| msgs::restored(out, Side::ChargePoint(&cb), &action, &json));
-                }
+        }
+        calls
+    }
+
+    /// Keeps the transaction messages among `calls` in the journal, if the
+    /// node has one, before they go anywhere: one write and one sync for the
+    /// batch, on a blocking thread, not on the runtime's workers. Their final
+    /// outcomes are noted there and passed on. Returns `calls`, in order.
+    async fn journal(&self, mut calls: Vec<PendingCall>) -> Vec<PendingCall> {
+        let Some(journal) = self.journal.clone() else { return calls };
+        let picked: Vec<usize> = (0..calls.len()).filter(|&i| self.queueable(&calls[i].action)).collect();
+        if picked.is_empty() {
+            return calls;
+        }
+        let entries: Vec<Entry> = picked.iter().map(|&i| entry_of(&calls[i])).collect();
+        let kept = tokio::task::spawn_blocking(move || {
+            let result = journal.add_all(&entries);
+            (entries, result)
+        })
+        .await;
+        let entries = match kept {
+            Ok((entries, Ok(()))) => entries,
+            Ok((_, Err(e))) => {
+                let text = format!("{e}; {} message(s) are kept in memory only", picked.len());
+                self.sink.emit(|out| msgs::warn(out, "", &text));
+                return calls;
             }
-        });
+            Err(e) => {
+                let text = format!("the queue file could not be written ({e}); the messages are kept in memory only");
+                self.sink.emit(|out| msgs::warn(out, "", &text));
+                return calls;
+            }
+        };
+        let watcher = self.watcher();
+        for (i, entry) in picked.into_iter().zip(entries) {
+            let (reply, outcome) = oneshot::channel();
+            let flow = std::mem::replace(&mut calls[i].reply, reply);
+            watcher.watch(&entry, outcome, Listener::Flow(flow));
+        }
+        calls
     }
 
     /// Runs until cancelled; returns the CALLs still held.
@@ -260,10 +301,10 @@ impl ClientTask {
             let cmd = tokio::select! {
                 _ = self.cancel.cancelled() => return false,
                 _ = sleep_until(until.unwrap_or_else(Instant::now)), if until.is_some() => return true,
-                cmd = self.rx.recv() => cmd,
+                cmd = Self::next_cmd(&mut self.deferred, &mut self.rx) => cmd,
             };
             let Some(cmd) = cmd else { return false };
-            match self.offline_command(cmd) {
+            match self.offline_command(cmd).await {
                 Next::Stay => {}
                 Next::Connect => {
                     self.want_connection = true;
@@ -277,10 +318,11 @@ impl ClientTask {
         }
     }
 
-    fn offline_command(&mut self, cmd: ClientCmd) -> Next {
+    async fn offline_command(&mut self, cmd: ClientCmd) -> Next {
         match cmd {
             ClientCmd::Call(call) => {
-                self.keep_or_fail(call);
+                let calls = self.gather(call);
+                self.keep_or_fail(calls).await;
                 Next::Stay
             }
             // `reply` checks the link is up; one racing a drop goes nowhere.
@@ -301,27 +343,29 @@ impl ClientTask {
             && (TRANSACTION_ACTIONS.contains(&action) || self.settings.queue_actions.iter().any(|a| a == action))
     }
 
-    /// Keeps a CALL for later if its action is one kept while offline.
-    fn keep_or_fail(&mut self, call: PendingCall) {
-        if !self.queueable(&call.action) {
-            let message = format!(
-                "not connected to the Central System; {} is not kept while offline (only StartTransaction, StopTransaction, MeterValues and the node's extra actions are)",
-                call.action
-            );
-            let _ = call.reply.send(CallOutcome::Failed { failure: Failure::NotConnected, message });
-            return;
+    /// Keeps CALLs for later if their action is one kept while offline.
+    async fn keep_or_fail(&mut self, calls: Vec<PendingCall>) {
+        let mut kept = Vec::new();
+        for call in calls {
+            if !self.queueable(&call.action) {
+                let message = format!(
+                    "not connected to the Central System; {} is not kept while offline (only StartTransaction, StopTransaction, MeterValues and the node's extra actions are)",
+                    call.action
+                );
+                let _ = call.reply.send(CallOutcome::Failed { failure: Failure::NotConnected, message });
+            } else if self.offline.len() + kept.len() >= self.settings.queue_max {
+                let outcome = CallOutcome::queue_full(
+                    "the Central System (offline queue)",
+                    self.settings.queue_max,
+                    QUEUE_FULL_REMEDY,
+                );
+                let _ = call.reply.send(outcome);
+            } else {
+                kept.push(call);
+            }
         }
-        if self.offline.len() >= self.settings.queue_max {
-            let outcome = CallOutcome::queue_full(
-                "the Central System (offline queue)",
-                self.settings.queue_max,
-                QUEUE_FULL_REMEDY,
-            );
-            let _ = call.reply.send(outcome);
-            return;
-        }
-        let call = self.journal(call);
-        self.offline.push_back(call);
+        let kept = self.journal(kept).await;
+        self.offline.extend(kept);
     }
 
     /// One connection attempt, with the handshake timeout; `Ok(None)` when a
@@ -368,7 +412,7 @@ impl ClientTask {
                     }
                     return Ok(Some(self.new_link(ws, &target)));
                 }
-                Some(cmd) = self.rx.recv() => match self.offline_command(cmd) {
+                Some(cmd) = Self::next_cmd(&mut self.deferred, &mut self.rx) => match self.offline_command(cmd).await {
                     Next::Stay => {}
                     Next::Connect => return Ok(None),
                     Next::Idle => {
@@ -396,7 +440,8 @@ impl ClientTask {
             ping_every: self.settings.ping_interval,
             queue_full_remedy: QUEUE_FULL_REMEDY,
         };
-        Link::new(ws, handler, peer, options)
+        // A backlog sent at once must not time out in the queue.
+        Link::new(ws, handler, peer, options).with_deadlines_from_send()
     }
 
     /// Serves an open link until it ends, then keeps what must survive.
@@ -408,6 +453,11 @@ impl ClientTask {
         self.sink.emit(|out| msgs::online(out, Side::ChargePoint(&cb_id), version));
         self.state("connected", None);
         let mut ending = None;
+        // Messages that timed out on the last link go first, in their order.
+        let retries: Vec<PendingCall> = lock(&self.retry).drain(..).collect();
+        for call in retries.into_iter().rev() {
+            self.offline.push_front(call);
+        }
         while let Some(call) = self.offline.pop_front() {
             if let Some(end) = link.push_call(call.start()).await {
                 ending = Some(end);
@@ -463,11 +513,11 @@ impl ClientTask {
         let cancelled = self.cancel.clone().cancelled_owned();
         tokio::pin!(cancelled);
         loop {
-            let rx = &mut self.rx;
+            let next = Self::next_cmd(&mut self.deferred, &mut self.rx);
             let turn = async {
                 tokio::select! {
                     _ = &mut cancelled => None,
-                    cmd = rx.recv() => cmd,
+                    cmd = next => cmd,
                 }
             };
             let cmd = match link.serve_until(turn).await {
@@ -477,8 +527,19 @@ impl ClientTask {
             let ended = match cmd {
                 None => Some(link.close(1000, "charge point stopping").await),
                 Some(ClientCmd::Call(call)) => {
-                    let call = if self.queueable(&call.action) { self.journal(call) } else { call };
-                    link.push_call(call.start()).await
+                    let calls = self.gather(call);
+                    let mut ended = None;
+                    for call in self.journal(calls).await {
+                        match ended {
+                            // The link ended: transaction messages wait for the next one.
+                            Some(_) if self.queueable(&call.action) => self.offline.push_back(call),
+                            Some(_) => {
+                                let _ = call.reply.send(CallOutcome::disconnected("the Central System"));
+                            }
+                            None => ended = link.push_call(call.start()).await,
+                        }
+                    }
+                    ended
                 }
                 Some(ClientCmd::Send(text)) => link.send_frame(text).await,
                 Some(ClientCmd::Connect(target)) => {
@@ -495,6 +556,77 @@ impl ClientTask {
             };
             if let Some(ending) = ended {
                 return ending;
+            }
+        }
+    }
+}
+
+fn entry_of(call: &PendingCall) -> Entry {
+    Entry { id: call.id.clone(), action: call.action.clone(), payload: call.payload.clone(), timeout: call.timeout }
+}
+
+impl Watcher {
+    /// Waits for a journaled message's outcome. A final one is noted in the
+    /// journal and passed on. A timeout is not final: the message stays in
+    /// the journal and goes out again, with the same message id, first on
+    /// the next connection. None (the client stopped with the message still
+    /// queued) leaves it in the journal for the next start.
+    fn watch(&self, entry: &Entry, outcome: oneshot::Receiver<CallOutcome>, to: Listener) {
+        let watcher = self.clone();
+        let entry = entry.clone();
+        tokio::spawn(async move {
+            let Ok(outcome) = outcome.await else {
+                if let (Listener::Flow(flow), Some(journal)) = (to, &watcher.journal) {
+                    let message = format!(
+                        "{} is kept in {}: it goes out when this node runs again",
+                        entry.action,
+                        journal.path().display()
+                    );
+                    let _ = flow.send(CallOutcome::Failed { failure: Failure::Disconnected, message });
+                }
+                return;
+            };
+            match (&watcher.journal, &outcome) {
+                (Some(journal), CallOutcome::Failed { failure: Failure::Timeout, message }) => {
+                    let message = format!(
+                        "{message}; it stays in {} and goes out again, with the same MessageId {:?}, on the next connection",
+                        journal.path().display(),
+                        entry.id
+                    );
+                    watcher.retry_later(&entry);
+                    watcher.tell(to, &entry, CallOutcome::Failed { failure: Failure::Timeout, message });
+                }
+                (Some(journal), _) => {
+                    let (journal, id) = (journal.clone(), entry.id.clone());
+                    let noted = tokio::task::spawn_blocking(move || journal.done(&id)).await;
+                    if let Ok(Err(e)) = noted {
+                        watcher.sink.emit(|out| msgs::warn(out, "", &e.to_string()));
+                    }
+                    watcher.tell(to, &entry, outcome);
+                }
+                (None, _) => watcher.tell(to, &entry, outcome),
+            }
+        });
+    }
+
+    /// Keeps a timed-out message for the next connection; nobody waits for
+    /// its outcome any more, so it comes out as a restored msg.
+    fn retry_later(&self, entry: &Entry) {
+        let (reply, outcome) = oneshot::channel();
+        self.watch(entry, outcome, Listener::Restored);
+        let Entry { id, action, payload, timeout } = entry.clone();
+        lock(&self.retry).push_back(PendingCall { id, action, payload, timeout, reply });
+    }
+
+    fn tell(&self, to: Listener, entry: &Entry, outcome: CallOutcome) {
+        match to {
+            Listener::Flow(flow) => {
+                let _ = flow.send(outcome);
+            }
+            Listener::Restored => {
+                let cb = lock(&self.shared.target).cb_id.clone();
+                let json = outcome.to_json(&entry.id, Some(self.shared.version));
+                self.sink.emit(|out| msgs::restored(out, Side::ChargePoint(&cb), &entry.action, &json));
             }
         }
     }

@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use super::frame::{self, ErrorCode, Frame, MessageType};
-use super::session::{OutgoingCall, OutgoingQueue, QueueError};
+use super::session::{Clock, OutgoingCall, OutgoingQueue, QueueError};
 use crate::flow::{CallOutcome, Failure};
 use crate::schema::{self, Direction, Violation};
 use crate::version::OcppVersion;
@@ -198,6 +198,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin, H: LinkHandler> Link<S, H> {
                 return Step::Ended(ending);
             }
         }
+    }
+
+    /// Starts each CALL's deadline when it goes out, not when it is pushed
+    /// (a charge point's backlog; see [`Clock::Sent`]). Before any CALL.
+    pub fn with_deadlines_from_send(mut self) -> Self {
+        debug_assert!(self.outgoing.is_empty());
+        self.outgoing = OutgoingQueue::with_clock(self.outgoing.max_waiting(), Clock::Sent);
+        self
     }
 
     /// Every CALL held, sent or not, for the owner to fail or keep.

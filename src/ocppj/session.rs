@@ -2,6 +2,11 @@
 //! flight per direction, so further CALLs wait in a bounded queue and the next
 //! one goes out when the answer, or the deadline, arrives.
 //!
+//! When a deadline starts is the role's choice ([`Clock`]): the Central
+//! System's CALLs count from when the flow asked (a request waiting behind
+//! another fails at its deadline), a charge point's from when each goes out
+//! (a backlog sent at reconnect must not time out in the queue).
+//!
 //! Pure logic, no I/O: the connection task feeds it events and sends the
 //! frames it returns. `R` is whatever hands the outcome back to the caller.
 
@@ -19,6 +24,8 @@ pub struct OutgoingCall<R> {
     pub payload: String,
     /// How long the peer has to answer once the CALL goes out.
     pub timeout: std::time::Duration,
+    /// With [`Clock::Pushed`], when the CALL fails; with [`Clock::Sent`] it
+    /// is set when the CALL goes out (`now + timeout`).
     pub deadline: Instant,
     pub reply: R,
 }
@@ -36,8 +43,22 @@ pub enum QueueError {
     DuplicateId,
 }
 
+/// When a CALL's deadline starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    /// The deadline the caller set is kept, and a CALL still waiting behind
+    /// the one in flight fails when it passes (the Central System's requests).
+    #[default]
+    Pushed,
+    /// The deadline starts when the CALL goes out; waiting CALLs never expire.
+    /// Message ids are not checked for repeats: only the CALL in flight can be
+    /// answered, so a repeated id (a message sent again) is unambiguous.
+    Sent,
+}
+
 #[derive(Debug)]
 pub struct OutgoingQueue<R> {
+    clock: Clock,
     in_flight: Option<OutgoingCall<R>>,
     /// When the CALL in flight went out, for its round trip.
     sent_at: Option<Instant>,
@@ -47,7 +68,15 @@ pub struct OutgoingQueue<R> {
 
 impl<R> OutgoingQueue<R> {
     pub fn new(max_waiting: usize) -> Self {
-        Self { in_flight: None, sent_at: None, waiting: VecDeque::new(), max_waiting }
+        Self::with_clock(max_waiting, Clock::Pushed)
+    }
+
+    pub fn with_clock(max_waiting: usize, clock: Clock) -> Self {
+        Self { clock, in_flight: None, sent_at: None, waiting: VecDeque::new(), max_waiting }
+    }
+
+    pub fn max_waiting(&self) -> usize {
+        self.max_waiting
     }
 
     /// The action of the CALL in flight, if `id` is its id.
@@ -64,14 +93,13 @@ impl<R> OutgoingQueue<R> {
     /// Queues a CALL; returns it back as the frame to send now when nothing
     /// was in flight.
     pub fn push(&mut self, call: OutgoingCall<R>) -> Result<Option<String>, (QueueError, OutgoingCall<R>)> {
-        if self.in_flight.as_ref().is_some_and(|c| c.id == call.id) || self.waiting.iter().any(|c| c.id == call.id) {
+        let repeated =
+            self.in_flight.as_ref().is_some_and(|c| c.id == call.id) || self.waiting.iter().any(|c| c.id == call.id);
+        if repeated && self.clock == Clock::Pushed {
             return Err((QueueError::DuplicateId, call));
         }
         if self.in_flight.is_none() {
-            let text = call.frame();
-            self.in_flight = Some(call);
-            self.sent_at = Some(Instant::now());
-            return Ok(Some(text));
+            return Ok(Some(self.send(call)));
         }
         if self.waiting.len() >= self.max_waiting {
             return Err((QueueError::Full { limit: self.max_waiting }, call));
@@ -95,10 +123,20 @@ impl<R> OutgoingQueue<R> {
             return None;
         }
         let call = self.waiting.pop_front()?;
+        Some(self.send(call))
+    }
+
+    /// Puts `call` in flight (its deadline starting now with [`Clock::Sent`]);
+    /// the frame to send.
+    fn send(&mut self, mut call: OutgoingCall<R>) -> String {
+        let now = Instant::now();
+        if self.clock == Clock::Sent {
+            call.deadline = now + call.timeout;
+        }
         let text = call.frame();
         self.in_flight = Some(call);
-        self.sent_at = Some(Instant::now());
-        Some(text)
+        self.sent_at = Some(now);
+        text
     }
 
     /// Removes every CALL whose deadline has passed, in flight or waiting.
@@ -107,7 +145,7 @@ impl<R> OutgoingQueue<R> {
         if self.in_flight.as_ref().is_some_and(|c| c.deadline <= now) {
             expired.extend(self.in_flight.take());
         }
-        if self.waiting.iter().any(|c| c.deadline <= now) {
+        if self.clock == Clock::Pushed && self.waiting.iter().any(|c| c.deadline <= now) {
             let (gone, kept): (VecDeque<_>, VecDeque<_>) = self.waiting.drain(..).partition(|c| c.deadline <= now);
             self.waiting = kept;
             expired.extend(gone);
@@ -118,7 +156,10 @@ impl<R> OutgoingQueue<R> {
     /// The earliest deadline of any CALL held.
     pub fn next_deadline(&self) -> Option<Instant> {
         let in_flight = self.in_flight.as_ref().map(|c| c.deadline);
-        let waiting = self.waiting.iter().map(|c| c.deadline).min();
+        let waiting = match self.clock {
+            Clock::Pushed => self.waiting.iter().map(|c| c.deadline).min(),
+            Clock::Sent => None,
+        };
         match (in_flight, waiting) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -188,6 +229,38 @@ mod tests {
         assert_eq!(gone, ["a", "c"]);
         assert!(q.start_next().unwrap().contains("\"b\""));
         assert_eq!(q.drain().count(), 1);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn with_the_sent_clock_a_deadline_starts_when_the_call_goes_out() {
+        let pushed = Instant::now();
+        let mut q = OutgoingQueue::with_clock(10, Clock::Sent);
+        // Deadlines set at push time (already past) are not what counts.
+        for id in ["a", "b", "c"] {
+            q.push(call(id, pushed)).unwrap();
+        }
+        let sent = q.current().unwrap().2;
+        assert_eq!(q.next_deadline(), Some(sent + Duration::from_secs(60)), "only the CALL in flight has a deadline");
+        assert!(q.expire(sent + Duration::from_secs(59)).is_empty(), "nothing expires while it waits");
+        assert_eq!(q.answer("a").unwrap().id, "a");
+        q.start_next().unwrap();
+        let (id, _, b_sent) = q.current().unwrap();
+        assert_eq!(id, "b");
+        assert_eq!(q.next_deadline(), Some(b_sent + Duration::from_secs(60)));
+        let gone: Vec<_> = q.expire(b_sent + Duration::from_secs(60)).into_iter().map(|c| c.id).collect();
+        assert_eq!(gone, ["b"], "c waits on: its time starts when it goes out");
+    }
+
+    #[test]
+    fn with_the_sent_clock_a_repeated_message_id_waits_its_turn() {
+        let t = Instant::now() + Duration::from_secs(60);
+        let mut q = OutgoingQueue::with_clock(10, Clock::Sent);
+        q.push(call("a", t)).unwrap();
+        assert_eq!(q.push(call("a", t)).unwrap(), None, "queued behind the first");
+        assert!(q.answer("a").is_some());
+        assert!(q.start_next().unwrap().contains("\"a\""));
+        assert!(q.answer("a").is_some());
         assert!(q.is_empty());
     }
 }
