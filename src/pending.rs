@@ -48,7 +48,9 @@ impl ClientKey {
 pub enum PendingFull {
     #[error("{0} connections are waiting to be served, the most this server takes (maxHttpConnections)")]
     Overall(usize),
-    #[error("{0} connections from this address are waiting to be served, the most it may have (maxHttpConnectionsPerIp)")]
+    #[error(
+        "{0} connections from this address are waiting to be served, the most it may have (maxHttpConnectionsPerIp)"
+    )]
     Address(usize),
 }
 
