@@ -79,8 +79,8 @@ pub struct ServerOptions {
     pub files_dir_max_files: usize,
     /// Connections not (yet) upgraded to a WebSocket, overall and per client
     /// address (an IPv6 /64 counts as one).
-    pub max_pending: usize,
-    pub max_pending_per_ip: usize,
+    pub max_http_connections: usize,
+    pub max_http_connections_per_ip: usize,
     /// Seconds a SOAP request's whole body may take.
     pub body_timeout_s: f64,
     /// Bytes per second every request body (SOAP, uploads) must at least
@@ -123,8 +123,8 @@ impl Default for ServerOptions {
             files_per_request: 10,
             files_dir_max_mb: 2048,
             files_dir_max_files: 10_000,
-            max_pending: 1000,
-            max_pending_per_ip: 100,
+            max_http_connections: 1000,
+            max_http_connections_per_ip: 100,
             body_timeout_s: 30.0,
             min_body_rate: 1024,
             node_id: None,
@@ -241,8 +241,8 @@ impl ServerOptions {
             }
         };
         let pending = PendingLimits {
-            overall: count("maxHttpConnections", self.max_pending, 1_000_000)?,
-            per_address: count("maxHttpConnectionsPerIp", self.max_pending_per_ip, 1_000_000)?,
+            overall: count("maxHttpConnections", self.max_http_connections, 1_000_000)?,
+            per_address: count("maxHttpConnectionsPerIp", self.max_http_connections_per_ip, 1_000_000)?,
         };
         let body = BodyLimits {
             deadline: seconds("bodyTimeout", self.body_timeout_s, 1.0)?,
