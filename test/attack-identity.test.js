@@ -7,6 +7,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const net = require('net');
 const os = require('os');
 const path = require('path');
@@ -53,7 +54,7 @@ function station(url, identity, opts = {}) {
   return new RPCClient({ endpoint: url, identity, protocols: ['ocpp1.6'], reconnect: false, ...opts });
 }
 
-function soapHeartbeat(port, cbId, { auth, from } = {}) {
+function soapHeartbeat(port, cbId, { auth, from, tls } = {}) {
   const fromHeader = from ? `<a:From><a:Address>${from}</a:Address></a:From>` : '';
   const body = `<?xml version="1.0" encoding="UTF-8"?>
 <s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing" xmlns:cs="urn://Ocpp/Cs/2015/10/">
@@ -62,12 +63,14 @@ function soapHeartbeat(port, cbId, { auth, from } = {}) {
 </s:Envelope>`;
   const headers = { 'content-type': 'application/soap+xml; charset=utf-8' };
   if (auth) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
-  return httpRequest(port, 'POST', '/ocpp16s', body, headers);
+  return httpRequest(port, 'POST', '/ocpp16s', body, headers, tls);
 }
 
-function httpRequest(port, method, rawPath, body, headers = {}) {
+// `tls`: https with these options (ca, cert, key), to localhost, which the test certificate names.
+function httpRequest(port, method, rawPath, body, headers = {}, tls = null) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method, headers }, (res) => {
+    const options = { host: tls ? 'localhost' : '127.0.0.1', port, path: rawPath, method, headers, ...(tls || {}) };
+    const req = (tls ? https : http).request(options, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => resolve({ status: res.statusCode, text }));
@@ -263,6 +266,13 @@ describe('attacks on station identity and the handshake (issue 28)', function ()
     const anyId = station(`wss://localhost:${lax}/ocpp`, 'CP-VICTIM', { wsOpts: { ca, cert: cpA.cert, key: cpA.key } });
     clients.push(anyId);
     await anyId.connect();
+    // SOAP over https with the same certificate: only as the id it names.
+    const soapTls = { ca, cert: cpA.cert, key: cpA.key, agent: false };
+    const victim = await soapHeartbeat(port, 'CP-VICTIM', { tls: soapTls });
+    assert.strictEqual(victim.status, 403, victim.text);
+    assert.match(victim.text, /names CP-A, not CP-VICTIM/);
+    assert.strictEqual((await soapHeartbeat(port, 'CP-A', { tls: soapTls })).status, 200);
+    assert.strictEqual((await soapHeartbeat(lax, 'CP-VICTIM', { tls: soapTls })).status, 200);
   });
 
   it('Low: ids with control characters, NUL or an encoded / are refused, WebSocket and SOAP; the log gets no forged line', async () => {

@@ -38,6 +38,7 @@ use crate::ocppj::frame::MessageType;
 use crate::ocppj::link::ws_config;
 use crate::pending::PendingFull;
 use crate::soap;
+use crate::soap::server::Denied;
 use crate::tls::PeerCertificate;
 use crate::version::OcppVersion;
 
@@ -305,9 +306,20 @@ impl soap::server::HandOver for ServerShared {
     }
 
     /// A charge point's own SOAP service has no station passwords to check.
-    fn authorised(&self, cb: &str, authorization: Option<&[u8]>) -> bool {
-        self.ctx.config.charge_point
-            || auth::authorised(cb, authorization, &self.ctx.config.passwords, self.ctx.config.require_auth)
+    /// A Central System's checks a client certificate as a WebSocket
+    /// handshake does (`tlsCheckId`), then the station's password.
+    fn admit(&self, cb: &str, authorization: Option<&[u8]>, peer: Option<&PeerCertificate>) -> Result<(), Denied> {
+        let config = &self.ctx.config;
+        if config.charge_point {
+            return Ok(());
+        }
+        if let Some(cert) = peer.filter(|cert| config.tls_check_id && !cert.names_station(cb)) {
+            return Err(Denied::Certificate(certificate_refusal(cert, cb).text.trim_end().to_owned()));
+        }
+        match auth::authorised(cb, authorization, &config.passwords, config.require_auth) {
+            true => Ok(()),
+            false => Err(Denied::Unauthorised),
+        }
     }
 }
 

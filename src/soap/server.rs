@@ -13,6 +13,7 @@ use super::envelope::{self, FaultCode, SoapVersion};
 use super::{Service, SoapError};
 use crate::listener::{self, linger, Body};
 use crate::pace::{BodyLimits, BodyTooSlow, Pace};
+use crate::tls::PeerCertificate;
 
 /// Where a request goes once read: registers it for the flow's answer and
 /// returns the receiver of the HTTP response (status, envelope), or why it
@@ -20,11 +21,26 @@ use crate::pace::{BodyLimits, BodyTooSlow, Pace};
 pub trait HandOver {
     fn hand_over(&self, request: envelope::Request) -> Result<oneshot::Receiver<(u16, String)>, String>;
 
-    /// HTTP Basic auth for the station named in `chargeBoxIdentity`, checked
-    /// before the flow hears of the request.
-    fn authorised(&self, _charge_box_identity: &str, _authorization: Option<&[u8]>) -> bool {
-        true
+    /// Whether the station named in `chargeBoxIdentity` may be heard, checked
+    /// before the flow hears of the request: its HTTP Basic auth, and the
+    /// client certificate the TLS connection presented (security profile 3).
+    fn admit(
+        &self,
+        _charge_box_identity: &str,
+        _authorization: Option<&[u8]>,
+        _peer: Option<&PeerCertificate>,
+    ) -> Result<(), Denied> {
+        Ok(())
     }
+}
+
+/// Why a station's request is not heard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// It needs HTTP Basic auth it did not give (401).
+    Unauthorised,
+    /// Its client certificate names another station (403): the text says which.
+    Certificate(String),
 }
 
 /// Serves one HTTP request on a SOAP path.
@@ -59,6 +75,7 @@ pub async fn serve(
         return too_large();
     }
     let authorization = req.headers().get("authorization").map(|v| v.as_bytes().to_vec());
+    let peer = req.extensions().get::<PeerCertificate>().cloned();
     let body = match read_body(req.into_body(), max_body, limits).await {
         Ok(body) => body,
         Err(Unread::TooLarge(rest)) => {
@@ -84,15 +101,16 @@ pub async fn serve(
     let Some(cb) = request.addressing.charge_box_identity.as_deref() else {
         return fault(version, 400, FaultCode::Sender, &SoapError::NoChargeBoxIdentity.to_string());
     };
-    if !hand_over.authorised(cb, authorization.as_deref()) {
-        let mut resp = fault(
-            version,
-            401,
-            FaultCode::Sender,
-            "this chargeBoxIdentity needs HTTP Basic auth (user = chargeBoxIdentity)",
-        );
-        resp.headers_mut().insert("www-authenticate", hyper::header::HeaderValue::from_static("Basic realm=\"OCPP\""));
-        return resp;
+    match hand_over.admit(cb, authorization.as_deref(), peer.as_ref()) {
+        Ok(()) => {}
+        Err(Denied::Certificate(text)) => return fault(version, 403, FaultCode::Sender, &text),
+        Err(Denied::Unauthorised) => {
+            let text = "this chargeBoxIdentity needs HTTP Basic auth (user = chargeBoxIdentity)";
+            let mut resp = fault(version, 401, FaultCode::Sender, text);
+            let challenge = hyper::header::HeaderValue::from_static("Basic realm=\"OCPP\"");
+            resp.headers_mut().insert("www-authenticate", challenge);
+            return resp;
+        }
     }
     let answer = match hand_over.hand_over(request) {
         Ok(answer) => answer,
