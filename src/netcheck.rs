@@ -28,6 +28,8 @@ pub enum Kind {
     Unspecified,
     Multicast,
     Broadcast,
+    /// Special-purpose IPv4 (RFC 6890): 192.0.0.0/24, 198.18.0.0/15, 240.0.0.0/4.
+    Reserved,
 }
 
 impl Kind {
@@ -40,6 +42,7 @@ impl Kind {
             Self::Unspecified => "the unspecified address",
             Self::Multicast => "a multicast address",
             Self::Broadcast => "the broadcast address",
+            Self::Reserved => "a special-purpose (reserved) address",
         }
     }
 }
@@ -48,10 +51,30 @@ impl Kind {
 pub fn restricted(ip: IpAddr) -> Option<Kind> {
     match ip {
         IpAddr::V4(v4) => restricted_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => restricted_v4(v4),
             None => restricted_v6(v6),
         },
+    }
+}
+
+/// The IPv4 address an IPv6 one carries where a network may route it there:
+/// IPv4-mapped and IPv4-compatible (`::ffff:a.b.c.d`, `::a.b.c.d`), NAT64
+/// (64:ff9b::/96, RFC 6052, and 64:ff9b:1::/48, RFC 8215: the last 32 bits)
+/// and 6to4 (2002::/16, RFC 3056: bits 16 to 48).
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        Some(v4)
+    } else if s[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified() {
+        Some(low)
+    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) {
+        Some(low)
+    } else if s[0] == 0x2002 {
+        Some(Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8))
+    } else {
+        None
     }
 }
 
@@ -71,6 +94,8 @@ fn restricted_v4(ip: Ipv4Addr) -> Option<Kind> {
         Some(Kind::Multicast)
     } else if ip.is_broadcast() {
         Some(Kind::Broadcast)
+    } else if (a == 192 && b == 0 && ip.octets()[2] == 0) || (a == 198 && (b == 18 || b == 19)) || a >= 240 {
+        Some(Kind::Reserved)
     } else {
         None
     }
@@ -209,10 +234,30 @@ mod tests {
             ("::", Kind::Unspecified),
             ("224.0.0.1", Kind::Multicast),
             ("255.255.255.255", Kind::Broadcast),
+            // IPv4 inside IPv6 in every form a network may route: NAT64 (RFC 6052's well-known
+            // prefix and RFC 8215's local one), 6to4, and IPv4-compatible.
+            ("64:ff9b::a9fe:a9fe", Kind::LinkLocal),
+            ("64:ff9b::a00:1", Kind::Private),
+            ("64:ff9b:1::7f00:1", Kind::Loopback),
+            ("2002:a9fe:a9fe::1", Kind::LinkLocal),
+            ("::127.0.0.1", Kind::Loopback),
+            // Special-purpose IPv4 (RFC 6890): IETF protocol assignments, benchmarking, reserved.
+            ("192.0.0.1", Kind::Reserved),
+            ("198.18.0.1", Kind::Reserved),
+            ("198.19.255.1", Kind::Reserved),
+            ("240.0.0.1", Kind::Reserved),
         ] {
             assert_eq!(none.check(ip(addr)), Err(NetError::Refused { ip: ip(addr), kind }), "{addr}");
         }
-        for addr in ["8.8.8.8", "172.32.0.1", "100.128.0.1", "2001:db8::1", "2a00:1450::1"] {
+        for addr in [
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2001:db8::1",
+            "2a00:1450::1",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
             assert_eq!(none.check(ip(addr)), Ok(()), "{addr}");
         }
     }

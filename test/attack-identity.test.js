@@ -190,6 +190,12 @@ describe('attacks on station identity and the handshake (issue 28)', function ()
     assert.strictEqual(upload.status, 401);
     // Open stations still use B as before.
     assert.strictEqual((await soapHeartbeat(pB, 'OPEN-CP')).status, 200);
+    // A's passwords make B's file endpoints ask for credentials too (found by the attacker session on
+    // the fix: B took an anonymous upload, and one as a station without a password).
+    const octet = { 'content-type': 'application/octet-stream' };
+    assert.strictEqual((await httpRequest(pB, 'PUT', '/files/anon.zip', 'x', octet)).status, 401, 'an anonymous upload on B');
+    const asNew = { ...octet, authorization: `Basic ${Buffer.from('CP-NEW:whatever').toString('base64')}` };
+    assert.strictEqual((await httpRequest(pB, 'PUT', '/files/new.zip', 'x', asNew)).status, 401, 'an upload as a station without a password');
     assert.ok(!seen.msgs.some((m) => m.ocpp && m.ocpp.chargeBoxIdentity === 'CP-AUTH' && m.ocpp.ocppVersion === '1.6'), 'the flow heard the attacker');
 
     // A station authenticated by its certificate (no password anywhere) is not replaced by a bare handshake either.

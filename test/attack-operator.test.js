@@ -288,6 +288,58 @@ return msg;`;
     assert.ok(!red.output().includes(newPassword) && !red.output().includes(hex), 'the log shows the password');
   });
 
+  // Found by the attacker session on the fix: each step below failed before its fix.
+  it("keeps passwords out of the sidebar's CALL outcome, in any case; adopts a binary key; never adopts an empty one", async () => {
+    const admin = await token('admin', '*');
+    // The outcome the sidebar shows: a GetConfiguration / GetVariables answer that reports the password.
+    const leak16 = await station('LEAK-16', {
+      handlers: {
+        GetConfiguration: () => ({ configurationKey: [{ key: 'authorizationkey', readonly: false, value: 'LEAKED-GETCONF' }] }),
+        ChangeConfiguration: () => ({ status: 'Accepted' }),
+      },
+    });
+    const got = await sidebarCall(admin, 'LEAK-16', 'GetConfiguration', {});
+    assert.ok(!JSON.stringify(got).includes('LEAKED-GETCONF'), `the sidebar's outcome shows the key: ${JSON.stringify(got)}`);
+    assert.strictEqual(got.result.configurationKey[0].value, '<redacted>');
+    await station('LEAK-201', {
+      version: 'ocpp2.0.1',
+      handlers: {
+        GetVariables: ({ getVariableData }) => ({
+          getVariableResult: getVariableData.map((d) => ({ attributeStatus: 'Accepted', attributeValue: 'GETVAR-LEAK', component: d.component, variable: d.variable })),
+        }),
+      },
+    });
+    const vars = await sidebarCall(admin, 'LEAK-201', 'GetVariables', {
+      getVariableData: [{ component: { name: 'securityctrlr' }, variable: { name: 'basicauthpassword' } }],
+    });
+    assert.ok(!JSON.stringify(vars).includes('GETVAR-LEAK'), `the sidebar's outcome shows the password: ${JSON.stringify(vars)}`);
+
+    // A lower-case key (1.6 keys are case-insensitive) is rotated like the canonical one.
+    const lower = 'lower-case-pass!';
+    const changed = await sidebarCall(admin, 'LEAK-16', 'ChangeConfiguration', { key: 'authorizationkey', value: Buffer.from(lower).toString('hex') });
+    assert.deepStrictEqual(changed.result, { status: 'Accepted' });
+    await leak16.close({ force: true });
+    await assert.rejects(station('LEAK-16'), /401|Unauthorized/, 'a lower-case AuthorizationKey was not adopted: the id is still open');
+    await (await station('LEAK-16', { password: lower })).close({ force: true });
+
+    // The whitepaper's key: random binary, hex-encoded; the station then presents the bytes.
+    const binary = Buffer.from('ff00419c8d2e7f10aa55c3280102030405060708', 'hex');
+    const bin = await station('BIN-16', { handlers: { ChangeConfiguration: () => ({ status: 'Accepted' }) } });
+    const rotated = await sidebarCall(admin, 'BIN-16', 'ChangeConfiguration', { key: 'AuthorizationKey', value: binary.toString('hex') });
+    assert.deepStrictEqual(rotated.result, { status: 'Accepted' });
+    await bin.close({ force: true });
+    await assert.rejects(station('BIN-16'), /401|Unauthorized/, 'a binary AuthorizationKey was not adopted');
+    const withBytes = await station('BIN-16', { password: binary, handlers: { ChangeConfiguration: () => ({ status: 'Accepted' }) } });
+
+    // An empty key, even accepted, is not adopted: it would open the id to anyone.
+    const emptied = await sidebarCall(admin, 'BIN-16', 'ChangeConfiguration', { key: 'AuthorizationKey', value: '' });
+    assert.deepStrictEqual(emptied.result, { status: 'Accepted' });
+    await withBytes.close({ force: true });
+    await assert.rejects(station('BIN-16'), /401|Unauthorized/, 'an empty AuthorizationKey opened the id');
+    await (await station('BIN-16', { password: binary })).close({ force: true });
+    assert.match(red.output(), /BIN-16 may be locked out at its next connection: the new password is empty/);
+  });
+
   it('adopts a 2.0.1 SecurityCtrlr.BasicAuthPassword the station accepted (OCA TC_073_CSMS)', async () => {
     const admin = await token('admin', '*');
     const newPassword = 'new-password-201-xyz';

@@ -152,7 +152,8 @@ function register(RED) {
     try {
       // The outcome as CS request JSON gets it: {id, result} | {id, callError} | {id, failure, message}.
       const outcome = await addon.callStation(req.params.id, call.action, call.payload, call.timeoutMs, null);
-      return sendJson(res, outcome);
+      // Shown in the editor: station passwords hidden, as in the frames.
+      return sendJson(res, addon.redactSecrets(outcome));
     } catch (err) {
       return fail(res, 500, err.message);
     }

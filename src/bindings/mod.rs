@@ -250,6 +250,14 @@ pub fn actions_for(version: String) -> Result<String> {
     serde_json::to_string(&actions).map_err(reason)
 }
 
+/// JSON text with station passwords (AuthorizationKey values, BasicAuthPassword
+/// attribute values) replaced by `<redacted>`: what the sidebar shows of a
+/// CALL's outcome, as it shows frames.
+#[napi]
+pub fn redact_secrets(json: String) -> String {
+    cs::secrets::redact(&json).into_owned()
+}
+
 /// Every running `CS server`'s metrics in the Prometheus text format (0.0.4),
 /// for `GET /ocpp/metrics`.
 #[napi]

@@ -93,8 +93,9 @@ pub fn admission(cb_id: &str, authorization: Option<&[u8]>, own: &Passwords, clo
     let (user, password) = authorization.and_then(basic_auth::decode)?;
     // Compare every part in full, whatever the first says, so timing tells nothing.
     let user_ok = basic_auth::constant_time_eq(user.as_bytes(), cb_id.as_bytes());
-    let password_ok =
-        expected.iter().fold(false, |ok, p| ok | basic_auth::constant_time_eq(password.as_bytes(), p.as_bytes()));
+    let password_ok = expected
+        .iter()
+        .fold(false, |ok, p| ok | basic_auth::constant_time_eq(&password, &basic_auth::password_bytes(p)));
     (user_ok & password_ok).then_some(Admission::Authenticated)
 }
 
@@ -109,11 +110,11 @@ pub fn protected(cb_id: &str) -> bool {
     lock(&PASSWORDS).contains_key(cb_id) || lock(&SERVERS).values().any(|p| p.0.contains_key(cb_id))
 }
 
-/// Whether any station has a password, on this server or process-wide: then
+/// Whether any station has a password, on any running server or process-wide: then
 /// the file endpoints, which learn the station only from its credentials,
 /// take no request without them.
 pub fn any_passwords(own: &Passwords) -> bool {
-    !own.0.is_empty() || !lock(&PASSWORDS).is_empty()
+    !own.0.is_empty() || !lock(&PASSWORDS).is_empty() || lock(&SERVERS).values().any(|p| !p.0.is_empty())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::basic_auth;
 use crate::version::OcppVersion;
 
 /// What a hidden value is replaced by.
@@ -32,7 +33,8 @@ const BASIC_AUTH_PASSWORD: &str = "BasicAuthPassword";
 /// `BasicAuthPassword` variable. Frames that cannot hold one (no such name, no
 /// `\u` escape that could spell it) are returned as they are, without parsing.
 pub fn redact(frame: &str) -> Cow<'_, str> {
-    if !(frame.contains(AUTHORIZATION_KEY) || frame.contains(BASIC_AUTH_PASSWORD) || frame.contains("\\u")) {
+    let mentions = |name: &str| frame.as_bytes().windows(name.len()).any(|w| w.eq_ignore_ascii_case(name.as_bytes()));
+    if !(mentions(AUTHORIZATION_KEY) || mentions(BASIC_AUTH_PASSWORD) || frame.contains("\\u")) {
         return Cow::Borrowed(frame);
     }
     let Ok(mut value) = serde_json::from_str::<Value>(frame) else {
@@ -51,12 +53,12 @@ fn hide(value: &mut Value) -> bool {
         Value::Array(items) => items.iter_mut().fold(false, |hid, v| hide(v) | hid),
         Value::Object(map) => {
             let mut hid = false;
-            if map.get("key").and_then(Value::as_str) == Some(AUTHORIZATION_KEY) && map.contains_key("value") {
+            if named(map.get("key"), AUTHORIZATION_KEY) && map.contains_key("value") {
                 map.insert("value".into(), Value::String(REDACTED.into()));
                 hid = true;
             }
-            let variable = map.get("variable").and_then(|v| v.get("name")).and_then(Value::as_str);
-            if variable == Some(BASIC_AUTH_PASSWORD) && map.contains_key("attributeValue") {
+            let variable = map.get("variable").and_then(|v| v.get("name"));
+            if named(variable, BASIC_AUTH_PASSWORD) && map.contains_key("attributeValue") {
                 map.insert("attributeValue".into(), Value::String(REDACTED.into()));
                 hid = true;
             }
@@ -66,11 +68,19 @@ fn hide(value: &mut Value) -> bool {
     }
 }
 
+/// Whether a JSON value is the string `name`, in any case: OCPP's
+/// configuration keys and component and variable names are case-insensitive
+/// (CiString), so a station takes `authorizationkey` as `AuthorizationKey`.
+fn named(value: Option<&Value>, name: &str) -> bool {
+    value.and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(name))
+}
+
 /// A password a CALL gives a station, and how to tell from the station's
 /// answer that it took it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct NewPassword {
-    /// The password the station will present from now on.
+    /// The password the station will present from now on, in the text form
+    /// of `basic_auth::password_text` (binary passwords are hexadecimal there).
     pub password: String,
     /// How the CALL carried it, for the log ("ChangeConfiguration AuthorizationKey").
     pub carrier: &'static str,
@@ -89,17 +99,16 @@ enum Answer {
 /// Why a password a station was given cannot be adopted.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SecretsError {
-    /// The 1.6 hexadecimal value decodes to bytes that are not text: Basic
-    /// auth as this server reads it carries text passwords only.
-    NotText,
+    /// An empty password: adopting it would let any client in under the id.
+    Empty,
 }
 
 impl std::fmt::Display for SecretsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::NotText => f.write_str(
-                "the AuthorizationKey decodes to bytes that are not UTF-8 text, which this CS server cannot check; \
-                 give the station a password of printable characters, hex-encoded",
+            Self::Empty => f.write_str(
+                "the new password is empty, which would let anyone connect under this id, so the CS server keeps \
+                 the old one; give the station a password (the 1.6 security whitepaper asks for 16 to 20 random bytes)",
             ),
         }
     }
@@ -110,7 +119,7 @@ pub fn new_password(version: OcppVersion, action: &str, payload: &str) -> Option
     match (version, action) {
         (OcppVersion::V16, "ChangeConfiguration") => {
             let value: Value = serde_json::from_str(payload).ok()?;
-            if value.get("key")?.as_str()? != AUTHORIZATION_KEY {
+            if !named(value.get("key"), AUTHORIZATION_KEY) {
                 return None;
             }
             let given = value.get("value")?.as_str()?;
@@ -125,6 +134,9 @@ pub fn new_password(version: OcppVersion, action: &str, payload: &str) -> Option
             let data = value.get("setVariableData")?.as_array()?;
             let entry = data.iter().rev().find(|e| is_basic_auth_password(e))?;
             let password = entry.get("attributeValue")?.as_str()?.to_owned();
+            if password.is_empty() {
+                return Some(Err(SecretsError::Empty));
+            }
             Some(Ok(NewPassword {
                 password,
                 carrier: "SetVariables SecurityCtrlr.BasicAuthPassword",
@@ -138,17 +150,20 @@ pub fn new_password(version: OcppVersion, action: &str, payload: &str) -> Option
 /// A SetVariables entry (data or result) for SecurityCtrlr's BasicAuthPassword
 /// (its Actual attribute, the one that is used, when one is named).
 fn is_basic_auth_password(entry: &Value) -> bool {
-    let component = entry.get("component").and_then(|c| c.get("name")).and_then(Value::as_str);
-    let variable = entry.get("variable").and_then(|v| v.get("name")).and_then(Value::as_str);
+    let component = entry.get("component").and_then(|c| c.get("name"));
+    let variable = entry.get("variable").and_then(|v| v.get("name"));
     let attribute = entry.get("attributeType").and_then(Value::as_str).unwrap_or("Actual");
-    component == Some("SecurityCtrlr") && variable == Some(BASIC_AUTH_PASSWORD) && attribute == "Actual"
+    named(component, "SecurityCtrlr") && named(variable, BASIC_AUTH_PASSWORD) && attribute == "Actual"
 }
 
-/// The 1.6 whitepaper's AuthorizationKey is the password's bytes in
-/// hexadecimal; a value that is not hexadecimal is taken as the password
-/// itself, as stations that predate the whitepaper do.
+/// The 1.6 whitepaper's AuthorizationKey is the password's bytes (random
+/// binary) in hexadecimal; a value that is not hexadecimal is taken as the
+/// password itself, as stations that predate the whitepaper do.
 fn from_authorization_key(given: &str) -> Result<String, SecretsError> {
-    let hex = given.len().is_multiple_of(2) && !given.is_empty() && given.bytes().all(|b| b.is_ascii_hexdigit());
+    if given.is_empty() {
+        return Err(SecretsError::Empty);
+    }
+    let hex = given.len().is_multiple_of(2) && given.bytes().all(|b| b.is_ascii_hexdigit());
     if !hex {
         return Ok(given.to_owned());
     }
@@ -156,7 +171,7 @@ fn from_authorization_key(given: &str) -> Result<String, SecretsError> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&given[i..i + 2], 16).expect("checked hexadecimal"))
         .collect();
-    String::from_utf8(bytes).map_err(|_| SecretsError::NotText)
+    Ok(basic_auth::password_text(&bytes))
 }
 
 impl NewPassword {
@@ -200,6 +215,13 @@ mod tests {
             "component":{"name":"SecurityCtrlr"},"variable":{"name":"BasicAuthPassword"}}]}]"#;
         let hidden = redact(sv);
         assert!(!hidden.contains("s3cret") && hidden.contains(REDACTED), "{hidden}");
+        for frame in [
+            r#"[2,"1","ChangeConfiguration",{"key":"authorizationkey","value":"LOWER-SECRET"}]"#,
+            r#"[3,"1",{"configurationKey":[{"key":"AUTHORIZATIONKEY","readonly":false,"value":"LOWER-SECRET"}]}]"#,
+            r#"[2,"1","SetVariables",{"setVariableData":[{"attributeValue":"LOWER-SECRET","component":{"name":"securityctrlr"},"variable":{"name":"basicauthpassword"}}]}]"#,
+        ] {
+            assert!(!redact(frame).contains("LOWER-SECRET"), "{frame}");
+        }
     }
 
     #[test]
@@ -209,10 +231,13 @@ mod tests {
         assert_eq!(got.unwrap().unwrap().password, "new-passw0rd");
         let plain = new_password(OcppVersion::V16, "ChangeConfiguration", &cc("not hex: plain")).unwrap().unwrap();
         assert_eq!(plain.password, "not hex: plain");
-        assert_eq!(
-            new_password(OcppVersion::V16, "ChangeConfiguration", &cc("ff00")),
-            Some(Err(SecretsError::NotText))
-        );
+        // Random binary, as the whitepaper asks: adopted in its text form.
+        let binary = new_password(OcppVersion::V16, "ChangeConfiguration", &cc("ff00419c")).unwrap().unwrap();
+        assert_eq!(&*basic_auth::password_bytes(&binary.password), &[0xff, 0x00, 0x41, 0x9c]);
+        assert_eq!(new_password(OcppVersion::V16, "ChangeConfiguration", &cc("")), Some(Err(SecretsError::Empty)));
+        // Configuration keys are case-insensitive.
+        let lower = r#"{"key":"authorizationkey","value":"6e6577"}"#;
+        assert_eq!(new_password(OcppVersion::V16, "ChangeConfiguration", lower).unwrap().unwrap().password, "new");
         assert_eq!(
             new_password(OcppVersion::V16, "ChangeConfiguration", r#"{"key":"HeartbeatInterval","value":"6"}"#),
             None
@@ -222,6 +247,10 @@ mod tests {
             {"attributeValue":"a-new-password-16","component":{"name":"SecurityCtrlr"},"variable":{"name":"BasicAuthPassword"}}]}"#;
         let two = new_password(OcppVersion::V201, "SetVariables", sv).unwrap().unwrap();
         assert_eq!(two.password, "a-new-password-16");
+        let lower = r#"{"setVariableData":[{"attributeValue":"pw-lower","component":{"name":"securityctrlr"},"variable":{"name":"basicauthpassword"}}]}"#;
+        assert_eq!(new_password(OcppVersion::V201, "SetVariables", lower).unwrap().unwrap().password, "pw-lower");
+        let empty = r#"{"setVariableData":[{"attributeValue":"","component":{"name":"SecurityCtrlr"},"variable":{"name":"BasicAuthPassword"}}]}"#;
+        assert_eq!(new_password(OcppVersion::V201, "SetVariables", empty), Some(Err(SecretsError::Empty)));
         assert_eq!(new_password(OcppVersion::V16, "SetVariables", sv), None, "not a 1.6 action");
     }
 
