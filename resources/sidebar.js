@@ -284,7 +284,8 @@
     const id = state.selected;
     if (!id || !visible()) return;
     const after = state.lastSeq === null ? '' : `?after=${state.lastSeq}`;
-    $.getJSON(`ocpp/stations/${encodeURIComponent(id)}/frames${after}`)
+    // A writer's look starts (or renews) the station's recording: PUT. A reader only reads what is recorded: GET.
+    $.ajax({ url: `ocpp/stations/${encodeURIComponent(id)}/frames${after}`, method: canWrite() ? 'PUT' : 'GET', dataType: 'json' })
       .done((view) => {
         if (state.selected !== id) return;
         state.info = view;
