@@ -156,7 +156,18 @@ impl Journal {
             Err(e) => return failed(io(e)),
         };
         let restored = pending.iter().filter_map(|(_, line)| parse_add(line)).collect();
-        let journal = rewrite(path, &pending).map_err(io).map(|(file, len)| Self {
+        let mut warnings = warnings;
+        let opened = rewrite(path, &pending).or_else(|e| {
+            // Rewriting only compacts: where the directory takes no new name but
+            // the file can still be written, keep appending to it.
+            let kept = append_to(path)?;
+            warnings.push(format!(
+                "the queue file {} could not be rewritten ({e}); new messages are appended to it as it is",
+                path.display()
+            ));
+            Ok(kept)
+        });
+        let journal = opened.map_err(io).map(|(file, len)| Self {
             path: path.to_owned(),
             state: Mutex::new(State { file, len, torn: false, pending, done_lines: 0 }),
         });
@@ -211,9 +222,14 @@ impl Journal {
             return Ok(());
         }
         if state.done_lines >= REWRITE_AFTER {
-            let (file, len) = rewrite(&self.path, &state.pending).map_err(|e| self.error(e))?;
-            *state = State { file, len, torn: false, pending: std::mem::take(&mut state.pending), done_lines: 0 };
-            return Ok(());
+            // A failed rewrite (a directory that takes no new names) is not an
+            // error: the `done` line is appended instead, and the rewrite tried
+            // again after as many more.
+            if let Ok((file, len)) = rewrite(&self.path, &state.pending) {
+                *state = State { file, len, torn: false, pending: std::mem::take(&mut state.pending), done_lines: 0 };
+                return Ok(());
+            }
+            state.done_lines = 0;
         }
         let line = format!("{}\n", serde_json::json!({ "done": id }));
         state.append(line.as_bytes(), false).map_err(|e| self.append_error(e, line.len()))?;
@@ -306,6 +322,25 @@ fn parse_add(line: &str) -> Option<Entry> {
         payload: add.payload.get().to_owned(),
         timeout: Duration::from_millis(add.timeout_ms),
     })
+}
+
+/// The journal file as it is, opened for appending, when it cannot be
+/// rewritten: a last line cut short (a crash in a write) is ended first, so
+/// the next add is not joined to it; it stays unreadable, and is skipped.
+fn append_to(path: &Path) -> std::io::Result<(File, u64)> {
+    let mut file = OpenOptions::new().create(true).read(true).append(true).open(path)?;
+    let mut len = file.metadata()?.len();
+    if len > 0 {
+        let mut last = [0u8];
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(len - 1))?;
+        std::io::Read::read_exact(&mut file, &mut last)?;
+        if last[0] != b'\n' {
+            file.write_all(b"\n")?;
+            file.sync_data()?;
+            len += 1;
+        }
+    }
+    Ok((file, len))
 }
 
 /// Writes the pending lines to a new file that replaces the journal at once:
@@ -478,6 +513,43 @@ mod fault_tests {
         dir.join("queue.jsonl")
     }
 
+    /// Makes a directory refuse new names (creating, renaming) while the files
+    /// in it stay writable: `chattr +i`, which binds root too (CI runs as
+    /// root). False where the file system has no such flag.
+    fn freeze_names(dir: &Path, frozen: bool) -> bool {
+        let flag = if frozen { "+i" } else { "-i" };
+        Command::new("chattr").arg(flag).arg(dir).status().is_ok_and(|s| s.success())
+    }
+
+    /// Found by the attacker session: with a directory that takes no new names, the
+    /// rewrite at open failed and the queue went memory-only although the file could
+    /// still be appended to, so a crash lost what was queued after the restart.
+    #[test]
+    fn a_directory_that_takes_no_new_names_still_keeps_every_add() {
+        let path = scratch("frozen-dir");
+        let dir = path.parent().unwrap().to_owned();
+        {
+            let (journal, _, _) = open_ok(&path);
+            journal.add_all(&[entry("a", 10), entry("b", 10)]).unwrap();
+            journal.done("a").unwrap();
+        }
+        if !freeze_names(&dir, true) {
+            eprintln!("skipped: chattr +i is not supported on {}", dir.display());
+            return;
+        }
+        let opened = Journal::open(&path);
+        let kept = opened.journal.as_ref().map(|journal| journal.add(&entry("c", 10)));
+        freeze_names(&dir, false);
+        let restored: Vec<String> = opened.restored.iter().map(|e| e.id.clone()).collect();
+        assert_eq!(restored, ["b"]);
+        assert!(matches!(kept, Ok(Ok(()))), "the journal could not be used: {:?}", opened.journal.err());
+        assert!(opened.warnings.iter().any(|w| w.contains("could not be rewritten")), "{:?}", opened.warnings);
+        drop(opened);
+        let (_, restored, warnings) = open_ok(&path);
+        let ids: Vec<&str> = restored.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["b", "c"], "{warnings:?}");
+    }
+
     /// Runs `test` (this module's test of that name) in a child under a file
     /// size limit of `fsize` bytes; true in the child, where the scenario runs.
     fn in_child(test: &str, fsize: u64, file: &Path) -> bool {
@@ -547,8 +619,9 @@ mod fault_tests {
         let Opened { journal, restored, warnings } = Journal::open(&path);
         let ids: Vec<_> = restored.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"], "the two readable messages come back");
-        assert!(warnings.is_empty(), "{warnings:?}");
-        let e = journal.err().expect("the file cannot be written");
+        assert!(warnings.iter().all(|w| w.contains("could not be rewritten")), "{warnings:?}");
+        // Kept open for appending (what cannot be written fails add by add, and is said so).
+        let e = journal.and_then(|j| j.add(&entry("c", 10))).expect_err("the file cannot be written");
         assert!(e.to_string().contains("File too large"), "{e}");
     }
 }
