@@ -118,6 +118,30 @@ describe('CP client JSON: durable queue faults', function () {
     await waitFor(() => fs.statSync(file).size === 0, 10000, 'the queue file to hold none');
   });
 
+  // Found by the attacker session: messages queued as one station went out under another id after `connect {cbId}`.
+  it("never sends one station's queued messages under another id: connect {cbId} is refused while they wait", async () => {
+    const csPort = await freePort();
+    const editorPort = await freePort();
+    red = await startOurRed(userDir, flow(csPort), { editorPort });
+    const data = { connectorId: 1, idTag: 'TAG-1', meterStart: 0, timestamp: new Date().toISOString() };
+    assert.strictEqual(await post(editorPort, { command: 'StartTransaction', data }), 200);
+    const file = path.join(userDir, 'ocpp-rs', 'cp-queue-cp1.jsonl');
+    await waitFor(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('StartTransaction'), 10000, 'the queued StartTransaction');
+    assert.strictEqual(await post(editorPort, { msgType: 99, command: 'connect', data: { cbId: 'OTHER' } }), 200);
+    const refused = await waitFor(() => linesWith(red.output(), 'FAILED ').find((l) => /OTHER/.test(l)), 10000, 'the refused switch');
+    assert.match(refused, /1 message\(s\) queued for BACKLOG-1/);
+    // The station connects as itself; its StartTransaction reaches the CS under its own id, and nothing as OTHER.
+    assert.strictEqual(await post(editorPort, { msgType: 99, command: 'connect' }), 200);
+    await waitFor(() => linesWith(red.output(), 'CS-GOT ').some((l) => l.includes('StartTransaction')), 20000, 'the StartTransaction at the CS');
+    assert.ok(!/OTHER/.test(linesWith(red.output(), 'CS-GOT ').join('\n')));
+    await waitFor(() => fs.statSync(file).size === 0, 10000, 'the queue file to hold none');
+    // With nothing queued, the switch is taken: a Heartbeat after it reaches the CS, and no second refusal.
+    assert.strictEqual(await post(editorPort, { msgType: 99, command: 'connect', data: { cbId: 'OTHER' } }), 200);
+    assert.strictEqual(await post(editorPort, { command: 'Heartbeat', data: {} }), 200);
+    await waitFor(() => linesWith(red.output(), 'CS-GOT ').some((l) => l.includes('Heartbeat')), 20000, 'the Heartbeat at the CS');
+    assert.strictEqual(linesWith(red.output(), 'FAILED ').filter((l) => /OTHER/.test(l)).length, 1);
+  });
+
   it('keeps a journaled message that timed out and sends it again, with the same MessageId, on the next connection', async () => {
     const csPort = await freePort();
     const editorPort = await freePort();

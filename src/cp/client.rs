@@ -38,6 +38,11 @@ pub enum ClientError {
     Invalid(String),
     #[error("the CP client has stopped")]
     Stopped,
+    #[error(
+        "cannot connect as {new}: {count} message(s) queued for {station} would go out under another id; \
+         connect as {station} until they are sent"
+    )]
+    QueuedForStation { station: String, new: String, count: usize },
 }
 
 /// The node's handle on a running charge point.
@@ -184,6 +189,11 @@ impl CpClient {
         let target = if cb_id.is_some() || url.is_some() {
             let mut target = lock(&self.shared.target).clone();
             if let Some(cb_id) = cb_id.filter(|c| !c.is_empty()) {
+                // What the durable queue keeps belongs to the station that queued it.
+                let count = self.journal.as_ref().map_or(0, |j| j.pending());
+                if cb_id != target.cb_id && count > 0 {
+                    return Err(ClientError::QueuedForStation { station: target.cb_id, new: cb_id, count });
+                }
                 target.cb_id = cb_id;
             }
             if let Some(url) = url.filter(|u| !u.is_empty()) {

@@ -178,6 +178,11 @@ impl Journal {
         &self.path
     }
 
+    /// How many messages are kept here, waiting for their final outcome.
+    pub fn pending(&self) -> usize {
+        lock(&self.state).pending.len()
+    }
+
     /// Whether a message is kept here (taken, and without its final outcome).
     pub fn holds(&self, id: &str) -> bool {
         lock(&self.state).pending.iter().any(|(pending, _)| pending == id)
