@@ -63,13 +63,13 @@ pub fn restricted(ip: IpAddr) -> Option<Kind> {
 /// (64:ff9b::/96, RFC 6052, and 64:ff9b:1::/48, RFC 8215: the last 32 bits)
 /// and 6to4 (2002::/16, RFC 3056: bits 16 to 48).
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    // IPv4-compatible: ::a.b.c.d, but not :: and ::1, which are IPv6's own.
+    let compatible = |s: &[u16; 8]| s[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified();
     let s = ip.segments();
     let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
     if let Some(v4) = ip.to_ipv4_mapped() {
         Some(v4)
-    } else if s[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified() {
-        Some(low)
-    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) {
+    } else if compatible(&s) || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) {
         Some(low)
     } else if s[0] == 0x2002 {
         Some(Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8))
