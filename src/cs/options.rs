@@ -175,6 +175,9 @@ pub struct ServerConfig {
     pub strict: bool,
     pub raw_log: bool,
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Security profile 3's id check: only where client certificates are
+    /// required (with optional ones, a certificate that names another station
+    /// proves nothing, and the station's password rules apply).
     pub tls_check_id: bool,
     pub passwords: Passwords,
     pub require_auth: bool,
@@ -267,7 +270,7 @@ impl ServerOptions {
             strict: self.strict,
             raw_log: self.raw_log,
             tls: self.tls.as_ref().map(|t| t.server_config()).transpose()?,
-            tls_check_id: self.tls_check_id,
+            tls_check_id: self.tls_check_id && self.tls.as_ref().is_some_and(|t| t.require_client_cert),
             passwords: self.passwords.clone(),
             require_auth: self.require_auth,
             files,

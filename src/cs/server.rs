@@ -455,10 +455,12 @@ impl ServerShared {
             .ok_or_else(|| Refusal::new(Reason::BadHandshake, "missing Sec-WebSocket-Key\n"))?;
         let version = choose_subprotocol(headers, &config.versions, config.require_subprotocol)
             .map_err(|text| Refusal::new(Reason::Subprotocol, text))?;
-        let certified = match peer.filter(|_| config.tls_check_id) {
-            Some(cert) if !cert.names_station(cb_id) => return Err(certificate_refusal(cert, cb_id)),
-            Some(_) => true,
-            None => false,
+        // A certificate naming the station proves its id; with `tlsCheckId` (profile 3,
+        // certificates required), one naming another station is refused.
+        let certified = match peer {
+            Some(cert) if cert.names_station(cb_id) => true,
+            Some(cert) if config.tls_check_id => return Err(certificate_refusal(cert, cb_id)),
+            _ => false,
         };
         let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
         let Some(admission) = auth::admission(cb_id, authorization, &config.passwords, config.require_auth) else {
