@@ -114,7 +114,8 @@ pub fn protected(cb_id: &str) -> bool {
 /// the file endpoints, which learn the station only from its credentials,
 /// take no request without them.
 pub fn any_passwords(own: &Passwords) -> bool {
-    !own.0.is_empty() || !lock(&PASSWORDS).is_empty() || lock(&SERVERS).values().any(|p| !p.0.is_empty())
+    // SERVERS holds only servers that have passwords.
+    !own.0.is_empty() || !lock(&PASSWORDS).is_empty() || !lock(&SERVERS).is_empty()
 }
 
 #[cfg(test)]

@@ -151,8 +151,10 @@ impl LinkHandler for StationHandler {
     }
 
     fn log(&self, ours: bool, text: &str) {
-        // Station passwords never reach the sidebar, output 2 or the log file.
-        let text = &*secrets::redact(text);
+        // Station passwords never reach the sidebar, output 2 or the log file;
+        // a frame nobody is shown (the common case) is not looked into.
+        let shown = self.watch.may_record() || self.server.config.raw_log;
+        let text = &*if shown { secrets::redact(text) } else { std::borrow::Cow::Borrowed(text) };
         self.watch.frame(ours, text);
         if self.server.config.raw_log {
             let from = if ours { "CSMS" } else { "CS" };

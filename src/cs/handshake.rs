@@ -8,6 +8,7 @@ use hyper::header::HeaderMap;
 use hyper::http::uri::Authority;
 use hyper::{Method, Version};
 
+use super::refusals::{Reason, Refusal};
 use crate::station_id;
 use crate::version::OcppVersion;
 
@@ -46,14 +47,14 @@ pub fn check_request_head(headers: &HeaderMap, cb_id: &str) -> Result<(), String
     station_id::check(cb_id).map_err(|e| format!("{e}\n"))
 }
 
-/// RFC 6455 4.1: the opening handshake is a GET of HTTP/1.1 or later. The
-/// status a station gets otherwise, and why.
-pub fn check_method_and_version(method: &Method, version: Version) -> Result<(), (u16, &'static str)> {
+/// RFC 6455 4.1: the opening handshake is a GET of HTTP/1.1 or later. Why a
+/// station is refused otherwise (the reason carries the status).
+pub fn check_method_and_version(method: &Method, version: Version) -> Result<(), Refusal> {
     if version < Version::HTTP_11 {
-        return Err((505, "a WebSocket handshake needs HTTP/1.1 (RFC 6455 4.1)\n"));
+        return Err(Refusal::new(Reason::HttpVersion, "a WebSocket handshake needs HTTP/1.1 (RFC 6455 4.1)\n"));
     }
     if method != Method::GET {
-        return Err((405, "a WebSocket handshake is a GET request (RFC 6455 4.1)\n"));
+        return Err(Refusal::new(Reason::Method, "a WebSocket handshake is a GET request (RFC 6455 4.1)\n"));
     }
     Ok(())
 }
@@ -163,9 +164,9 @@ mod tests {
     #[test]
     fn handshakes_are_gets_of_http_1_1() {
         assert_eq!(check_method_and_version(&Method::GET, Version::HTTP_11), Ok(()));
-        assert_eq!(check_method_and_version(&Method::POST, Version::HTTP_11).unwrap_err().0, 405);
-        assert_eq!(check_method_and_version(&Method::GET, Version::HTTP_10).unwrap_err().0, 505);
-        assert_eq!(check_method_and_version(&Method::POST, Version::HTTP_10).unwrap_err().0, 505);
+        assert_eq!(check_method_and_version(&Method::POST, Version::HTTP_11).unwrap_err().status, 405);
+        assert_eq!(check_method_and_version(&Method::GET, Version::HTTP_10).unwrap_err().status, 505);
+        assert_eq!(check_method_and_version(&Method::POST, Version::HTTP_10).unwrap_err().status, 505);
     }
 
     #[test]

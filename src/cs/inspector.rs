@@ -406,6 +406,13 @@ pub struct Watch {
 }
 
 impl Watch {
+    /// Whether frames may be kept for the sidebar (a lease, maybe just
+    /// ended): one atomic load and no clock, so the link can skip work on
+    /// frames nobody will see.
+    pub fn may_record(&self) -> bool {
+        self.until.load(Ordering::Relaxed) != 0
+    }
+
     /// A frame sent (`ours`) or received.
     pub fn frame(&self, ours: bool, text: &str) {
         self.seen(ours, &Head::read(text), text);

@@ -264,9 +264,8 @@ impl soap::server::HandOver for ServerShared {
         let msg_id = uuid::Uuid::new_v4().to_string();
         // Where stations have passwords, only a station with one (checked before
         // this) may say where the Central System calls it back.
-        let passwords = &self.ctx.config.passwords;
-        let trusted = !auth::any_passwords(passwords) || !auth::authorised(&cb, None, passwords, false);
-        if let Some(from) = request.addressing.from.as_ref().filter(|_| trusted) {
+        let trusted = || auth::protected(&cb) || !auth::any_passwords(&self.ctx.config.passwords);
+        if let Some(from) = request.addressing.from.as_ref().filter(|_| trusted()) {
             if registry::remember_soap_address(&cb, from) {
                 if let Some(cluster) = &self.ctx.cluster {
                     cluster.share_soap_address(&cb, from);
@@ -313,8 +312,8 @@ impl soap::server::HandOver for ServerShared {
         if config.charge_point {
             return Ok(());
         }
-        if let Some(cert) = peer.filter(|cert| config.tls_check_id && !cert.names_station(cb)) {
-            return Err(Denied::Certificate(certificate_refusal(cert, cb).text.trim_end().to_owned()));
+        if let Err(refused) = certified(peer, cb, config.tls_check_id) {
+            return Err(Denied::Certificate(refused.text.trim_end().to_owned()));
         }
         match auth::authorised(cb, authorization, &config.passwords, config.require_auth) {
             true => Ok(()),
@@ -381,9 +380,8 @@ impl ServerShared {
             // Not a handshake at all (a browser, a health check): no warning.
             return text_response(426, "OCPP-J stations connect here with a WebSocket upgrade\n");
         }
-        if let Err((status, text)) = check_method_and_version(req.method(), req.version()) {
-            let reason = if status == 505 { Reason::HttpVersion } else { Reason::Method };
-            return self.refuse(&cb_id, &station_label(&cb_id), Refusal::new(reason, text));
+        if let Err(refusal) = check_method_and_version(req.method(), req.version()) {
+            return self.refuse(&cb_id, &station_label(&cb_id), refusal);
         }
         let peer = req.extensions().get::<PeerCertificate>();
         let (version, accept, authenticated) = match self.admit(req.headers(), peer, &cb_id) {
@@ -455,13 +453,7 @@ impl ServerShared {
             .ok_or_else(|| Refusal::new(Reason::BadHandshake, "missing Sec-WebSocket-Key\n"))?;
         let version = choose_subprotocol(headers, &config.versions, config.require_subprotocol)
             .map_err(|text| Refusal::new(Reason::Subprotocol, text))?;
-        // A certificate naming the station proves its id; with `tlsCheckId` (profile 3,
-        // certificates required), one naming another station is refused.
-        let certified = match peer {
-            Some(cert) if cert.names_station(cb_id) => true,
-            Some(cert) if config.tls_check_id => return Err(certificate_refusal(cert, cb_id)),
-            _ => false,
-        };
+        let certified = certified(peer, cb_id, config.tls_check_id)?;
         let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
         let Some(admission) = auth::admission(cb_id, authorization, &config.passwords, config.require_auth) else {
             return Err(Refusal::new(
@@ -515,6 +507,17 @@ impl ServerShared {
 fn station_label(cb_id: &str) -> String {
     const SHOWN: usize = 64;
     format!("station {}", refusals::cut(cb_id, SHOWN))
+}
+
+/// Whether a client certificate proves the station's id (it names it), for
+/// WebSocket handshakes and SOAP requests alike; with `tlsCheckId` (profile 3,
+/// certificates required), one naming another station is refused.
+fn certified(peer: Option<&PeerCertificate>, cb_id: &str, check_id: bool) -> Result<bool, Refusal> {
+    match peer {
+        Some(cert) if cert.names_station(cb_id) => Ok(true),
+        Some(cert) if check_id => Err(certificate_refusal(cert, cb_id)),
+        _ => Ok(false),
+    }
 }
 
 /// Security profile 3: the client certificate names another station.
