@@ -30,7 +30,9 @@ pub mod version;
 pub mod schema;
 
 pub mod ocppj;
+pub mod smart;
 pub mod soap;
+pub mod unified;
 
 pub mod cp;
 pub mod cs;

@@ -8,7 +8,8 @@
 //!    (versions, JSON text, locks, Basic auth, TLS, the HTTP listener, events
 //!    and msgs for Node-RED, what the flow and the engine exchange);
 //! 1. `schema/`: strict mode's validation;
-//! 2. the protocols, `ocppj/` and `soap/`, which know nothing of each other;
+//! 2. the protocols, `ocppj/` and `soap/`, which know nothing of each other,
+//!    and beside them the pure mappings `unified/` and `smart/`;
 //! 3. the roles, `cs/` (the Central System) and `cp/` (the charge point),
 //!    which know nothing of each other;
 //! 4. `bindings/`: the napi classes;
@@ -28,7 +29,7 @@ fn floor(top: &str) -> Option<u8> {
         "" => 5,
         "bindings" => 4,
         "cs" | "cp" => 3,
-        "ocppj" | "soap" => 2,
+        "ocppj" | "smart" | "soap" | "unified" => 2,
         "schema" => 1,
         "basic_auth" | "events" | "flow" | "json" | "listener" | "msgs" | "netcheck" | "pace" | "pending"
         | "station_id" | "sync" | "tls" | "version" => 0,

@@ -1,0 +1,3 @@
+//! Charge limits chargers accept (docs/SMART-CHARGING.md): the checks every
+//! SetChargingProfile passes before it leaves the engine, and the profiles the
+//! `SetChargeLimit` helper builds. Pure functions with no I/O, below the roles.

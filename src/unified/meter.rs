@@ -1,0 +1,1 @@
+//! See `unified/mod.rs`; filled in by issue 21's work.
