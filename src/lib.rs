@@ -6,13 +6,14 @@
 //! Its floors, each importing only from the floors below (checked by
 //! `tests/layers.rs`):
 //!
-//! - the ground floor, shared by all: [`version`], [`flow`], [`json`],
+//! - the ground floor, shared by all: [`alloc`] (the engine's heap, counted), [`version`], [`flow`], [`json`],
 //!   [`sync`], [`basic_auth`], [`station_id`], [`tls`], [`listener`], [`events`], [`msgs`], [`netcheck`];
 //! - [`schema`]: strict mode's validation against OCA's JSON schemas;
 //! - the protocols: [`ocppj`] and [`soap`];
 //! - the roles: [`cs`], the Central System, and [`cp`], the charge point;
 //! - `bindings`: the napi classes JavaScript calls.
 
+pub mod alloc;
 pub mod basic_auth;
 pub mod events;
 pub mod flow;

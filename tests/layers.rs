@@ -31,7 +31,7 @@ fn floor(top: &str) -> Option<u8> {
         "cs" | "cp" => 3,
         "ocppj" | "smart" | "soap" | "unified" => 2,
         "schema" => 1,
-        "basic_auth" | "events" | "flow" | "json" | "listener" | "msgs" | "netcheck" | "pace" | "pending"
+        "alloc" | "basic_auth" | "events" | "flow" | "json" | "listener" | "msgs" | "netcheck" | "pace" | "pending"
         | "station_id" | "sync" | "tls" | "version" => 0,
         _ => return None,
     })

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use crate::alloc;
 use crate::cp;
 use crate::cs::{self, answers, calls, inspector, registry, route};
 use crate::events::Deliver;
@@ -171,6 +172,20 @@ fn local_outcome<T: serde::Serialize>(result: std::result::Result<T, cs::cluster
 #[napi(ts_return_type = "Promise<string>")]
 pub fn online_list(env: &Env) -> Result<PromiseRaw<'_, String>> {
     env.spawn_future(async move { local_outcome(route::online().await) })
+}
+
+/// The engine's own heap (`alloc.rs`): `{liveBytes, allocations}`, for the
+/// redeploy test, the soak and anyone measuring a long run.
+#[napi(object)]
+pub struct EngineMemory {
+    pub live_bytes: f64,
+    pub allocations: f64,
+}
+
+#[napi]
+pub fn engine_memory() -> EngineMemory {
+    let u = alloc::usage();
+    EngineMemory { live_bytes: u.live_bytes as f64, allocations: u.allocations as f64 }
 }
 
 #[napi]
