@@ -229,8 +229,12 @@ describe('GET /ocpp/metrics', function () {
       const res = await fetch(`${base}/ocpp/metrics`, { headers: { authorization: `Bearer ${token}` } });
       assert.strictEqual(res.status, 200);
       assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+      const m = read(await res.text());
       // An unnamed node is labelled by its id.
-      assert.strictEqual(read(await res.text()).number('ocpp_stations_connected', { server: 'cs' }), 0);
+      assert.strictEqual(m.number('ocpp_stations_connected', { server: 'cs' }), 0);
+      // The engine's heap, counted by its allocator: a running Central System holds some, and has allocated.
+      assert.ok(m.number('ocpp_engine_heap_bytes', {}) > 1000, `engine heap ${m.number('ocpp_engine_heap_bytes', {})}`);
+      assert.ok(m.number('ocpp_engine_allocations_total', {}) >= m.number('ocpp_engine_heap_bytes', {}) / (1 << 20));
     });
   });
 });

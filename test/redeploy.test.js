@@ -74,6 +74,7 @@ describe('redeploys under load', function () {
     const heap = [];
     const engine = [];
     const native = [];
+    const reserved = [];
     for (let deploy = 0; deploy < DEPLOYS; deploy++) {
       await loadFlow([ours.server, core.fn], flow(port));
       const before = counters.answers;
@@ -86,13 +87,14 @@ describe('redeploys under load', function () {
       rss.push(m.rss);
       heap.push(m.heapUsed);
       native.push(m.rss - m.heapTotal);
+      reserved.push(m.heapTotal);
       engine.push(addon.engineMemory().liveBytes);
     }
     for (const s of stations) s.stop();
     await sleep(500);
     const fdsAfter = openFds();
     const mb = (b) => (b / 1048576).toFixed(1).replace(/\.0$/, '');
-    console.log(`      after each redeploy (MB): RSS ${rss.map(mb).join(' ')}; heap ${heap.map(mb).join(' ')}; engine ${engine.map(mb).join(' ')}; RSS less heap ${native.map(mb).join(' ')}; fds ${fdsBefore} -> ${fdsAfter}`);
+    console.log(`      after each redeploy (MB): RSS ${rss.map(mb).join(' ')}; heap ${heap.map(mb).join(' ')}; engine ${engine.map(mb).join(' ')}; V8 heap reserved ${reserved.map(mb).join(' ')}; RSS less heap ${native.map(mb).join(' ')}; fds ${fdsBefore} -> ${fdsAfter}`);
     assert.ok(fdsAfter <= fdsBefore + 5, `file descriptors: ${fdsBefore} before, ${fdsAfter} after`);
     // Flat at the end, on every runtime: the floor of the last 30 deploys is at most LIMIT above the floor of the
     // 30 before (the first 10 warm up). A leak of 0.5 MB a deploy raises it by 15 MB. Windows of 30 hold a trough

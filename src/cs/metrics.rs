@@ -15,6 +15,7 @@ use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 
 use super::refusals::Reason;
+use crate::alloc;
 use crate::ocppj::frame::{ErrorCode, MessageType};
 use crate::sync::lock;
 use crate::version::OcppVersion;
@@ -500,7 +501,21 @@ fn live() -> Vec<Arc<dyn Source>> {
 pub fn render() -> String {
     let servers = live();
     let shown: Vec<(&ServerMetrics, Gauges)> = servers.iter().map(|s| (s.metrics(), s.gauges())).collect();
-    render_servers(&shown)
+    let mut out = render_servers(&shown);
+    render_engine(&mut out);
+    out
+}
+
+/// The engine's own heap (`alloc.rs`), process-wide: the figure that shows a
+/// leak in the engine, where RSS also moves with V8 and the system allocator.
+fn render_engine(out: &mut String) {
+    let usage = alloc::usage();
+    let name = "ocpp_engine_heap_bytes";
+    family(out, name, "Bytes the engine's allocator holds now (its Rust heap, all servers and clients).", "gauge");
+    sample(out, name, &[], usage.live_bytes as f64);
+    let name = "ocpp_engine_allocations_total";
+    family(out, name, "Allocations the engine made since it was loaded.", "counter");
+    sample(out, name, &[], usage.allocations as f64);
 }
 
 /// A metric's name, its help, and how to read it from a server.
