@@ -8,6 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { startOurRed } = require('./our-red');
+const { until } = require('./wait');
 
 const ANSWER = `
 const now = new Date().toISOString();
@@ -105,18 +106,6 @@ async function startInstance(options) {
       fs.rmSync(userDir, { recursive: true, force: true });
     },
   };
-}
-
-// Polls `fn` every 100 ms until it returns something truthy (returned), or fails after `ms`.
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not within ${ms} ms: ${what}; last: ${JSON.stringify(last)}`);
 }
 
 module.exports = { startInstance, clusterFlow, until };
