@@ -4,7 +4,7 @@
 // (test/lib/cluster-red.js); stations are ocpp-rpc clients in strict mode.
 const assert = require('assert');
 const { RPCClient } = require('ocpp-rpc');
-const { freePort, sleep } = require('./lib/harness');
+const { freePort, sleep, refusedWith } = require('./lib/harness');
 const { startRedis, startHaproxy } = require('./lib/redis');
 const { startInstance, until } = require('./lib/cluster-red');
 
@@ -167,6 +167,72 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     assert.strictEqual(resets, 2, 'the in-flight Reset reached the station once');
   });
 
+  it('more routed requests waiting than maxPending: the rest fail at once with QueueFull', async () => {
+    const MAX_PENDING = 2;
+    instances = await startCluster(redis.port, ['A', 'B'], { maxPending: MAX_PENDING, timeout: 3 });
+    const [a, b] = instances;
+    let resets = 0;
+    const s2 = await connectAndBoot(
+      station(b.csPort, 'S2', {
+        Reset: () => {
+          resets += 1;
+          return new Promise(() => {});
+        },
+      })
+    );
+    clients.push(s2);
+    await until('S2 listed on A', async () => ((await online(a)) || { online: [] }).online.includes('S2'));
+    const outcomes = await a.burst('Reset', 'S2', { type: 'Soft' }, 5);
+    const failures = outcomes.map((o) => (o.ok ? 'ok' : o.ocpp && o.ocpp.failure)).sort();
+    // MAX_PENDING went to B and timed out there; the others never left A.
+    assert.deepStrictEqual(failures, ['QueueFull', 'QueueFull', 'QueueFull', 'Timeout', 'Timeout'], JSON.stringify(outcomes));
+    assert.ok(resets >= 1 && resets <= MAX_PENDING, `the station got ${resets} Resets: only requests that left A can reach it`);
+  });
+
+  it('shared SOAP addresses: a station heard by one instance is called over SOAP from another', async () => {
+    instances = await startCluster(redis.port, ['A', 'B'], { soap: true });
+    const [a, b] = instances;
+    // The station's own SOAP service (a charge point's endpoint), on loopback (allowed in the flow).
+    const requests = [];
+    const service = require('http').createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        requests.push(body);
+        res.writeHead(200, { 'content-type': 'application/soap+xml; charset=utf-8' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:cp="urn://Ocpp/Cp/2015/10/"><soap:Body><cp:resetResponse><cp:status>Accepted</cp:status></cp:resetResponse></soap:Body></soap:Envelope>');
+      });
+    });
+    await new Promise((r) => service.listen(0, '127.0.0.1', r));
+    try {
+      const from = `http://127.0.0.1:${service.address().port}/station`;
+      // Not heard of yet: A has no address for it.
+      const before = await a.soapCall('Reset', 'SOAP-1', { type: 'Soft' });
+      assert.strictEqual(before.ok, false, JSON.stringify(before));
+      assert.match(before.error, /no SOAP URL for SOAP-1/);
+      // The station talks to B only, giving its address in WS-Addressing From.
+      const heartbeat = await fetch(`http://127.0.0.1:${b.csPort}/ocpp16s`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/soap+xml; charset=utf-8' },
+        body: `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:cs="urn://Ocpp/Cs/2015/10/" xmlns:wsa="http://www.w3.org/2005/08/addressing"><soap:Header><cs:chargeBoxIdentity>SOAP-1</cs:chargeBoxIdentity><wsa:From><wsa:Address>${from}</wsa:Address></wsa:From><wsa:Action>/Heartbeat</wsa:Action><wsa:MessageID>hb-1</wsa:MessageID></soap:Header><soap:Body><cs:heartbeatRequest/></soap:Body></soap:Envelope>`,
+      });
+      assert.strictEqual(heartbeat.status, 200, await heartbeat.clone().text());
+      assert.match(await heartbeat.text(), /heartbeatResponse/);
+      // A calls it at that address (from Redis: A never heard the station).
+      const r = await until('A reaches SOAP-1 at the address B heard', async () => {
+        const x = await a.soapCall('Reset', 'SOAP-1', { type: 'Soft' });
+        return x.ok ? x : null;
+      }, 10000);
+      assert.strictEqual(r.payload.data.status, 'Accepted', JSON.stringify(r));
+      assert.strictEqual(r.ocpp.url, from);
+      assert.strictEqual(requests.length, 1);
+      assert.match(requests[0], /resetRequest/);
+      assert.match(requests[0], /SOAP-1/);
+    } finally {
+      service.close();
+    }
+  });
+
   it('one station id on two instances: the newest connection wins and the old one closes', async () => {
     instances = await startCluster(redis.port, ['A', 'B']);
     const [a, b] = instances;
@@ -182,8 +248,13 @@ describe('a Central System across Node-RED instances (Redis)', function () {
       const list = await online(a);
       return list && list.stations.length === 1 && list.stations[0].instance === 'B';
     });
-    // The old connection's release did not erase the new claim.
-    await sleep(500);
+    // The old connection's release did not erase the new claim: A has reported the old
+    // connection gone (its release was sent then), and B still holds TWIN afterwards.
+    await until('A reported the old TWIN offline', async () => (await a.seen()).seen.some((m) => m.topic === 'TWIN/OFFLINE'));
+    await until('TWIN still on B', async () => {
+      const list = await online(a);
+      return list && list.stations.length === 1 && list.stations[0].instance === 'B';
+    });
     const r = await a.call('Reset', 'TWIN', { type: 'Soft' });
     assert.strictEqual(r.ok, true, JSON.stringify(r));
     assert.strictEqual(r.ocpp.instance, 'B');
@@ -203,12 +274,21 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     // A password set on A applies on B (and on instances that join later).
     const set = await a.call('LOCAL_SET_ALL_AUTH_EVSES', '', { P1: 'secret-one' });
     assert.strictEqual(set.ok, true, JSON.stringify(set));
-    await sleep(300);
+    const needsPassword = (inst) => () => refusedWith(`ws://127.0.0.1:${inst.csPort}/ocpp/P1`, ['ocpp1.6']).then((status) => status === 401, () => false);
+    await until('B refuses P1 without its password', needsPassword(b), 5000);
     const without = station(b.csPort, 'P1');
     await assert.rejects(without.connect(), /401|Unauthorized/);
     const withPassword = station(b.csPort, 'P1', {}, { password: 'secret-one' });
     clients.push(withPassword);
     await connectAndBoot(withPassword);
+
+    // docs/CLUSTER.md: an instance that joins later gets the passwords too (from Redis).
+    const c = await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: redis.port, prefix: a.prefix, instance: 'C' });
+    instances.push(c);
+    await until('C refuses P1 without its password', needsPassword(c), 10000);
+    const late = station(c.csPort, 'P1', {}, { password: 'secret-one' });
+    clients.push(late);
+    await connectAndBoot(late);
   });
 
   it('a redeploy with a changed ocpp-cluster node starts a new membership under the new id', async () => {
@@ -219,7 +299,7 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     flows.find((n) => n.type === 'ocpp-cluster').instance = 'A2';
     const res = await fetch(`${base}/flows`, { method: 'POST', headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
     assert.strictEqual(res.status, 204);
-    await sleep(1000);
+    await until('A is a member again', async () => (await online(a)) !== null);
     const s1 = await connectAndBoot(station(a.csPort, 'S1'));
     clients.push(s1);
     await until('S1 held by A2', async () => ((await online(b)) || { stations: [] }).stations.some((x) => x.cbId === 'S1' && x.instance === 'A2'));
