@@ -157,6 +157,12 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     took = Date.now() - t0;
     assert.strictEqual(outcome.ok, false);
     assert.ok(['Timeout', 'ClusterUnavailable'].includes(outcome.ocpp.failure), JSON.stringify(outcome));
+    assert.strictEqual(resets, 2, 'not sent again before the failure came');
+    if (outcome.ocpp.failure === 'Timeout') {
+      // No reply from a dead holder: the caller gives up GRACE after the timeout, not before.
+      assert.match(outcome.error, /may have stopped/);
+      assert.ok(took >= TIMEOUT + GRACE - 100, `the caller gave up after ${took} ms, before timeout ${TIMEOUT} + grace ${GRACE} ms`);
+    }
     assert.ok(took < TIMEOUT + GRACE + MARGIN, `the caller gave up after ${took} ms (timeout ${TIMEOUT} + grace ${GRACE} ms)`);
     // A later marker: S2 answers a call on the survivor, so anything sent again would have arrived before it.
     const back = await until('S2 reachable on the survivor', async () => {
@@ -299,7 +305,8 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     flows.find((n) => n.type === 'ocpp-cluster').instance = 'A2';
     const res = await fetch(`${base}/flows`, { method: 'POST', headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
     assert.strictEqual(res.status, 204);
-    await until('A is a member again', async () => (await online(a)) !== null);
+    // Its flows are back (its HTTP routes answer again) and it answers the online list from Redis.
+    await until('A is a member again', async () => (await online(a).catch(() => null)) !== null);
     const s1 = await connectAndBoot(station(a.csPort, 'S1'));
     clients.push(s1);
     await until('S1 held by A2', async () => ((await online(b)) || { stations: [] }).stations.some((x) => x.cbId === 'S1' && x.instance === 'A2'));

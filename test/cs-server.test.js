@@ -412,7 +412,9 @@ return msg;`,
     req.receive({ payload: { command: 'LOCAL_SET_ALL_AUTH_EVSES', data: [{ 'AUTH-CP': 'x' }] } });
     assert.match((await caught.next()).error.message, /needs msg.payload.data as an object/);
     req.receive({ payload: { command: 'LOCAL_SET_ALL_AUTH_EVSES', data: { 'AUTH-CP': '' } } });
-    // An empty password clears it: the station connects without one again.
+    // An empty password removes it: the station connects without one again (once its
+    // authenticated connection is gone: an unauthenticated one never replaces it).
+    await good.close();
     const open = await until('AUTH-CP connects without a password', async () => {
       const c = station(port, 'AUTH-CP');
       return c.connect().then(() => c, () => false);
