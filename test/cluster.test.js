@@ -36,6 +36,8 @@ const online = async (inst) => {
   const r = await inst.call('LOCAL_GET_ONLINE_LIST');
   return r.ok ? r.payload : null;
 };
+// Who holds what, as `online` says it ([] while the list is empty: it then has no `stations`).
+const holders = async (inst) => ((await online(inst)) || {}).stations || [];
 
 describe('a Central System across Node-RED instances (Redis)', function () {
   this.timeout(120000);
@@ -131,7 +133,7 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     );
     clients.push(s2);
     // Whichever instance HAProxy chose holds S2; the other one calls it.
-    const where = await until('S2 listed', async () => ((await online(instances[0])) || { stations: [] }).stations.find((x) => x.cbId === 'S2'));
+    const where = await until('S2 listed', async () => (await holders(instances[0])).find((x) => x.cbId === 'S2'));
     const holder = instances.find((i) => i.instance === where.instance);
     const caller = instances.find((i) => i !== holder);
     await until('S2 listed on the caller', async () => ((await online(caller)) || { online: [] }).online.includes('S2'));
@@ -245,7 +247,7 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     const first = await connectAndBoot(station(a.csPort, 'TWIN'));
     const closed = new Promise((resolve) => first.once('close', resolve));
     clients.push(first);
-    await until('TWIN on A', async () => ((await online(b)) || { stations: [] }).stations.some((s) => s.cbId === 'TWIN' && s.instance === 'A'));
+    await until('TWIN on A', async () => (await holders(b)).some((s) => s.cbId === 'TWIN' && s.instance === 'A'));
     const second = await connectAndBoot(station(b.csPort, 'TWIN'));
     clients.push(second);
     const { code } = await Promise.race([closed, sleep(5000).then(() => ({ code: 'not closed' }))]);
@@ -309,7 +311,7 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     await until('A is a member again', async () => (await online(a).catch(() => null)) !== null);
     const s1 = await connectAndBoot(station(a.csPort, 'S1'));
     clients.push(s1);
-    await until('S1 held by A2', async () => ((await online(b)) || { stations: [] }).stations.some((x) => x.cbId === 'S1' && x.instance === 'A2'));
+    await until('S1 held by A2', async () => (await holders(b)).some((x) => x.cbId === 'S1' && x.instance === 'A2'));
     const r = await b.call('Reset', 'S1', { type: 'Soft' });
     assert.strictEqual(r.ocpp.instance, 'A2', JSON.stringify(r));
     assert.doesNotMatch(a.output(), /already runs cluster/);
