@@ -12,6 +12,7 @@
 //
 //   node scripts/test-node-red-5.js                 the whole mocha suite
 //   node scripts/test-node-red-5.js --grep SOAP     more mocha arguments (the spec stays .mocharc.json's)
+//   node scripts/test-node-red-5.js --editor        the editor check (npm run test:editor) on Node-RED 5 instead
 //   OCPP_RS_NODE_VERSION=22 ...                     another Node major (>= 22.9 for Node-RED 5)
 'use strict';
 const { spawnSync } = require('child_process');
@@ -68,6 +69,20 @@ function main() {
   const redVersion = require(path.join(redDir, 'package.json')).version;
   const mocha = require.resolve('mocha/bin/mocha.js', { paths: [root] });
   const args = process.argv.slice(2);
+  const env = {
+    ...process.env,
+    OCPP_RS_NODE_RED: redDir,
+    // Anything a test starts by name (node, npm's scripts) gets this Node too.
+    PATH: `${path.dirname(node.bin)}${path.delimiter}${process.env.PATH}`,
+  };
+  if (args.includes('--editor')) {
+    // The editor check in a real browser, its Node-RED the run's (test/lib/use-run-red.js).
+    console.log(`test-node-red-5: the editor check with Node ${node.version} and Node-RED ${redVersion}`);
+    const t0 = Date.now();
+    const r = spawnSync(node.bin, ['--require', path.join(root, 'test', 'lib', 'use-run-red.js'), path.join(root, 'test', 'editor', 'browser-check.js')], { cwd: root, stdio: 'inherit', env });
+    console.log(`test-node-red-5: Node ${node.version}, Node-RED ${redVersion}: the editor check exited ${r.status} after ${Math.round((Date.now() - t0) / 1000)} s`);
+    return r.status === null ? 1 : r.status;
+  }
   console.log(`test-node-red-5: mocha with Node ${node.version} and Node-RED ${redVersion}`);
   const t0 = Date.now();
   // V8's young generation: Node 22+ sizes its semi-spaces by the machine's memory (larger
@@ -77,16 +92,7 @@ function main() {
   // the same thing on both runs (on Node 24 with the default: +55 to +70 MB, all of it in
   // pages V8 had committed before the measured round; with 16 MB: +2 MB).
   const nodeOptions = ['--node-option', 'max-semi-space-size=16'];
-  const r = spawnSync(node.bin, [mocha, ...nodeOptions, ...args], {
-    cwd: root,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      OCPP_RS_NODE_RED: redDir,
-      // Anything a test starts by name (node, npm's scripts) gets this Node too.
-      PATH: `${path.dirname(node.bin)}${path.delimiter}${process.env.PATH}`,
-    },
-  });
+  const r = spawnSync(node.bin, [mocha, ...nodeOptions, ...args], { cwd: root, stdio: 'inherit', env });
   console.log(`test-node-red-5: Node ${node.version}, Node-RED ${redVersion}: mocha exited ${r.status} after ${Math.round((Date.now() - t0) / 1000)} s`);
   return r.status === null ? 1 : r.status;
 }

@@ -249,8 +249,13 @@ describe('the OCPP sidebar admin API', function () {
       await until(() => published.some((p) => p.data.gone.includes('SB-L')), 4000);
       const gaps = published.slice(1).map((p, i) => p.at - published[i].at);
       assert.ok(gaps.every((g) => g >= 900), `updates came ${gaps} ms apart`);
+      // Once per update: no update names SB-L twice, and its 30 Heartbeats (at most ~1 s apart in
+      // updates) never come one update per call.
+      for (const p of published) assert.ok(p.data.changed.filter((s) => s.id === 'SB-L').length <= 1, JSON.stringify(p.data));
       const counts = published.flatMap((p) => p.data.changed.filter((s) => s.id === 'SB-L').map((s) => s.callsIn));
-      assert.ok(counts.length >= 1 && counts.length <= published.length, 'a station once per update at most');
+      assert.ok(counts.length >= 1, 'SB-L was published');
+      assert.ok(counts.every((c, i) => i === 0 || c > counts[i - 1]), `each update carries newer counters: ${counts}`);
+      assert.ok(published.length < 30, `${published.length} updates for 30 calls`);
     } finally {
       events.removeListener('comms', listen);
     }
@@ -264,9 +269,9 @@ describe('the OCPP sidebar admin API under admin auth', function () {
   let base;
 
   before(async () => {
-    // The Node-RED that startOurRed runs is the repository's (Node-RED 4), whichever the helper uses.
+    // startOurRed runs the run's Node-RED (test/lib/node-red.js); bcryptjs from it, else from the repository's.
     const repoRed = path.dirname(require.resolve('node-red/package.json', { paths: [path.join(__dirname, '..')] }));
-    const bcrypt = require(require.resolve('bcryptjs', { paths: [repoRed] }));
+    const bcrypt = require(require.resolve('bcryptjs', { paths: [require('./lib/node-red').dir, repoRed] }));
     const hash = bcrypt.hashSync('secret', 8);
     const editorPort = await freePort();
     base = `http://127.0.0.1:${editorPort}`;
@@ -310,5 +315,54 @@ describe('the OCPP sidebar admin API under admin auth', function () {
     const asAdmin = await fetch(`${base}/ocpp/stations/X/call`, { ...call, headers: admin });
     assert.strictEqual(asAdmin.status, 200);
     assert.strictEqual((await asAdmin.json()).failure, 'NotConnected');
+  });
+});
+
+describe('the OCPP sidebar\'s live updates in a Node-RED process nobody has looked at yet', function () {
+  this.timeout(60000);
+  // nodes/lib/admin.js: a tick every second, only within a minute of a read of the list.
+  const LIVE_EVERY_MS = 1000;
+  let redProcess;
+  let userDir;
+  let comms;
+
+  after(async () => {
+    if (comms) comms.terminate();
+    if (redProcess) await redProcess.stop();
+    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('publishes nothing while nobody looks, and starts once someone reads the list', async () => {
+    const WebSocket = require('ws');
+    const editorPort = await freePort();
+    const csPort = await freePort();
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-live-'));
+    redProcess = await startOurRed(userDir, flow(csPort, await freePort()), { editorPort });
+    const base = `http://127.0.0.1:${editorPort}`;
+    // What an open editor hears: Node-RED's comms WebSocket, subscribed to the sidebar's topic.
+    const published = [];
+    comms = new WebSocket(`ws://127.0.0.1:${editorPort}/comms`);
+    await new Promise((resolve, reject) => {
+      comms.once('open', resolve);
+      comms.once('error', reject);
+    });
+    comms.on('message', (d) => {
+      for (const m of [].concat(JSON.parse(String(d)))) if (m.topic === 'ocpp/stations') published.push({ at: Date.now(), data: m.data });
+    });
+    comms.send(JSON.stringify({ subscribe: 'ocpp/stations' }));
+    const a = station(csPort, 'LIVE-1');
+    await a.connect();
+    await a.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
+    // Two ticks' time with changes to publish: a running ticker would have sent them.
+    for (const end = Date.now() + 2 * LIVE_EVERY_MS; Date.now() < end; ) await a.call('Heartbeat', {});
+    assert.deepStrictEqual(published, [], 'nothing published while nobody looks');
+    // Someone looks: the next change is published (the later marker that the channel works).
+    const looked = Date.now();
+    const list = await (await fetch(`${base}/ocpp/stations`)).json();
+    assert.ok(list.some((s) => s.id === 'LIVE-1'), JSON.stringify(list));
+    await a.call('Heartbeat', {});
+    await until(() => published.some((p) => p.data.changed.some((s) => s.id === 'LIVE-1')), 5000);
+    assert.ok(published.every((p) => p.at >= looked), 'published only after the look');
+    await a.close({ force: true });
   });
 });

@@ -4,7 +4,7 @@
 // ever), and the CS server node warns, naming the station and the timeout.
 // An answer the flow sends after that goes nowhere and is an error.
 const assert = require('assert');
-const { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, rawStation, until } = require('./lib/harness');
 
 const NODES = [ours.server, core.catchNode];
 
@@ -49,22 +49,26 @@ describe('CS server answerTimeout', function () {
     const error = await reply;
     const after = Date.now() - sentAt;
     assert.deepStrictEqual(error, [4, 'slow-1', 'InternalError', 'the Central System did not answer within 1 s', {}]);
-    // The deadline is swept every tenth of it: never before 1 s, not much after.
-    assert.ok(after >= 1000 && after < 1800, `CALLERROR after ${after} ms`);
+    // What the code promises: the deadline is swept every tenth of it, so never before 1 s and
+    // at most 1.1 s; MARGIN_MS is what a loaded 2-core machine may add to that.
+    const TIMEOUT_MS = 1000;
+    const MARGIN_MS = 1000;
+    assert.ok(after >= TIMEOUT_MS && after < TIMEOUT_MS * 1.1 + MARGIN_MS, `CALLERROR after ${after} ms`);
 
     // The warning comes through the node's event batch, a moment after the frame.
     const noAnswer = () => warnings(logFrom).filter((w) => w.msg.startsWith('no answer from the flow'));
-    for (let waited = 0; noAnswer().length === 0 && waited < 1000; waited += 20) await sleep(20);
-    await sleep(100);
-    const warned = noAnswer();
-    assert.deepStrictEqual(warned, [{ id: 'cs', msg: 'no answer from the flow to UNANSWERED within 1 s: the station got a CALLERROR InternalError' }]);
+    await until('the no-answer warning', () => noAnswer().length > 0, 5000);
 
     // The flow's answer, too late: an error for the flow, nothing for the station.
     helper.getNode('resp').receive({ msgId: seen.msgId, payload: { currentTime: new Date().toISOString() } });
     const late = await caught.next((m) => m.msgId === seen.msgId);
     assert.match(late.error.message, /no station request is waiting/);
-    await sleep(300);
-    assert.deepStrictEqual(station.frames, [error], 'exactly one answer reached the station');
+    // Later markers: the late answer's error came after the warning (one warning, no second one),
+    // and a malformed CALL sent now is answered at once; the late answer would have reached the station first.
+    assert.deepStrictEqual(noAnswer(), [{ id: 'cs', msg: 'no answer from the flow to UNANSWERED within 1 s: the station got a CALLERROR InternalError' }]);
+    const marker = await station.call([2, 'marker-1', 'Heartbeat']);
+    assert.deepStrictEqual(marker.slice(0, 2), [4, 'marker-1'], JSON.stringify(marker));
+    assert.deepStrictEqual(station.frames, [error, marker], 'exactly one answer reached the station');
     // The link is fine: the next CALL reaches the flow.
     station.send('[2,"after-1","Heartbeat",{}]');
     await out1.next((m) => m.ocpp && m.ocpp.MessageId === 'after-1');

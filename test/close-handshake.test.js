@@ -17,6 +17,62 @@ const opened = (ws) =>
     ws.once('error', reject);
   });
 
+// How long the engine waits for the peer's Close (README: "WebSocket close handshake | 2 s").
+const CLOSE_WAIT_MS = 2000;
+// What a loaded 2-core machine adds to a deadline here, stated once.
+const MARGIN_MS = 1000;
+
+// A station on a raw TCP socket, so the test decides when (and whether) its Close goes out:
+// `closeFrom()` resolves when the server's Close frame arrives; `sendClose(code)` answers it;
+// `ended` resolves when the server ends the TCP connection. Times are Date.now() values.
+function rawTcpStation(port, id) {
+  const net = require('net');
+  const crypto = require('crypto');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const key = crypto.randomBytes(16).toString('base64');
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    let onClose = null;
+    const closeFrom = new Promise((r) => (onClose = r));
+    const ended = new Promise((r) => {
+      socket.once('end', () => r(Date.now()));
+      socket.once('close', () => r(Date.now()));
+    });
+    socket.on('error', () => {});
+    socket.once('connect', () =>
+      socket.write(`GET /ocpp/${id} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.6\r\n\r\n`)
+    );
+    socket.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!upgraded) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString();
+        buf = buf.subarray(end + 4);
+        if (!/^HTTP\/1\.1 101/.test(head)) return reject(new Error(`not upgraded: ${head}`));
+        upgraded = true;
+        resolve({ closeFrom, ended, sendClose, socket });
+      }
+      // Server frames are unmasked and small here: opcode 8 is the Close.
+      while (buf.length >= 2) {
+        const len = buf[1] & 0x7f;
+        if (len > 125 || buf.length < 2 + len) return;
+        if ((buf[0] & 0x0f) === 8) onClose({ at: Date.now(), code: len >= 2 ? buf.readUInt16BE(2) : null, reason: buf.subarray(4, 2 + len).toString() });
+        buf = buf.subarray(2 + len);
+      }
+    });
+    function sendClose(code) {
+      const mask = crypto.randomBytes(4);
+      const body = Buffer.alloc(2);
+      body.writeUInt16BE(code);
+      for (let i = 0; i < body.length; i++) body[i] ^= mask[i % 4];
+      socket.write(Buffer.concat([Buffer.from([0x88, 0x80 | body.length]), mask, body]));
+      return Date.now();
+    }
+  });
+}
+
 describe('WebSocket close handshake', function () {
   this.timeout(20000);
 
@@ -75,13 +131,33 @@ describe('WebSocket close handshake', function () {
     });
 
     it('closes with 1000 on LOCAL_DISCONNECT and waits for the station\'s Close', async () => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/CLOSE-3`, ['ocpp1.6']);
-      await opened(ws);
-      const seen = closed(ws);
+      const out = collector(helper.getNode('out'));
+      const station = await rawTcpStation(port, 'CLOSE-3');
+      await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === 'CLOSE-3');
       helper.getNode('req').receive({ payload: { command: 'LOCAL_DISCONNECT', cbId: 'CLOSE-3' } });
-      const { code, reason } = await seen;
-      assert.strictEqual(code, 1000);
-      assert.match(reason, /disconnected by the Central System/);
+      const close = await station.closeFrom;
+      assert.strictEqual(close.code, 1000);
+      assert.match(close.reason, /disconnected by the Central System/);
+      // The station takes its time (well inside the 2 s) to answer; the TCP connection waits for it.
+      const DELAY_MS = 800;
+      const early = await Promise.race([station.ended, new Promise((r) => setTimeout(() => r(null), DELAY_MS))]);
+      assert.strictEqual(early, null, `the server closed the TCP connection ${early - close.at} ms after its Close, without waiting for the station's`);
+      const answeredAt = station.sendClose(1000);
+      const endedAt = await station.ended;
+      assert.ok(endedAt >= answeredAt, 'ended after the Close was answered');
+      assert.ok(endedAt - answeredAt < MARGIN_MS, `closed ${endedAt - answeredAt} ms after the station's Close`);
+    });
+
+    it('closes the TCP connection within the 2 s close wait when the station never answers its Close', async () => {
+      const out = collector(helper.getNode('out'));
+      const station = await rawTcpStation(port, 'CLOSE-4');
+      await out.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === 'CLOSE-4');
+      helper.getNode('req').receive({ payload: { command: 'LOCAL_DISCONNECT', cbId: 'CLOSE-4' } });
+      const close = await station.closeFrom;
+      const endedAt = await station.ended;
+      const waited = endedAt - close.at;
+      assert.ok(waited >= CLOSE_WAIT_MS - 100 && waited < CLOSE_WAIT_MS + MARGIN_MS, `closed ${waited} ms after its Close (close wait ${CLOSE_WAIT_MS} ms)`);
+      station.socket.destroy();
     });
   });
 

@@ -4,8 +4,8 @@
 // (test/lib/cluster-red.js); stations are ocpp-rpc clients in strict mode.
 const assert = require('assert');
 const { RPCClient } = require('ocpp-rpc');
-const { freePort, sleep } = require('./lib/harness');
-const { startRedis } = require('./lib/redis');
+const { freePort, sleep, refusedWith } = require('./lib/harness');
+const { startRedis, startHaproxy } = require('./lib/redis');
 const { startInstance, until } = require('./lib/cluster-red');
 
 function station(port, identity, handlers = {}, extra = {}) {
@@ -36,12 +36,15 @@ const online = async (inst) => {
   const r = await inst.call('LOCAL_GET_ONLINE_LIST');
   return r.ok ? r.payload : null;
 };
+// Who holds what, as `online` says it ([] while the list is empty: it then has no `stations`).
+const holders = async (inst) => ((await online(inst)) || {}).stations || [];
 
 describe('a Central System across Node-RED instances (Redis)', function () {
   this.timeout(120000);
   let redis;
   let instances = [];
   let clients = [];
+  let lb = null;
 
   before(async () => {
     redis = await startRedis(await freePort());
@@ -52,6 +55,8 @@ describe('a Central System across Node-RED instances (Redis)', function () {
   afterEach(async () => {
     for (const c of clients) await c.close({ force: true }).catch(() => {});
     clients = [];
+    if (lb) await lb.stop();
+    lb = null;
     for (const i of instances) {
       await i.kill();
       i.cleanup();
@@ -102,11 +107,20 @@ describe('a Central System across Node-RED instances (Redis)', function () {
   });
 
   it('brings back CALLERRORs, honours the timeout end to end, and never sends a CALL twice', async () => {
-    instances = await startCluster(redis.port, ['A', 'B'], { timeout: 2 });
-    const [a, b] = instances;
+    // docs/CLUSTER.md: the holder times the station out and replies; the caller gives up
+    // GRACE after the timeout when no reply comes (the holder stopped).
+    const TIMEOUT = 2000;
+    const GRACE = 3000;
+    // What a loaded 2-core machine adds to any deadline here, stated once.
+    const MARGIN = 1500;
+    instances = await startCluster(redis.port, ['A', 'B'], { timeout: TIMEOUT / 1000 });
+    // The station reaches the cluster through HAProxy (docs/cluster/haproxy.cfg) and reconnects
+    // through it, so a Reset sent again after its holder died could reach it on the survivor.
+    lb = await startHaproxy(await freePort(), [instances[0].csPort, instances[1].csPort]);
     let resets = 0;
+    const backoff = { initialDelay: 200, maxDelay: 500, factor: 1.5, randomisationFactor: 0.2 };
     const s2 = await connectAndBoot(
-      station(b.csPort, 'S2', {
+      station(lb.port, 'S2', {
         Reset: () => {
           resets += 1;
           return new Promise(() => {});
@@ -115,30 +129,116 @@ describe('a Central System across Node-RED instances (Redis)', function () {
           const { createRPCError } = require('ocpp-rpc');
           throw createRPCError('NotSupported', 'not here');
         },
+      }, { reconnect: true, maxReconnects: Infinity, backoff })
+    );
+    clients.push(s2);
+    // Whichever instance HAProxy chose holds S2; the other one calls it.
+    const where = await until('S2 listed', async () => (await holders(instances[0])).find((x) => x.cbId === 'S2'));
+    const holder = instances.find((i) => i.instance === where.instance);
+    const caller = instances.find((i) => i !== holder);
+    await until('S2 listed on the caller', async () => ((await online(caller)) || { online: [] }).online.includes('S2'));
+    const refused = await caller.call('TriggerMessage', 'S2', { requestedMessage: 'Heartbeat' });
+    assert.strictEqual(refused.ok, false);
+    assert.strictEqual(refused.ocpp.ErrorCode, 'NotSupported');
+    assert.strictEqual(refused.ocpp.instance, holder.instance);
+    let t0 = Date.now();
+    const late = await caller.call('Reset', 'S2', { type: 'Soft' });
+    let took = Date.now() - t0;
+    assert.strictEqual(late.ocpp.failure, 'Timeout', JSON.stringify(late));
+    assert.ok(took >= TIMEOUT - 100 && took < TIMEOUT + MARGIN, `timed out after ${took} ms (timeout ${TIMEOUT} ms)`);
+    assert.strictEqual(resets, 1);
+
+    // The holder dies once the station has the CALL: the caller gets a failure within the
+    // timeout and its grace, and no instance sends it again, although the station is back
+    // (through HAProxy, on the caller) before that failure comes.
+    t0 = Date.now();
+    const pending = caller.call('Reset', 'S2', { type: 'Hard' });
+    await until('the station got the second Reset', async () => resets === 2, 5000);
+    await holder.kill();
+    const outcome = await pending;
+    took = Date.now() - t0;
+    assert.strictEqual(outcome.ok, false);
+    assert.ok(['Timeout', 'ClusterUnavailable'].includes(outcome.ocpp.failure), JSON.stringify(outcome));
+    assert.strictEqual(resets, 2, 'not sent again before the failure came');
+    if (outcome.ocpp.failure === 'Timeout') {
+      // No reply from a dead holder: the caller gives up GRACE after the timeout, not before.
+      assert.match(outcome.error, /may have stopped/);
+      assert.ok(took >= TIMEOUT + GRACE - 100, `the caller gave up after ${took} ms, before timeout ${TIMEOUT} + grace ${GRACE} ms`);
+    }
+    assert.ok(took < TIMEOUT + GRACE + MARGIN, `the caller gave up after ${took} ms (timeout ${TIMEOUT} + grace ${GRACE} ms)`);
+    // A later marker: S2 answers a call on the survivor, so anything sent again would have arrived before it.
+    const back = await until('S2 reachable on the survivor', async () => {
+      const r = await caller.call('GetConfiguration', 'S2', {});
+      return r.ok && r;
+    }, 15000);
+    assert.strictEqual(back.ocpp.instance, caller.instance);
+    assert.strictEqual(resets, 2, 'the in-flight Reset reached the station once');
+  });
+
+  it('more routed requests waiting than maxPending: the rest fail at once with QueueFull', async () => {
+    const MAX_PENDING = 2;
+    instances = await startCluster(redis.port, ['A', 'B'], { maxPending: MAX_PENDING, timeout: 3 });
+    const [a, b] = instances;
+    let resets = 0;
+    const s2 = await connectAndBoot(
+      station(b.csPort, 'S2', {
+        Reset: () => {
+          resets += 1;
+          return new Promise(() => {});
+        },
       })
     );
     clients.push(s2);
     await until('S2 listed on A', async () => ((await online(a)) || { online: [] }).online.includes('S2'));
-    const refused = await a.call('TriggerMessage', 'S2', { requestedMessage: 'Heartbeat' });
-    assert.strictEqual(refused.ok, false);
-    assert.strictEqual(refused.ocpp.ErrorCode, 'NotSupported');
-    assert.strictEqual(refused.ocpp.instance, 'B');
-    const t0 = Date.now();
-    const late = await a.call('Reset', 'S2', { type: 'Soft' });
-    const took = Date.now() - t0;
-    assert.strictEqual(late.ocpp.failure, 'Timeout', JSON.stringify(late));
-    assert.ok(took >= 1900 && took < 3500, `timed out after ${took} ms`);
-    assert.strictEqual(resets, 1);
+    const outcomes = await a.burst('Reset', 'S2', { type: 'Soft' }, 5);
+    const failures = outcomes.map((o) => (o.ok ? 'ok' : o.ocpp && o.ocpp.failure)).sort();
+    // MAX_PENDING went to B and timed out there; the others never left A.
+    assert.deepStrictEqual(failures, ['QueueFull', 'QueueFull', 'QueueFull', 'Timeout', 'Timeout'], JSON.stringify(outcomes));
+    assert.ok(resets >= 1 && resets <= MAX_PENDING, `the station got ${resets} Resets: only requests that left A can reach it`);
+  });
 
-    // The holder dies with a CALL in flight: the caller gets a failure, and no instance sends it again.
-    const pending = a.call('Reset', 'S2', { type: 'Hard' });
-    await sleep(300);
-    await b.kill();
-    const outcome = await pending;
-    assert.strictEqual(outcome.ok, false);
-    assert.ok(['Timeout', 'ClusterUnavailable', 'NotConnected'].includes(outcome.ocpp.failure), JSON.stringify(outcome));
-    await sleep(500);
-    assert.strictEqual(resets, 2, 'the in-flight Reset reached the station once');
+  it('shared SOAP addresses: a station heard by one instance is called over SOAP from another', async () => {
+    instances = await startCluster(redis.port, ['A', 'B'], { soap: true });
+    const [a, b] = instances;
+    // The station's own SOAP service (a charge point's endpoint), on loopback (allowed in the flow).
+    const requests = [];
+    const service = require('http').createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        requests.push(body);
+        res.writeHead(200, { 'content-type': 'application/soap+xml; charset=utf-8' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:cp="urn://Ocpp/Cp/2015/10/"><soap:Body><cp:resetResponse><cp:status>Accepted</cp:status></cp:resetResponse></soap:Body></soap:Envelope>');
+      });
+    });
+    await new Promise((r) => service.listen(0, '127.0.0.1', r));
+    try {
+      const from = `http://127.0.0.1:${service.address().port}/station`;
+      // Not heard of yet: A has no address for it.
+      const before = await a.soapCall('Reset', 'SOAP-1', { type: 'Soft' });
+      assert.strictEqual(before.ok, false, JSON.stringify(before));
+      assert.match(before.error, /no SOAP URL for SOAP-1/);
+      // The station talks to B only, giving its address in WS-Addressing From.
+      const heartbeat = await fetch(`http://127.0.0.1:${b.csPort}/ocpp16s`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/soap+xml; charset=utf-8' },
+        body: `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:cs="urn://Ocpp/Cs/2015/10/" xmlns:wsa="http://www.w3.org/2005/08/addressing"><soap:Header><cs:chargeBoxIdentity>SOAP-1</cs:chargeBoxIdentity><wsa:From><wsa:Address>${from}</wsa:Address></wsa:From><wsa:Action>/Heartbeat</wsa:Action><wsa:MessageID>hb-1</wsa:MessageID></soap:Header><soap:Body><cs:heartbeatRequest/></soap:Body></soap:Envelope>`,
+      });
+      assert.strictEqual(heartbeat.status, 200, await heartbeat.clone().text());
+      assert.match(await heartbeat.text(), /heartbeatResponse/);
+      // A calls it at that address (from Redis: A never heard the station).
+      const r = await until('A reaches SOAP-1 at the address B heard', async () => {
+        const x = await a.soapCall('Reset', 'SOAP-1', { type: 'Soft' });
+        return x.ok ? x : null;
+      }, 10000);
+      assert.strictEqual(r.payload.data.status, 'Accepted', JSON.stringify(r));
+      assert.strictEqual(r.ocpp.url, from);
+      assert.strictEqual(requests.length, 1);
+      assert.match(requests[0], /resetRequest/);
+      assert.match(requests[0], /SOAP-1/);
+    } finally {
+      service.close();
+    }
   });
 
   it('one station id on two instances: the newest connection wins and the old one closes', async () => {
@@ -147,7 +247,7 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     const first = await connectAndBoot(station(a.csPort, 'TWIN'));
     const closed = new Promise((resolve) => first.once('close', resolve));
     clients.push(first);
-    await until('TWIN on A', async () => ((await online(b)) || { stations: [] }).stations.some((s) => s.cbId === 'TWIN' && s.instance === 'A'));
+    await until('TWIN on A', async () => (await holders(b)).some((s) => s.cbId === 'TWIN' && s.instance === 'A'));
     const second = await connectAndBoot(station(b.csPort, 'TWIN'));
     clients.push(second);
     const { code } = await Promise.race([closed, sleep(5000).then(() => ({ code: 'not closed' }))]);
@@ -156,8 +256,13 @@ describe('a Central System across Node-RED instances (Redis)', function () {
       const list = await online(a);
       return list && list.stations.length === 1 && list.stations[0].instance === 'B';
     });
-    // The old connection's release did not erase the new claim.
-    await sleep(500);
+    // The old connection's release did not erase the new claim: A has reported the old
+    // connection gone (its release was sent then), and B still holds TWIN afterwards.
+    await until('A reported the old TWIN offline', async () => (await a.seen()).seen.some((m) => m.topic === 'TWIN/OFFLINE'));
+    await until('TWIN still on B', async () => {
+      const list = await online(a);
+      return list && list.stations.length === 1 && list.stations[0].instance === 'B';
+    });
     const r = await a.call('Reset', 'TWIN', { type: 'Soft' });
     assert.strictEqual(r.ok, true, JSON.stringify(r));
     assert.strictEqual(r.ocpp.instance, 'B');
@@ -177,12 +282,21 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     // A password set on A applies on B (and on instances that join later).
     const set = await a.call('LOCAL_SET_ALL_AUTH_EVSES', '', { P1: 'secret-one' });
     assert.strictEqual(set.ok, true, JSON.stringify(set));
-    await sleep(300);
+    const needsPassword = (inst) => () => refusedWith(`ws://127.0.0.1:${inst.csPort}/ocpp/P1`, ['ocpp1.6']).then((status) => status === 401, () => false);
+    await until('B refuses P1 without its password', needsPassword(b), 5000);
     const without = station(b.csPort, 'P1');
     await assert.rejects(without.connect(), /401|Unauthorized/);
     const withPassword = station(b.csPort, 'P1', {}, { password: 'secret-one' });
     clients.push(withPassword);
     await connectAndBoot(withPassword);
+
+    // docs/CLUSTER.md: an instance that joins later gets the passwords too (from Redis).
+    const c = await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: redis.port, prefix: a.prefix, instance: 'C' });
+    instances.push(c);
+    await until('C refuses P1 without its password', needsPassword(c), 10000);
+    const late = station(c.csPort, 'P1', {}, { password: 'secret-one' });
+    clients.push(late);
+    await connectAndBoot(late);
   });
 
   it('a redeploy with a changed ocpp-cluster node starts a new membership under the new id', async () => {
@@ -193,10 +307,11 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     flows.find((n) => n.type === 'ocpp-cluster').instance = 'A2';
     const res = await fetch(`${base}/flows`, { method: 'POST', headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
     assert.strictEqual(res.status, 204);
-    await sleep(1000);
+    // Its flows are back (its HTTP routes answer again) and it answers the online list from Redis.
+    await until('A is a member again', async () => (await online(a).catch(() => null)) !== null);
     const s1 = await connectAndBoot(station(a.csPort, 'S1'));
     clients.push(s1);
-    await until('S1 held by A2', async () => ((await online(b)) || { stations: [] }).stations.some((x) => x.cbId === 'S1' && x.instance === 'A2'));
+    await until('S1 held by A2', async () => (await holders(b)).some((x) => x.cbId === 'S1' && x.instance === 'A2'));
     const r = await b.call('Reset', 'S1', { type: 'Soft' });
     assert.strictEqual(r.ocpp.instance, 'A2', JSON.stringify(r));
     assert.doesNotMatch(a.output(), /already runs cluster/);

@@ -4,7 +4,7 @@
 const assert = require('assert');
 const WebSocket = require('ws');
 const { RPCClient, createRPCError } = require('ocpp-rpc');
-const { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, sleep, until, rawStation, refusedWith } = require('./lib/harness');
 
 const ANSWER_FN = `
 if (!msg.payload || !msg.payload.command) return null;
@@ -403,7 +403,8 @@ return msg;`,
     assert.ok(list.payload.online.includes('LIST-CP'));
 
     req.receive({ payload: { command: 'LOCAL_SET_ALL_AUTH_EVSES', data: { 'AUTH-CP': 'pw1' } } });
-    await sleep(50);
+    const authUrl = `ws://127.0.0.1:${port}/ocpp/AUTH-CP`;
+    await until('AUTH-CP needs its password', () => refusedWith(authUrl, ['ocpp1.6']).then((status) => status === 401, () => false), 5000);
     await assert.rejects(station(port, 'AUTH-CP').connect(), /Unauthorized|401/);
     const good = station(port, 'AUTH-CP', { password: 'pw1' });
     clients.push(good);
@@ -411,6 +412,15 @@ return msg;`,
     req.receive({ payload: { command: 'LOCAL_SET_ALL_AUTH_EVSES', data: [{ 'AUTH-CP': 'x' }] } });
     assert.match((await caught.next()).error.message, /needs msg.payload.data as an object/);
     req.receive({ payload: { command: 'LOCAL_SET_ALL_AUTH_EVSES', data: { 'AUTH-CP': '' } } });
+    // An empty password removes it: the station connects without one again (once its
+    // authenticated connection is gone: an unauthenticated one never replaces it).
+    await good.close();
+    const open = await until('AUTH-CP connects without a password', async () => {
+      const c = station(port, 'AUTH-CP');
+      return c.connect().then(() => c, () => false);
+    }, 5000);
+    clients.push(open);
+    assert.ok((await open.call('Heartbeat', {})).currentTime);
 
     const closed = new Promise((r) => cp.once('close', r));
     req.receive({ payload: { command: 'LOCAL_DISCONNECT', cbId: 'LIST-CP' } });
@@ -462,11 +472,19 @@ return msg;`,
     await new Promise((r) => blocker.listen(port, r));
     try {
       await loadFlow(NODES, csFlow(port));
-      await sleep(50);
-      const errors = helper.log().args.filter((a) => a[0] && a[0].level === 20 && String(a[0].msg).includes('in use'));
-      assert.ok(errors.length > 0, `expected an "in use" error, got ${JSON.stringify(helper.log().args.map((a) => a[0].msg))}`);
+      const inUse = () => helper.log().args.filter((a) => a[0] && a[0].level === 20 && String(a[0].msg).includes('in use'));
+      await until('an "in use" error', () => inUse().length > 0, 5000).catch(() =>
+        assert.fail(`expected an "in use" error, got ${JSON.stringify(helper.log().args.map((a) => a[0].msg))}`)
+      );
     } finally {
-      blocker.close();
+      await new Promise((r) => blocker.close(r));
     }
+    // Node-RED is still running: a new deploy on another port serves a station.
+    const other = await freePort();
+    await helper.setFlows(csFlow(other));
+    const cp = station(other, 'AFTER-IN-USE');
+    clients.push(cp);
+    await cp.connect();
+    assert.ok((await cp.call('Heartbeat', {})).currentTime);
   });
 });

@@ -7,7 +7,7 @@ const path = require('path');
 const { fileLogger } = require('../nodes/lib/file-log');
 
 const fakeNode = () => ({ errors: [], warnings: [], error(t) { this.errors.push(t); }, warn(t) { this.warnings.push(t); } });
-const ended = (ms) => new Promise((r) => setTimeout(r, ms));
+const { until } = require('./lib/wait');
 
 describe('log file', () => {
   let dir;
@@ -20,10 +20,15 @@ describe('log file', () => {
     const file = path.join(dir, 'cs.log');
     const node = fakeNode();
     const log = fileLogger(node, { log: true, pathlog: file, logMaxMB: 0.01 }, 'CS');
-    const entry = { command: 'Heartbeat', data: 'x'.repeat(200) };
-    for (let i = 0; i < 300; i++) log.log('received', entry);
+    for (let i = 0; i < 300; i++) log.log('received', { command: 'Heartbeat', n: `#${String(i).padStart(3, '0')}#`, data: 'x'.repeat(200) });
     log.close();
-    await ended(100);
+    // Written out: the live file ends with the last entry, and the rotated file with the one before its first.
+    const ids = (f) => [...(fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '').matchAll(/#(\d{3})#[^\n]*\n/g)].map((m) => Number(m[1]));
+    await until('every entry on disk', () => {
+      const live = ids(file);
+      const old = ids(`${file}.1`);
+      return live[live.length - 1] === 299 && old.length > 0 && old[old.length - 1] === live[0] - 1;
+    }, 5000);
     const limit = 0.01 * 1048576;
     assert.ok(fs.existsSync(`${file}.1`), 'rotated file');
     assert.ok(fs.statSync(file).size < limit + 400, `current file ${fs.statSync(file).size} bytes`);
@@ -48,7 +53,7 @@ describe('log file', () => {
     const node = fakeNode();
     const log = fileLogger(node, { log: true, pathlog: path.join(dir, 'missing-dir', 'x.log') }, 'CS');
     log.log('info', 'x');
-    await ended(100);
+    await until('a node error', () => node.errors.length > 0, 5000);
     assert.match(node.errors[0], /cannot write the log file/);
     log.log('info', 'after the error');
     log.close();

@@ -11,7 +11,7 @@ const net = require('net');
 const os = require('os');
 const path = require('path');
 const { RPCClient } = require('ocpp-rpc');
-const { helper, core, ours, freePort, collector, loadFlow, sleep } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, until } = require('./lib/harness');
 const { makeCertificates } = require('./lib/certs');
 
 const NODES = [ours.server, ours.remoteCp, core.fn, core.tls, core.inject, core.debug, core.switchNode, core.catchNode];
@@ -195,13 +195,10 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     assert.strictEqual(declared.status, 413, String(declared.body));
     assert.match(String(declared.body), /filesMaxMB \(1 MB\)/);
     // The flow's author is told, once a minute per client.
-    await sleep(100);
     const log = helper.log();
-    const warnings = log.args.filter((a) => a[0].level === log.WARN).map((a) => String(a[0].msg));
-    assert.ok(
-      warnings.includes('refused a file request (PUT) from a client that gave no station id (HTTP 413): the upload is larger than filesMaxMB (1 MB)'),
-      warnings.join('; ')
-    );
+    const warnings = () => log.args.filter((a) => a[0].level === log.WARN).map((a) => String(a[0].msg));
+    const told = 'refused a file request (PUT) from a client that gave no station id (HTTP 413): the upload is larger than filesMaxMB (1 MB)';
+    await until('the 413 warning', () => warnings().includes(told), 5000).catch(() => assert.fail(warnings().join('; ')));
     // Chunked: refused once past the limit.
     const chunked = await request(port, 'PUT', '/files/chunked.bin', {
       body: (req) => {
@@ -226,8 +223,7 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
       },
     });
     assert.strictEqual(chunkedForm.status, 413, String(chunkedForm.body));
-    await sleep(200);
-    assert.deepStrictEqual(tree(dir), []);
+    await until('no file or temporary file left', () => tree(dir).length === 0, 5000).catch(() => assert.deepStrictEqual(tree(dir), []));
     // Exactly the limit is fine.
     assert.strictEqual((await put(port, 'max.bin', bytes(1 << 20))).status, 201);
     assert.deepStrictEqual(tree(dir), ['anonymous/max.bin']);
@@ -250,6 +246,27 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     assert.deepStrictEqual(tree(dir), []);
   });
 
+  it('an idle upload (headers, then nothing) gets 408 from the default minimum rate within its 10 s window, and leaves nothing', async () => {
+    // README: minBodyRate, 1024 bytes/s over each 10 s by default; MARGIN_MS is what a loaded machine adds.
+    const WINDOW_MS = 10000;
+    const MARGIN_MS = 3000;
+    await loadFlow(NODES, csFlow(port, dir));
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const chunks = [];
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', () => {});
+    const started = Date.now();
+    socket.write('PUT /files/idle.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
+    await new Promise((r) => socket.once('close', r));
+    const after = Date.now() - started;
+    const text = Buffer.concat(chunks).toString();
+    assert.match(text, /^HTTP\/1\.1 408/, text);
+    assert.match(text, /over 10 s \(minBodyRate\)/);
+    assert.ok(after >= WINDOW_MS - 200 && after < WINDOW_MS + MARGIN_MS, `answered after ${after} ms`);
+    await until('no temporary file left', () => tree(dir).length === 0, 5000).catch(() => assert.deepStrictEqual(tree(dir), []));
+  });
+
   it('an interrupted upload leaves no file that looks complete', async () => {
     await loadFlow(NODES, csFlow(port, dir));
     const seen = collector(helper.getNode('seen'));
@@ -262,16 +279,18 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
       await new Promise((r) => socket.once('connect', r));
       socket.write(head);
       socket.write(bytes(20000));
-      await sleep(300);
       // Mid-body: streamed into a hidden temporary file, never the final name.
-      const during = tree(dir);
+      const during = await until('the temporary file', () => tree(dir).length > 0 && tree(dir), 5000);
       assert.strictEqual(during.length, 1, during.join());
       assert.match(during[0], new RegExp(`^anonymous/\\.${name.replace('.', '\\.')}\\.[0-9a-f-]{36}\\.part$`));
       socket.destroy();
-      await sleep(300);
-      assert.deepStrictEqual(tree(dir), [], `after ${name}`);
+      await until(`nothing left after ${name}`, () => tree(dir).length === 0, 5000).catch(() => assert.deepStrictEqual(tree(dir), [], `after ${name}`));
     }
-    assert.ok(!seen.msgs.some((m) => m.ocpp && m.ocpp.command === 'upload'));
+    // A later marker: a complete upload after them is reported, and is the only one.
+    assert.strictEqual((await put(port, 'whole.bin', bytes(1000))).status, 201);
+    await seen.next((m) => m.ocpp && m.ocpp.command === 'upload');
+    assert.strictEqual(seen.msgs.filter((m) => m.ocpp && m.ocpp.command === 'upload').length, 1);
+    assert.deepStrictEqual(tree(dir), ['anonymous/whole.bin']);
   });
 
   it('with station passwords, every file request needs valid Basic auth (401 otherwise); the msg names the station', async () => {

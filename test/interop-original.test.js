@@ -2,7 +2,7 @@
 // Cross-implementation: our nodes against the original node-red-contrib-ocpp,
 // run in a second Node-RED process.
 const assert = require('assert');
-const { helper, core, ours, freePort, collector, loadFlow, sleep } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, sleep, until } = require('./lib/harness');
 const { startOriginalRed } = require('./lib/second-red');
 
 // The original's CS server with a flow answering every station request.
@@ -89,7 +89,9 @@ return msg;`;
       [
         { id: 't', type: 'tab', label: 'original CP' },
         { id: 'rcs', type: 'ocpp-remote-cs', name: 'ours', url: `ws://127.0.0.1:${csPort}/ocpp` },
-        { id: 'cp', z: 't', type: 'CP client JSON', name: 'ORIG-1', cbId: 'ORIG-1', remotecs: 'rcs', ocppver: '1.6j', command: '', cmddata: '', log: false, pathlog: '', wsdelayconnect: false, wstomin: 1, wstomax: 5, wstoinc: 1, wires: [[]] },
+        { id: 'cp', z: 't', type: 'CP client JSON', name: 'ORIG-1', cbId: 'ORIG-1', remotecs: 'rcs', ocppver: '1.6j', command: '', cmddata: '', log: false, pathlog: '', wsdelayconnect: false, wstomin: 1, wstomax: 5, wstoinc: 1, wires: [['got']] },
+        // What the original station received, one log line per msg, for the test to read.
+        { id: 'got', z: 't', type: 'function', func: "node.warn('ORIG-GOT ' + JSON.stringify({ ocpp: msg.ocpp, payload: msg.payload }));\nreturn null;", outputs: 1, wires: [[]] },
         inject('i1', '1', { command: 'BootNotification', data: { chargePointVendor: 'original', chargePointModel: 'node-red-contrib-ocpp' } }),
         inject('i2', '1.5', { command: 'StartTransaction', data: { connectorId: 1, idTag: 'TAG', meterStart: 0, timestamp: new Date().toISOString() } }),
         inject('i3', '2', { command: 'Heartbeat', data: {} }),
@@ -102,6 +104,20 @@ return msg;`;
       const call = await seen.next((m) => m.payload && m.payload.command === command, 15000);
       assert.strictEqual(call.ocpp.chargeBoxIdentity, 'ORIG-1');
     }
+    // The answers reached the original station: its CP client JSON sent them on.
+    const received = await until('the original station got the three answers', () => {
+      const got = original
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('ORIG-GOT '))
+        .map((l) => JSON.parse(l.slice(l.indexOf('ORIG-GOT ') + 9)));
+      const answers = got.filter((g) => g.ocpp && g.ocpp.msgType === 3 && g.payload && g.payload.data);
+      return answers.length >= 3 && answers;
+    }, 15000).catch((e) => assert.fail(`${e.message}\n${original.output().slice(-3000)}`));
+    const byCommand = Object.fromEntries(received.map((g) => [g.ocpp.command, g.payload.data]));
+    assert.strictEqual(byCommand.BootNotification.status, 'Accepted', JSON.stringify(received));
+    assert.strictEqual(byCommand.StartTransaction.transactionId, 9, JSON.stringify(received));
+    assert.strictEqual(typeof byCommand.Heartbeat.currentTime, 'string', JSON.stringify(received));
   });
 
   it("our CP Request SOAP boots at the original's CS server over SOAP 1.6", async () => {

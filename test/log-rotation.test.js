@@ -6,7 +6,7 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, rawStation, until } = require('./lib/harness');
 
 const ANSWER = `msg.payload = { status: 'Accepted' }; return msg;`;
 const MB = 1048576;
@@ -51,7 +51,8 @@ describe('CS server log file rotation (logMaxMB) through the node', function () 
     station.ws.close();
     // Closing the node ends its log stream; then every entry is on disk.
     await helper.unload();
-    await sleep(200);
+    // On disk once the live file holds the answer to the last CALL.
+    await until('the last answer in the live file', () => fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').some((l) => l.includes('type: replied') && l.includes(`"log-${calls - 1}"`)), 5000);
 
     const line = DATA_KB * 1024 + 300;
     assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['cs.log', 'cs.log.1'], 'one old file kept, no .2');

@@ -169,7 +169,8 @@ describe('GET /ocpp/metrics', function () {
       assert.ok(h.sum > 0 && h.sum < 5 * count, `${name} sum ${h.sum}`);
     }
     assert.strictEqual(m.number('ocpp_flow_answers_waiting', { ...server, protocol: 'ocppj' }), 0);
-    assert.ok(m.number('ocpp_event_backlog_bytes', server) >= 0);
+    // Everything the engine had for the flow was delivered: nothing waits.
+    assert.strictEqual(m.number('ocpp_event_backlog_bytes', server), 0);
     assert.strictEqual(m.number('ocpp_flow_answer_timeouts_total', server), 0);
     assert.strictEqual(m.number('ocpp_cs_request_timeouts_total', server), 0);
   });
@@ -200,7 +201,7 @@ describe('GET /ocpp/metrics', function () {
     });
 
     it('answers 401 without a token and the metrics with a bearer token of a read-only user', async () => {
-      const bcrypt = require(require.resolve('bcryptjs', { paths: [path.dirname(require.resolve('node-red/package.json'))] }));
+      const bcrypt = require(require.resolve('bcryptjs', { paths: [require('./lib/node-red').dir, path.dirname(require.resolve('node-red/package.json'))] }));
       const editorPort = await freePort();
       const csPort = await freePort();
       const settings = {
@@ -235,6 +236,32 @@ describe('GET /ocpp/metrics', function () {
       // The engine's heap, counted by its allocator: a running Central System holds some, and has allocated.
       assert.ok(m.number('ocpp_engine_heap_bytes', {}) > 1000, `engine heap ${m.number('ocpp_engine_heap_bytes', {})}`);
       assert.ok(m.number('ocpp_engine_allocations_total', {}) >= m.number('ocpp_engine_heap_bytes', {}) / (1 << 20));
+    });
+
+    it('is not there at all with httpAdminRoot: false (the flows\' own HTTP routes still are)', async () => {
+      const editorPort = await freePort();
+      const csPort = await freePort();
+      const flows = [
+        { id: 'tab', type: 'tab', label: 'metrics' },
+        {
+          id: 'cs', z: 'tab', type: 'CS server', name: '', port: String(csPort), portType: 'num', enabled15: false, path15: '',
+          enabled16: false, path16: '', enabled16j: true, path16j: '/ocpp', log: false, pathlog: '', wires: [[], []],
+        },
+        { id: 'alive', z: 'tab', type: 'http in', url: '/alive', method: 'get', wires: [['aliveOut']] },
+        { id: 'aliveOut', z: 'tab', type: 'function', func: "msg.payload = 'alive'; return msg;", outputs: 1, wires: [['aliveRes']] },
+        { id: 'aliveRes', z: 'tab', type: 'http response', statusCode: '', headers: {} },
+      ];
+      red = await startOurRed(userDir, flows, { editorPort, settings: { httpAdminRoot: false } });
+      const base = `http://127.0.0.1:${editorPort}`;
+      // The port serves the flows (the marker that the server is up and answering) ...
+      const alive = await fetch(`${base}/alive`);
+      assert.strictEqual(alive.status, 200);
+      assert.strictEqual(await alive.text(), 'alive');
+      // ... and neither the metrics nor the sidebar's routes, nor the editor.
+      for (const route of ['/ocpp/metrics', '/ocpp/stations', '/flows']) assert.strictEqual((await fetch(`${base}${route}`)).status, 404, route);
+      // The CS server itself runs.
+      assert.match(red.output(), /Started flows/);
+      assert.doesNotMatch(red.output(), /\[error\]/);
     });
   });
 });

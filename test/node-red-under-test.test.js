@@ -28,6 +28,24 @@ describe('the Node-RED under test', () => {
     assert.ok(semver.satisfies(process.version, pkg.engines.node), `Node ${process.version} vs engines.node ${pkg.engines.node}`);
   });
 
+  it('is the one a test starts as a process of its own (test/lib/our-red.js), with this Node', async function () {
+    this.timeout(60000);
+    const fs = require('fs');
+    const os = require('os');
+    const { startOurRed } = require('./lib/our-red');
+    const { freePort } = require('./lib/harness');
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-which-red-'));
+    const child = await startOurRed(userDir, [{ id: 'tab', type: 'tab', label: 'which' }], { editorPort: await freePort() });
+    try {
+      assert.match(child.output(), new RegExp(`Node-RED version: v${installed.version.replace(/\./g, '\\.')}(-git)?\\b`));
+      assert.match(child.output(), new RegExp(`Node.js {2}version: ${process.version.replace(/\./g, '\\.')}\\b`));
+      assert.strictEqual(child.version, installed.version);
+    } finally {
+      await child.stop();
+      fs.rmSync(userDir, { recursive: true, force: true });
+    }
+  });
+
   it('loads our nodes into it', async () => {
     const { ours, freePort, loadFlow } = require('./lib/harness');
     const port = await freePort();

@@ -16,7 +16,7 @@ const STRICT_21 = createValidator(
   }))
 );
 const strictValidators = { strictModeValidators: [STRICT_21] };
-const { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation } = require('./lib/harness');
+const { helper, core, ours, freePort, collector, loadFlow, sleep, until, rawStation } = require('./lib/harness');
 
 const NODES = [ours.server, ours.remoteCp, ours.remoteCs, ours.cpJson, core.fn, core.catchNode];
 
@@ -156,8 +156,10 @@ describe('OCPP 2.0.1 and 2.1', function () {
     assert.strictEqual(msg.ocpp.MessageId, 'send-1');
     assert.strictEqual(msg.payload.command, 'NotifyPeriodicEventStream');
     assert.strictEqual(msg.msgId, undefined, 'nothing to answer');
-    await sleep(200);
-    assert.deepStrictEqual(raw.frames, [], 'a SEND is never answered');
+    // A later marker: a CALL after the SEND is answered, so an answer to the SEND would be there first.
+    const hb = await raw.call([2, 'hb-after-send', 'Heartbeat', {}]);
+    assert.deepStrictEqual(hb.slice(0, 2), [3, 'hb-after-send']);
+    assert.deepStrictEqual(raw.frames.map((f) => f.slice(0, 2)), [[3, 'hb-after-send']], 'a SEND is never answered');
     raw.ws.close();
     await helper.unload();
 
@@ -169,7 +171,12 @@ describe('OCPP 2.0.1 and 2.1', function () {
     const server = new RPCServer({ protocols: ['ocpp2.0.1', 'ocpp2.1'], strictMode: true, ...strictValidators });
     const received = [];
     const answered = [];
+    // Every frame a station sent, as the server read it off the socket.
+    const inbound = [];
     server.on('client', (client) => {
+      client.on('message', ({ message, outbound }) => {
+        if (!outbound) inbound.push({ id: client.identity, frame: JSON.parse(String(message)) });
+      });
       client.handle(({ method, params }) => {
         received.push({ id: client.identity, protocol: client.protocol, method, params });
         if (method === 'BootNotification') {
@@ -229,6 +236,10 @@ return { payload: { msgType: 3, MessageId: msg.ocpp.MessageId, data: { getVariab
       const sent = await out21.next((m) => m.topic === 'send');
       assert.strictEqual(sent.ocpp.msgType, 6);
       assert.ok(sent.ocpp.MessageId);
+      // The SEND went out on the wire, with the id the flow was told.
+      const onWire = await until('the SEND reached the server', () => inbound.find((f) => f.id === 'SIM-21' && f.frame[0] === 6), 5000);
+      assert.deepStrictEqual(onWire.frame.slice(0, 3), [6, sent.ocpp.MessageId, 'NotifyPeriodicEventStream']);
+      assert.deepStrictEqual(Object.keys(onWire.frame[3]).sort(), ['basetime', 'data', 'id', 'pending']);
       // SEND is 2.1 only.
       helper.getNode('cp201').receive({ topic: 'bad-send', payload: { msgType: 6, command: 'NotifyPeriodicEventStream', data: {} } });
       const refused = await caught.next((m) => m.topic === 'bad-send');

@@ -60,8 +60,8 @@ describe('bounded request queues (QueueFull)', function () {
       assert.strictEqual(full.ocpp.chargeBoxIdentity, 'Q-CP');
       assert.match(full.error.message, /2 requests are already waiting for Q-CP/);
       assert.strictEqual(caught.msgs.length, 1, `only the 4th failed: ${JSON.stringify(caught.msgs.map((m) => m.topic))}`);
-      // The station never answered: nothing but the first CALL went out.
-      await sleep(200);
+      // The station never answered: nothing but the first CALL went out (the loop below
+      // proves it stays so: each next frame is the next kept CALL, never r4).
       assert.strictEqual(station.frames.length, 1, JSON.stringify(station.frames));
 
       // Answered one by one, the two queued CALLs follow, in order; r4 never does.
@@ -72,9 +72,14 @@ describe('bounded request queues (QueueFull)', function () {
         const answered = await reqOut.next((m) => m.topic === `r${i + 1}`);
         assert.strictEqual(answered.payload.data.data, `answer ${i + 1}`);
       }
-      await sleep(300);
-      assert.strictEqual(station.frames.length, 3, `the refused request went out anyway: ${JSON.stringify(station.frames)}`);
-      assert.deepStrictEqual(reqOut.msgs.map((m) => m.topic), ['r1', 'r2', 'r3']);
+      // A later marker: the next request goes out and is answered; r4 would have gone before it.
+      send(5);
+      const fifth = await frameAt(station, 3);
+      assert.strictEqual(fifth[3].data, 'r5', `the refused request went out anyway: ${JSON.stringify(station.frames)}`);
+      station.send(JSON.stringify([3, fifth[1], { status: 'Accepted' }]));
+      await reqOut.next((m) => m.topic === 'r5');
+      assert.strictEqual(station.frames.length, 4, JSON.stringify(station.frames));
+      assert.deepStrictEqual(reqOut.msgs.map((m) => m.topic), ['r1', 'r2', 'r3', 'r5']);
       assert.strictEqual(caught.msgs.length, 1);
       station.ws.close();
     });
@@ -107,7 +112,6 @@ describe('bounded request queues (QueueFull)', function () {
       const out = collector(helper.getNode('out'));
       const caught = collector(helper.getNode('caught'));
       const cp = helper.getNode('cp');
-      await sleep(300);
       assert.ok(!out.msgs.some((m) => m.ocpp && m.ocpp.websocket === 'ONLINE'));
 
       cp.receive({ topic: 'start', payload: { command: 'StartTransaction', data: { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: now() } } });
@@ -132,16 +136,19 @@ describe('bounded request queues (QueueFull)', function () {
         client.handle('StartTransaction', ({ params }) => (received.push(['StartTransaction', params]), { transactionId: 7, idTagInfo: { status: 'Accepted' } }));
         client.handle('MeterValues', ({ params }) => (received.push(['MeterValues', params]), {}));
         client.handle('StopTransaction', ({ params }) => (received.push(['StopTransaction', params]), { idTagInfo: { status: 'Accepted' } }));
+        client.handle('Heartbeat', () => (received.push(['Heartbeat']), { currentTime: now() }));
       });
       await server.listen(port);
       const start = await out.next((m) => m.topic === 'start', 8000);
       assert.strictEqual(start.payload.data.transactionId, 7);
       await out.next((m) => m.topic === 'mv1', 5000);
-      await sleep(300);
-      assert.deepStrictEqual(received.map((r) => r[0]), ['StartTransaction', 'MeterValues'], 'the kept ones, in order, and nothing else');
+      // A later marker: a Heartbeat sent now is answered; anything failed before would have gone out first.
+      cp.receive({ topic: 'hb', payload: { command: 'Heartbeat', data: {} } });
+      await out.next((m) => m.topic === 'hb', 5000);
+      assert.deepStrictEqual(received.map((r) => r[0]), ['StartTransaction', 'MeterValues', 'Heartbeat'], 'the kept ones, in order, and nothing else');
       assert.strictEqual(received[1][1].meterValue[0].sampledValue[0].value, '100');
       const answers = out.msgs.filter((m) => m.ocpp && m.ocpp.msgType === 3);
-      assert.deepStrictEqual(answers.map((m) => m.topic), ['start', 'mv1']);
+      assert.deepStrictEqual(answers.map((m) => m.topic), ['start', 'mv1', 'hb']);
     });
 
     // A CP client flow has no CS server to change: the remedy named is its own limit.

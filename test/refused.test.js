@@ -5,7 +5,7 @@
 // counted in the CS server's status.
 const assert = require('assert');
 const { RPCClient } = require('ocpp-rpc');
-const { helper, ours, freePort, loadFlow, sleep, refusedWith } = require('./lib/harness');
+const { helper, ours, freePort, loadFlow, until, refusedWith } = require('./lib/harness');
 
 // The warnings Node-RED logged since `from` (an index into helper.log()).
 const warnings = (from) =>
@@ -15,6 +15,9 @@ const warnings = (from) =>
     .filter((a) => a[0] && a[0].level === 30)
     .map((a) => String(a[0].msg));
 
+
+// The last status text the CS server showed.
+const lastStatus = (statuses) => String((statuses[statuses.length - 1] || {}).text);
 
 describe('refused stations', function () {
   this.timeout(20000);
@@ -51,15 +54,11 @@ describe('refused stations', function () {
   it('warns about a 2.0.1 station at a 1.6-only server, naming it and the reason, and counts it', async () => {
     const from = helper.log().args.length;
     const client = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity: 'NEW-201', protocols: ['ocpp2.0.1'], reconnect: false });
-    await assert.rejects(client.connect());
-    await sleep(300);
-    const seen = warnings(from);
-    assert.ok(
-      seen.some((w) => /refused station NEW-201 \(HTTP 400\): unsupported subprotocol\(s\) ocpp2\.0\.1; this server speaks ocpp1\.6/.test(w)),
-      JSON.stringify(seen)
-    );
-    await sleep(1200);
-    assert.match(String(statuses[statuses.length - 1].text), /0 connected, 1 refused/);
+    await assert.rejects(client.connect(), /Bad Request/);
+    const wanted = /refused station NEW-201 \(HTTP 400\): unsupported subprotocol\(s\) ocpp2\.0\.1; this server speaks ocpp1\.6/;
+    await until('the warning naming NEW-201', () => warnings(from).some((w) => wanted.test(w)), 5000);
+    // The status is throttled (at most once a second).
+    await until('the status counts the refusal', () => /(?<!\d)0 connected, 1 refused(?!\d)/.test(lastStatus(statuses)), 5000);
   });
 
   it('warns about bad credentials and an unknown path, once per station and minute, counting every refusal', async () => {
@@ -69,13 +68,12 @@ describe('refused stations', function () {
       assert.strictEqual(status, 401);
     }
     assert.strictEqual(await refusedWith(`ws://127.0.0.1:${port}/wrong/path/CP9`, ['ocpp1.6']), 404);
-    await sleep(300);
+    // The 404 came last: once its warning is there, every LOCKED-1 warning there will be is too.
+    await until('the 404 warning', () => warnings(from).some((w) => w.includes('refused a station at /wrong/path/CP9 (HTTP 404)')), 5000);
     const seen = warnings(from);
     const locked = seen.filter((w) => w.includes('refused station LOCKED-1 (HTTP 401)'));
     assert.strictEqual(locked.length, 1, JSON.stringify(seen));
-    assert.ok(seen.some((w) => w.includes('refused a station at /wrong/path/CP9 (HTTP 404)')), JSON.stringify(seen));
-    await sleep(1200);
-    assert.match(String(statuses[statuses.length - 1].text), /4 refused/);
+    await until('the status counts all four refusals', () => /(?<!\d)4 refused(?!\d)/.test(lastStatus(statuses)), 5000);
   });
 
   it('stays quiet about requests that are not handshakes (a browser, a health check)', async () => {
@@ -84,7 +82,13 @@ describe('refused stations', function () {
     assert.strictEqual(res.status, 426);
     const other = await fetch(`http://127.0.0.1:${port}/favicon.ico`);
     assert.strictEqual(other.status, 404);
-    await sleep(300);
-    assert.deepStrictEqual(warnings(from).filter((w) => w.includes('refused')), []);
+    // A later marker: a real refused handshake after them is warned about, and is the only warning.
+    assert.strictEqual(await refusedWith(`ws://127.0.0.1:${port}/wrong/MARKER`, ['ocpp1.6']), 404);
+    await until('the marker\'s warning', () => warnings(from).some((w) => w.includes('/wrong/MARKER')), 5000);
+    assert.deepStrictEqual(
+      warnings(from).filter((w) => w.includes('refused')),
+      warnings(from).filter((w) => w.includes('/wrong/MARKER'))
+    );
+    assert.strictEqual(warnings(from).filter((w) => w.includes('refused')).length, 1);
   });
 });

@@ -109,7 +109,12 @@ describe('flow library scorecard (node-red-dev validate, offline)', function () 
       // OCPP module we know of there is node-red-contrib-ocpp (installed here for the interop tests).
       const unscoped = pkg.name.split('/').pop();
       assert.strictEqual(unscoped, 'node-red-ocpp');
-      assert.notStrictEqual(unscoped, require('node-red-contrib-ocpp/package.json').name);
+      // Every package installed here (the original among them): none has our unscoped name in another scope.
+      const modules = path.join(ROOT, 'node_modules');
+      const names = fs.readdirSync(modules).flatMap((d) => (d.startsWith('@') ? fs.readdirSync(path.join(modules, d)).map((n) => `${d}/${n}`) : [d]));
+      assert.ok(names.includes('node-red-contrib-ocpp'), 'the scan sees the installed packages');
+      const clashes = names.filter((n) => n !== pkg.name && n.split('/').pop() === unscoped);
+      assert.deepStrictEqual(clashes, []);
       for (const opt of Object.keys(pkg.optionalDependencies || {})) assert.ok(opt.startsWith(`${pkg.name}-`), opt);
     });
   });
@@ -135,7 +140,14 @@ describe('flow library scorecard (node-red-dev validate, offline)', function () 
     it('D03: production dependencies are at their latest versions', () => {
       // node-red-dev runs npm-check on `dependencies`: there are none. The optional engine
       // packages are pinned to this very version, released together.
-      for (const [name, range] of Object.entries(pkg.optionalDependencies || {})) assert.strictEqual(range, pkg.version, name);
+      assert.deepStrictEqual(Object.keys(pkg.dependencies || {}), [], 'npm-check would have dependencies to check');
+      const optional = pkg.optionalDependencies || {};
+      assert.ok(Object.keys(optional).length > 0, 'the prebuilt engines are listed');
+      for (const [name, range] of Object.entries(optional)) assert.strictEqual(range, pkg.version, name);
+      // Each pinned engine package is the one in npm/, at the same version.
+      const engines = fs.readdirSync(path.join(ROOT, 'npm')).map((dir) => require(path.join(ROOT, 'npm', dir, 'package.json')));
+      assert.deepStrictEqual(engines.map((p) => p.name).sort(), Object.keys(optional).sort());
+      for (const p of engines) assert.strictEqual(p.version, pkg.version, p.name);
     });
   });
 

@@ -97,9 +97,11 @@ describe('strict mode (OCA JSON schemas)', function () {
     await loadFlow(NODES, csFlow(port));
     const caught = collector(helper.getNode('caught'));
     const reqOut = collector(helper.getNode('reqOut'));
+    const seen = collector(helper.getNode('seen'));
+    const online = (id) => seen.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === id);
     const req = helper.getNode('req');
     const cp16 = await rawSocket(`ws://127.0.0.1:${port}/ocpp/REQ-16`, 'ocpp1.6');
-    await sleep(50);
+    await online('REQ-16');
     req.receive({ topic: 'bad-req', payload: { cbId: 'REQ-16', command: 'Reset', data: { type: 'Sideways' } } });
     const refused = await caught.next((m) => m.topic === 'bad-req');
     assert.strictEqual(refused.ocpp.failure, 'Invalid');
@@ -120,7 +122,7 @@ describe('strict mode (OCA JSON schemas)', function () {
     assert.strictEqual((await reqOut.next((m) => m.topic === 'good')).payload.data.status, 'Accepted');
 
     const cp21 = await rawSocket(`ws://127.0.0.1:${port}/ocpp/REQ-21`, 'ocpp2.1');
-    await sleep(50);
+    await online('REQ-21');
     req.receive({ topic: 'bad21', payload: { cbId: 'REQ-21', command: 'Reset', data: { type: 'Immediate' } } });
     const call21 = await cp21.next();
     const complaint = new Promise((r) => cp21.ws.once('message', (d) => r(JSON.parse(String(d)))));
@@ -134,8 +136,9 @@ describe('strict mode (OCA JSON schemas)', function () {
   it('a malformed answer to a request fails it at once, without a CALLERROR back (strict or not)', async () => {
     await loadFlow(NODES, csFlow(port));
     const caught = collector(helper.getNode('caught'));
+    const seen = collector(helper.getNode('seen'));
     const cp = await rawSocket(`ws://127.0.0.1:${port}/ocpp/MALFORMED-ANSWER`, 'ocpp1.6');
-    await sleep(50);
+    await seen.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === 'MALFORMED-ANSWER');
     helper.getNode('req').receive({ topic: 'r1', payload: { cbId: 'MALFORMED-ANSWER', command: 'Reset', data: { type: 'Soft' } } });
     const call = await cp.next();
     const started = Date.now();
@@ -143,8 +146,10 @@ describe('strict mode (OCA JSON schemas)', function () {
     const failed = await caught.next((m) => m.topic === 'r1');
     assert.strictEqual(failed.ocpp.failure, 'InvalidResponse');
     assert.ok(Date.now() - started < 1000, 'not at the 5 s timeout');
-    await sleep(200);
-    assert.deepStrictEqual(cp.frames.slice(1), [], 'no CALLERROR for an answer');
+    // A later marker: the station's next CALL is answered; a CALLERROR for the answer would have come first.
+    const hb = await cp.call([2, 'hb-after', 'Heartbeat', {}]);
+    assert.deepStrictEqual(hb.slice(0, 2), [3, 'hb-after']);
+    assert.deepStrictEqual(cp.frames.slice(1).map((f) => f.slice(0, 2)), [[3, 'hb-after']], 'no CALLERROR for an answer');
     cp.ws.close();
   });
 

@@ -8,6 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { startOurRed } = require('./our-red');
+const { until } = require('./wait');
 
 const ANSWER = `
 const now = new Date().toISOString();
@@ -26,14 +27,16 @@ if (seen.length > 2000) seen.shift();
 global.set('seen', seen);
 return null;`;
 
-function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, timeout = 5, password = null }) {
+function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, timeout = 5, password = null, maxPending = 10000, soap = false }) {
   const z = 'tab';
   return [
     { id: z, type: 'tab', label: 'cluster' },
-    { id: 'cl', type: 'ocpp-cluster', name: '', url: `redis://127.0.0.1:${redisPort}/0`, prefix, instance, maxPending: 10000 },
+    { id: 'cl', type: 'ocpp-cluster', name: '', url: `redis://127.0.0.1:${redisPort}/0`, prefix, instance, maxPending },
     {
       id: 'cs', z, type: 'CS server', name: 'CS', port: String(csPort), portType: 'num', enabled15: false, enabled16: false,
       enabled16j: true, path16j: '/ocpp', json16: true, json201: true, strict, pingInterval: 30, answerTimeout: 10,
+      // soap: OCPP 1.6 SOAP stations too, at /ocpp16s.
+      enabled16: soap, path16: '/ocpp16s',
       requireAuth: !!password, cluster: 'cl', wires: [['answer', 'record'], []],
     },
     { id: 'answer', z, type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
@@ -49,6 +52,10 @@ function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, time
     { id: 'ok', z, type: 'function', func: 'msg.payload = { ok: true, payload: msg.payload, ocpp: msg.ocpp }; return msg;', outputs: 1, wires: [['out']] },
     { id: 'catcher', z, type: 'catch', scope: ['req'], uncaught: false, wires: [['err']] },
     { id: 'err', z, type: 'function', func: 'msg.payload = { ok: false, error: msg.error.message, ocpp: msg.ocpp }; return msg;', outputs: 1, wires: [['out']] },
+    // POST /soapcall {command, cbId, data} -> a CS request SOAP to the address the station gave (its From), loopback allowed.
+    { id: 'inSoapCall', z, type: 'http in', url: '/soapcall', method: 'post', wires: [['soapReq']] },
+    { id: 'soapReq', z, type: 'CS request SOAP', remotecb: '', command: '', cmddata: '', allowAddresses: '127.0.0.1', timeout, wires: [['ok']] },
+    { id: 'soapCatcher', z, type: 'catch', scope: ['soapReq'], uncaught: false, wires: [['err']] },
     { id: 'inSeen', z, type: 'http in', url: '/seen', method: 'get', wires: [['seen']] },
     { id: 'seen', z, type: 'function', func: "msg.payload = { seen: global.get('seen') || [], status: global.get('status') || '' }; return msg;", outputs: 1, wires: [['out']] },
     // POST /burst {command, cbId, data, n}: n CS request JSON msgs sent at once (one node.send), outcomes kept for GET /burst.
@@ -75,10 +82,15 @@ async function startInstance(options) {
   return {
     ...red,
     instance: options.instance,
+    prefix: options.prefix,
     csPort: options.csPort,
     editorPort: options.editorPort,
     async call(command, cbId, data = {}) {
       const res = await fetch(`${base}/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command, cbId, data }) });
+      return res.json();
+    },
+    async soapCall(command, cbId, data = {}) {
+      const res = await fetch(`${base}/soapcall`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command, cbId, data }) });
       return res.json();
     },
     async seen() {
@@ -105,18 +117,6 @@ async function startInstance(options) {
       fs.rmSync(userDir, { recursive: true, force: true });
     },
   };
-}
-
-// Polls `fn` every 100 ms until it returns something truthy (returned), or fails after `ms`.
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not within ${ms} ms: ${what}; last: ${JSON.stringify(last)}`);
 }
 
 module.exports = { startInstance, clusterFlow, until };

@@ -7,7 +7,7 @@ const helper = require('node-red-node-test-helper');
 
 // The Node-RED under test: the repo's (a dev dependency), or the one that
 // OCPP_RS_NODE_RED names (a node-red package directory; scripts/test-node-red-5.js sets it).
-const red = process.env.OCPP_RS_NODE_RED ? path.resolve(process.env.OCPP_RS_NODE_RED) : path.dirname(require.resolve('node-red/package.json'));
+const red = require('./node-red').dir;
 helper.init(require.resolve(red));
 
 // Its own core nodes (function, inject, ...), not the repo's.
@@ -140,4 +140,4 @@ function refusedWith(url, protocols, options = {}) {
   });
 }
 
-module.exports = { helper, red, core, ours, freePort, collector, loadFlow, sleep, rawStation, refusedWith };
+module.exports = { helper, red, core, ours, freePort, collector, loadFlow, sleep, until: require('./wait').until, rawStation, refusedWith };

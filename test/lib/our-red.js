@@ -6,6 +6,7 @@
 const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const nodeRed = require('./node-red');
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -32,8 +33,7 @@ function writeSettings(userDir, editorPort, extra = '') {
 async function startOurRed(userDir, flow, { editorPort, settings = '' }) {
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
   writeSettings(userDir, editorPort, settings);
-  const red = require.resolve('node-red/red.js', { paths: [root] });
-  const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+  const child = spawn(process.execPath, [nodeRed.redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     cwd: userDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -48,6 +48,13 @@ async function startOurRed(userDir, flow, { editorPort, settings = '' }) {
       if (output.includes('Started flows')) {
         clearTimeout(timer);
         clearInterval(poll);
+        try {
+          nodeRed.checkStarted(output, 'our-red');
+        } catch (e) {
+          child.kill('SIGKILL');
+          reject(e);
+          return;
+        }
         resolve();
       }
     }, 50);
@@ -59,6 +66,7 @@ async function startOurRed(userDir, flow, { editorPort, settings = '' }) {
   });
   return {
     output: () => output,
+    version: nodeRed.version,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');

@@ -222,6 +222,7 @@ async function startHaproxy(bindPort, backends) {
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
+    port: bindPort,
     output: () => output,
     async stop() {
       if (child.exitCode === null) {

@@ -6,12 +6,22 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const nodeRed = require('./node-red');
 
 const root = path.resolve(__dirname, '..', '..');
 
 async function startOriginalRed(flow, { editorPort }) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-original-'));
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
+  // The original comes from the repository's node_modules; a Node-RED installed elsewhere
+  // (Node-RED 5 in .node-red-5/) finds it in the user directory's node_modules.
+  try {
+    require.resolve('node-red-contrib-ocpp/package.json', { paths: [nodeRed.dir] });
+  } catch {
+    const original = path.dirname(require.resolve('node-red-contrib-ocpp/package.json', { paths: [root] }));
+    fs.mkdirSync(path.join(userDir, 'node_modules'));
+    fs.symlinkSync(original, path.join(userDir, 'node_modules', 'node-red-contrib-ocpp'), 'dir');
+  }
   fs.writeFileSync(
     path.join(userDir, 'settings.js'),
     `module.exports = {
@@ -20,8 +30,7 @@ async function startOriginalRed(flow, { editorPort }) {
       logging: { console: { level: 'info' } },
     };`
   );
-  const red = require.resolve('node-red/red.js', { paths: [root] });
-  const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+  const child = spawn(process.execPath, [nodeRed.redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     cwd: userDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,6 +48,7 @@ async function startOriginalRed(flow, { editorPort }) {
     child.stderr.on('data', onData);
     child.on('exit', (code) => reject(new Error(`the original's Node-RED exited (${code}):\n${output}`)));
   });
+  nodeRed.checkStarted(output, 'second-red');
   if (!/node-red-contrib-ocpp/.test(output) && /missing types|Waiting for missing/i.test(output)) {
     throw new Error(`the original package did not load:\n${output}`);
   }
