@@ -208,6 +208,29 @@ describe('unified messages (CS server)', function () {
     assert.match(error.error.message, /Accepted/, 'names what the flow may write instead');
   });
 
+  it('a SOAP 1.6 station gets msg.unified, completed answers and a minted id; an uncompletable answer gets a Fault', async () => {
+    const soap = require('soap');
+    const wsdl = path.join(path.dirname(require.resolve('node-red-contrib-ocpp/package.json')), 'ocpp', 'OCPP_CentralSystemService_1.6.wsdl');
+    const func = "if (!msg.msgId) return null; msg.payload = { status: msg.payload.data.idTag === 'ODD' ? 'Maybe' : 'Accepted' }; return msg;";
+    await loadFlow(NODES, csFlow(port, { enabled16: true, path16: '/ocpp16s' }, func));
+    const seen = collector(helper.getNode('seen'));
+    const caught = collector(helper.getNode('caught'));
+    const client = await soap.createClientAsync(wsdl, { forceSoap12Headers: true, endpoint: `http://127.0.0.1:${port}/ocpp16s` });
+    client.addSoapHeader('<chargeBoxIdentity xmlns="urn://Ocpp/Cs/2015/10/">USOAP</chargeBoxIdentity>');
+    const [boot] = await client.BootNotificationAsync({ chargePointVendor: 'Vendor', chargePointModel: 'Model' });
+    assert.deepStrictEqual([boot.status, Number(boot.interval)], ['Accepted', 300]);
+    assert.strictEqual((await unifiedOf(seen, 'USOAP', 'BootNotification')).unified.event, 'BootNotification');
+    const [start] = await client.StartTransactionAsync({ connectorId: 2, idTag: 'T', meterStart: 5, timestamp: now() });
+    const started = (await unifiedOf(seen, 'USOAP', 'StartTransaction')).unified;
+    assert.strictEqual(started.transactionId, String(start.transactionId), `minted: ${JSON.stringify(start)}`);
+    assert.strictEqual(start.idTagInfo.status, 'Accepted');
+    await client.StopTransactionAsync({ transactionId: start.transactionId, meterStop: 9, timestamp: now() });
+    const ended = (await unifiedOf(seen, 'USOAP', 'StopTransaction')).unified;
+    assert.deepStrictEqual([ended.event, ended.evseId, ended.transactionId], ['TransactionEnded', 2, String(start.transactionId)]);
+    await assert.rejects(client.AuthorizeAsync({ idTag: 'ODD' }), (err) => /Maybe/.test(err.body || err.message));
+    assert.match((await caught.next()).error.message, /Maybe/);
+  });
+
   it('a flow of the original package (no unified key) gets no msg.unified and its native answers unchanged', async () => {
     const flow = csFlow(port, {}, "if (!msg.msgId) return null; msg.payload = { currentTime: new Date().toISOString() }; return msg;");
     delete flow[1].unified;
@@ -285,6 +308,9 @@ describe('unified messages (CS server)', function () {
       }));
       assert.strictEqual(ids.length, 10);
       assert.strictEqual(new Set(ids).size, 10, `unique across instances: ${ids}`);
+      const reply = await redis.command('GET', `${prefix}:transaction-ids`); // RESP: $<len>\r\n<value>\r\n
+      const counter = Number((/\r\n(\d+)\r\n/.exec(reply) || [])[1]);
+      assert.ok(counter >= Math.max(...ids), `reserved in Redis (${prefix}:transaction-ids = ${counter})`);
     } finally {
       for (const cp of stations) await cp.close({ force: true }).catch(() => {});
       for (const inst of instances) {

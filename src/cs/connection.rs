@@ -44,6 +44,10 @@ pub struct ServerContext {
     pub unified: Option<Arc<Unifier>>,
 }
 
+/// How long a 1.6 StartTransaction waits for a block of transaction ids to be
+/// reserved (the disk, or the cluster's Redis) before it goes to the flow without one.
+const MINT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The Central System's side of a link: CALLs go to the flow.
 struct StationHandler {
     cb_id: Arc<str>,
@@ -123,10 +127,16 @@ impl LinkHandler for StationHandler {
                         (minter.clone(), self.server.clone(), self.tx.clone(), self.cb_id.clone());
                     let (action, payload) = (action.to_owned(), payload.to_owned());
                     tokio::spawn(async move {
-                        let minted = match minter.mint().await {
-                            Ok(id) => Some(id),
-                            Err(e) => {
+                        // Bounded: an unreachable Redis must not hold the station's CALL.
+                        let minted = match tokio::time::timeout(MINT_WAIT, minter.mint()).await {
+                            Ok(Ok(id)) => Some(id),
+                            Ok(Err(e)) => {
                                 server.sink.emit(|out| msgs::warn(out, &cb, &e.to_string()));
+                                None
+                            }
+                            Err(_) => {
+                                let text = format!("no transaction id could be reserved within {MINT_WAIT:?}; the flow must give this StartTransaction's transactionId");
+                                server.sink.emit(|out| msgs::warn(out, &cb, &text));
                                 None
                             }
                         };

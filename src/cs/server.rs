@@ -106,7 +106,9 @@ impl CsServer {
         let label = metrics::unique_label(options.name.as_deref(), port);
         let unified = match (&config.unified, minter) {
             (Some(u), Some(minter)) => {
-                Some(Arc::new(Unifier { config: u.clone(), minter: Arc::new(minter.in_cluster(cluster.clone())) }))
+                let minter = Arc::new(minter.in_cluster(cluster.clone()));
+                minter.prepare();
+                Some(Arc::new(Unifier { config: u.clone(), minter }))
             }
             _ => None,
         };

@@ -77,19 +77,34 @@ impl Minter {
         }
         let id = block.next;
         block.next += 1;
-        if block.standby.is_none() && !block.refilling && block.end - block.next < BLOCK / 2 {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                block.refilling = true;
-                let me = self.clone();
-                runtime.spawn(async move {
-                    let reserved = me.reserve().await.ok();
-                    let mut block = lock(&me.block);
-                    block.standby = reserved;
-                    block.refilling = false;
-                });
-            }
+        if block.end - block.next < BLOCK / 2 {
+            self.reserve_ahead(&mut block);
         }
         Some(id)
+    }
+
+    /// Reserves the first block now, in the background: a server's first
+    /// StartTransaction (a SOAP one cannot wait) finds an id ready.
+    pub fn prepare(self: &Arc<Self>) {
+        self.reserve_ahead(&mut lock(&self.block));
+    }
+
+    /// Reserves the next block in the background (inside the runtime), unless
+    /// one is reserved or being reserved.
+    fn reserve_ahead(self: &Arc<Self>, block: &mut Block) {
+        if block.standby.is_some() || block.refilling {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            block.refilling = true;
+            let me = self.clone();
+            runtime.spawn(async move {
+                let reserved = me.reserve().await.ok();
+                let mut block = lock(&me.block);
+                block.standby = block.standby.or(reserved);
+                block.refilling = false;
+            });
+        }
     }
 
     /// The next id, waiting for a block to be reserved when none is.
