@@ -131,7 +131,7 @@ fn sample(version: OcppVersion, sv: &Value) -> Option<Sample<'_>> {
 /// phases. Line-to-line and neutral samples are not used.
 fn fold(quantity: Quantity, samples: &[Sample<'_>]) -> Option<f64> {
     let mine = samples.iter().filter(|s| s.quantity == quantity);
-    if let Some(whole) = mine.clone().filter(|s| s.phase.is_none()).last() {
+    if let Some(whole) = mine.clone().rfind(|s| s.phase.is_none()) {
         return Some(whole.value);
     }
     let lines: Vec<f64> = mine
