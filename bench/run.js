@@ -223,7 +223,8 @@ const PACKAGES = {
   },
   // Unified messages (docs/UNIFIED-CS.md): the same flow, msg.unified added; and the Heartbeats answered by the engine.
   'ours-unified': { key: 'ours-unified', cs: { unified: true, autoAnswer: [] } },
-  'ours-auto': { key: 'ours-auto', cs: { unified: true, autoAnswer: ['Heartbeat'] } },
+  // The flow as a user writes it with auto-answers: answered msgs are not answered again.
+  'ours-auto': { key: 'ours-auto', cs: { unified: true, autoAnswer: ['Heartbeat'] }, skipAnswered: true },
   original: {
     key: 'original',
     module: 'node-red-contrib-ocpp',
@@ -273,7 +274,7 @@ function benchFlow(port, pkg = {}) {
       maxHttpConnections: 1000000, maxHttpConnectionsPerIp: 1000000,
       x: 140, y: 100, wires: [['bench.fn'], []], ...(pkg.cs || {}),
     },
-    { id: 'bench.fn', z: 'bench.tab', type: 'function', name: 'answer', func: ANSWER, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 330, y: 100, wires: [['bench.resp']] },
+    { id: 'bench.fn', z: 'bench.tab', type: 'function', name: 'answer', func: (pkg.skipAnswered ? 'if (msg.unified && msg.unified.answered) return null;\n' : '') + ANSWER, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 330, y: 100, wires: [['bench.resp']] },
     { id: 'bench.resp', z: 'bench.tab', type: 'server response', name: '', x: 520, y: 100, wires: [] },
   ];
 }
