@@ -174,14 +174,17 @@ pub fn complete(
         Shape::TokenInfo { always } => {
             let token = if version.is_2x() { "idToken" } else { "idTag" };
             if always || request.get(token).is_some() {
-                if let Some(info) = token_info(version, action, given, status, always)? {
+                let needed = always && !given.contains_key(info_key(version));
+                if let Some(info) = token_info(version, action, given, status, needed)? {
                     out.insert(info_key(version).into(), info);
                 }
             }
         }
         Shape::StartTransaction16 => {
-            let info = token_info(version, action, given, status, true)?.unwrap_or(Value::Null);
-            out.insert("idTagInfo".into(), info);
+            // An idTagInfo the flow wrote itself goes out as written (below).
+            if let Some(info) = token_info(version, action, given, status, !given.contains_key("idTagInfo"))? {
+                out.insert("idTagInfo".into(), info);
+            }
             out.insert("transactionId".into(), transaction_id(given, ctx)?.into());
         }
         Shape::Nothing => {}
@@ -532,6 +535,12 @@ mod tests {
             let e = err(V16, "StartTransaction", req.clone(), json!({ "status": "Accepted", "transactionId": bad }));
             assert!(matches!(e, AnswerError::BadTransactionId(_)), "{e}");
         }
+        let half_native = json!({ "idTagInfo": { "status": "Blocked", "parentIdTag": "P" } });
+        assert_eq!(
+            done(V16, "StartTransaction", req.clone(), half_native),
+            json!({ "transactionId": 77, "idTagInfo": { "status": "Blocked", "parentIdTag": "P" } }),
+            "a native idTagInfo without the id gets the minted id"
+        );
         let none = AnswerContext { now: NOW, heartbeat_interval: 300, minted_transaction_id: None };
         assert_eq!(complete(V16, "StartTransaction", &req, &accepted(), &none), Err(AnswerError::MissingTransactionId));
         assert!(matches!(err(V16, "StartTransaction", req, json!({})), AnswerError::MissingStatus { .. }));
