@@ -231,6 +231,17 @@ describe('unified messages (CS server)', function () {
     assert.match((await caught.next()).error.message, /Maybe/);
   });
 
+  it('a bad autoAnswer or bootInterval is a node error naming the key, and the server does not start', async () => {
+    for (const [cs, key] of [[{ autoAnswer: ['StartTransaction'] }, 'autoAnswer'], [{ bootInterval: 0 }, 'Boot interval']]) {
+      await loadFlow(NODES, csFlow(port, cs));
+      const errors = helper.log().args.filter((a) => a[0] && a[0].level === 20).map((a) => String(a[0].msg));
+      assert.ok(errors.some((m) => m.includes('CS server not started') && m.includes(key)), `${key}: ${JSON.stringify(errors)}`);
+      const cp = station(port, 'NOSERVER', 'ocpp1.6');
+      await assert.rejects(cp.connect(), 'nothing listens');
+      await helper.unload();
+    }
+  });
+
   it('a flow of the original package (no unified key) gets no msg.unified and its native answers unchanged', async () => {
     const flow = csFlow(port, {}, "if (!msg.msgId) return null; msg.payload = { currentTime: new Date().toISOString() }; return msg;");
     delete flow[1].unified;
