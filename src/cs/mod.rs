@@ -19,6 +19,9 @@
 //! - [`route`]: a request for a station goes to it here, or through the cluster.
 //! - [`secrets`]: station passwords in frames, hidden where frames are shown, read where one is given.
 //! - [`rotation`]: a password a station accepted is the one the CS server requires from then on.
+//! - [`transactions`]: the transactions running on each station, per EVSE.
+//! - [`txids`]: minted 1.6 transaction ids, unique across restarts and cluster instances.
+//! - [`unify`]: unified messages: `msg.unified` on station msgs, what their answers need.
 
 pub mod answers;
 pub mod auth;
@@ -37,6 +40,9 @@ pub mod rotation;
 pub mod route;
 pub mod secrets;
 pub mod server;
+pub mod transactions;
+pub mod txids;
+pub mod unify;
 
 pub use options::ServerOptions;
 pub use server::{CsServer, ServerError};

@@ -27,7 +27,8 @@ if (seen.length > 2000) seen.shift();
 global.set('seen', seen);
 return null;`;
 
-function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, timeout = 5, password = null, maxPending = 10000, soap = false }) {
+// `cs`: more CS server settings; `answer`: the answering function's code instead of ANSWER.
+function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, timeout = 5, password = null, maxPending = 10000, soap = false, cs = {}, answer = ANSWER }) {
   const z = 'tab';
   return [
     { id: z, type: 'tab', label: 'cluster' },
@@ -37,9 +38,9 @@ function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, time
       enabled16j: true, path16j: '/ocpp', json16: true, json201: true, strict, pingInterval: 30, answerTimeout: 10,
       // soap: OCPP 1.6 SOAP stations too, at /ocpp16s.
       enabled16: soap, path16: '/ocpp16s',
-      requireAuth: !!password, cluster: 'cl', wires: [['answer', 'record'], []],
+      requireAuth: !!password, cluster: 'cl', wires: [['answer', 'record'], []], ...cs,
     },
-    { id: 'answer', z, type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
+    { id: 'answer', z, type: 'function', func: answer, outputs: 1, wires: [['resp']] },
     { id: 'resp', z, type: 'server response', name: '' },
     { id: 'record', z, type: 'function', func: RECORD, outputs: 1, wires: [[]] },
     { id: 'st', z, type: 'status', scope: ['cs'], wires: [['keepStatus']] },
