@@ -67,6 +67,69 @@ describe('example flows', function () {
     }
   });
 
+  it('every example listens on its own ports: no two examples, and no example and the demo, share one (issue 25)', () => {
+    const { exampleFiles, readExample, listeningPorts } = require('./lib/example-ports');
+    const owner = new Map();
+    const clashes = [];
+    const unnamed = [];
+    for (const file of exampleFiles()) {
+      const flow = readExample(file);
+      for (const { node, port } of listeningPorts(flow)) {
+        if (owner.has(port)) clashes.push(`${file} (${node}) and ${owner.get(port)} both listen on ${port}`);
+        else owner.set(port, `${file} (${node})`);
+        // The tab's info names the port, so a user knows where to point a station.
+        const tab = flow.find((n) => n.type === 'tab');
+        if (!new RegExp(`\\b${port}\\b`).test(tab.info || '')) unnamed.push(`${file}: the tab's info does not name its port ${port}`);
+      }
+    }
+    assert.deepStrictEqual(clashes, []);
+    assert.deepStrictEqual(unnamed, []);
+  });
+
+  it("the original's example1, rebuilt: connection events never reach server response, nothing turns red (issue 25)", async () => {
+    const port = await freePort();
+    const flow = loadExample('original-example1-rebuilt.json', { 8834: port, 8839: port });
+    const collectors = tap(flow, 'ex1.tab', { probe: ['ex1.cs', 0], errors: ['ex1.catch', 0] });
+    flow.push({ id: 'st', z: 'ex1.tab', type: 'status', scope: null, wires: [['statuses']] }, { id: 'statuses', z: 'ex1.tab', type: 'helper' });
+    await loadFlow([...ALL_NODES, require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [require('./lib/harness').red] })), 'core/common/25-status.js'))], flow);
+    const { probe, errors } = collectors();
+    const statuses = collector(helper.getNode('statuses'));
+    for (const id of ['evse-001', 'evse-002', 'evse-003']) {
+      await probe.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === id, 10000);
+    }
+    await probe.next((m) => m.payload && m.payload.command === 'BootNotification', 10000);
+    // A station that leaves: its OFFLINE goes through the flow too.
+    helper.getNode('ex1.cp3').receive({ payload: { msgType: 99, command: 'close' } });
+    await probe.next((m) => m.ocpp && m.ocpp.websocket === 'OFFLINE' && m.ocpp.chargeBoxIdentity === 'evse-003', 10000);
+    // The boot answers went out (the server response's green status), so the flow ran past every event.
+    await statuses.next((m) => m.status.source.id === 'ex1.resp' && /sent/.test(m.status.text), 10000);
+    assert.deepStrictEqual(errors.msgs.map((m) => m.error && m.error.message), []);
+    assert.deepStrictEqual(statuses.msgs.filter((m) => m.status.fill === 'red').map((m) => `${m.status.source.id}: ${m.status.text}`), []);
+  });
+
+  it('server response ignores a connection event (ONLINE/OFFLINE) with a debug note, as the original flows send it one', async () => {
+    const flow = [
+      { id: 't', type: 'tab' },
+      { id: 'resp', z: 't', type: 'server response', name: '' },
+      { id: 'c', z: 't', type: 'catch', scope: null, wires: [['errors']] },
+      { id: 'errors', z: 't', type: 'helper' },
+    ];
+    await loadFlow(ALL_NODES, flow);
+    const errors = collector(helper.getNode('errors'));
+    const resp = helper.getNode('resp');
+    const notes = [];
+    resp.on('call:debug', (call) => notes.push(String(call.args[0])));
+    const statuses = [];
+    resp.on('call:status', (call) => statuses.push(call.args[0]));
+    for (const state of ['ONLINE', 'OFFLINE']) resp.receive({ topic: `CP-1/${state}`, ocpp: { websocket: state, chargeBoxIdentity: 'CP-1', ocppVersion: '1.6j' } });
+    // A msg without msgId that is not a connection event is still the flow's error.
+    resp.receive({ payload: { status: 'Accepted' } });
+    const err = await errors.next();
+    assert.match(err.error.message, /msg\.msgId is missing/);
+    assert.strictEqual(errors.msgs.length, 1, JSON.stringify(errors.msgs.map((m) => m.error.message)));
+    assert.strictEqual(notes.filter((n) => /connection event/.test(n)).length, 2, JSON.stringify(notes));
+  });
+
   // The demo takes its ports from OCPP_DEMO_CS_PORT and OCPP_DEMO_SOAP_PORT (else 8834, 8835).
   async function withDemoPorts(fn) {
     const port = await freePort();
