@@ -363,6 +363,12 @@ module.exports = function register(RED) {
     node.on('input', (msg, send, done) => {
       if (!addon) return done(loadError);
       if (msg.msgId === undefined || msg.msgId === null || msg.msgId === '') {
+        // A connection event (ONLINE/OFFLINE) has nothing to answer. The original's
+        // flows wire the CS server's output straight here, so it is a debug note, not an error.
+        if (msg.ocpp && (msg.ocpp.websocket === 'ONLINE' || msg.ocpp.websocket === 'OFFLINE')) {
+          node.debug(`connection event ${msg.ocpp.websocket} of ${msg.ocpp.chargeBoxIdentity || 'a station'} ignored: nothing to answer`);
+          return done();
+        }
         status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
         return done(new Error('msg.msgId is missing: this node answers the msg a CS server sent, so keep its msgId'));
       }

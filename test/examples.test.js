@@ -59,7 +59,7 @@ describe('example flows', function () {
   it('every example uses only known node types', () => {
     const known = new Set(['tab', 'comment', 'inject', 'debug', 'function', 'switch', 'change', 'catch', 'link in', 'link out', 'group',
       'CS server', 'server response', 'CS request JSON', 'CP client JSON', 'CS request SOAP', 'CP Request SOAP', 'CP server SOAP',
-      'ocpp-remote-cp', 'ocpp-remotej-cp', 'ocpp-remote-cs', 'ocpp-cluster', 'complete', 'status', 'http in', 'http response']);
+      'ocpp-remote-cp', 'ocpp-remotej-cp', 'ocpp-remote-cs', 'ocpp-cluster', 'complete', 'status', 'http in', 'http response', 'http request']);
     for (const file of fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'))) {
       for (const node of JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'))) {
         assert.ok(known.has(node.type), `${file}: unknown node type ${node.type}`);
@@ -88,7 +88,7 @@ describe('example flows', function () {
 
   it("the original's example1, rebuilt: connection events never reach server response, nothing turns red (issue 25)", async () => {
     const port = await freePort();
-    const flow = loadExample('original-example1-rebuilt.json', { 8834: port, 8839: port });
+    const flow = loadExample('original-example1-rebuilt.json', { 8839: port });
     const collectors = tap(flow, 'ex1.tab', { probe: ['ex1.cs', 0], errors: ['ex1.catch', 0] });
     flow.push({ id: 'st', z: 'ex1.tab', type: 'status', scope: null, wires: [['statuses']] }, { id: 'statuses', z: 'ex1.tab', type: 'helper' });
     await loadFlow([...ALL_NODES, require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [require('./lib/harness').red] })), 'core/common/25-status.js'))], flow);
@@ -268,7 +268,7 @@ describe('example flows', function () {
 
   it("the original's example1, rebuilt: EVSEs boot and answer GetConfiguration", async () => {
     const port = await freePort();
-    const flow = loadExample('original-example1-rebuilt.json', { 8834: port });
+    const flow = loadExample('original-example1-rebuilt.json', { 8839: port });
     flow.find((n) => n.id === 'ex1.cs').wires[0].push('probe');
     flow.find((n) => n.id === 'ex1.req').wires[0].push('answers');
     flow.find((n) => n.id === 'ex1.req').timeout = 1;
@@ -539,18 +539,25 @@ describe('example flows', function () {
         const before = seen.answers.msgs.length;
         helper.getNode('cl-list').receive({ payload: { command: 'LOCAL_GET_ONLINE_LIST' } });
         const msg = await seen.answers.next((m) => seen.answers.msgs.indexOf(m) >= before);
-        if (msg.payload.online.includes('CP-1')) {
-          assert.deepStrictEqual(msg.payload.stations, [{ cbId: 'CP-1', instance: 'example-1' }]);
+        // CP-1, and the station the flow ships (CLUSTER-CP-1), each with the instance holding it.
+        if (msg.payload.online.includes('CP-1') && msg.payload.online.includes('CLUSTER-CP-1')) {
+          assert.deepStrictEqual(msg.payload.stations.find((st) => st.cbId === 'CP-1').instance, 'example-1');
+          assert.deepStrictEqual(msg.payload.stations.find((st) => st.cbId === 'CLUSTER-CP-1').instance, 'example-1');
           break;
         }
-        assert.ok(i < 49, 'CP-1 was never listed');
+        assert.ok(i < 49, `CP-1 and CLUSTER-CP-1 were never listed: ${JSON.stringify(msg.payload)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      helper.getNode('cl-reset').receive({ payload: { command: 'Reset', cbId: 'CP-1', data: { type: 'Soft' } } });
+      helper.getNode('cl-request').receive({ payload: { command: 'Reset', cbId: 'CP-1', data: { type: 'Soft' } } });
       const reset = await seen.answers.next((m) => m.ocpp && m.ocpp.command === 'Reset');
       assert.deepStrictEqual(reset.payload.data, { status: 'Accepted' });
       assert.strictEqual(reset.ocpp.instance, 'example-1');
       assert.strictEqual(resets, 1);
+      // The inject resets the shipped station, which accepts it.
+      helper.getNode('cl-reset').receive({});
+      const own = await seen.answers.next((m) => m.ocpp && m.ocpp.command === 'Reset' && m.ocpp.chargeBoxIdentity === 'CLUSTER-CP-1');
+      assert.deepStrictEqual(own.payload.data, { status: 'Accepted' });
+      assert.deepStrictEqual(seen.failed.msgs, []);
     } finally {
       if (client) await client.close({ force: true });
       await helper.unload();

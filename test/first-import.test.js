@@ -108,13 +108,20 @@ describe('every example on first import (issue 25)', function () {
       for (const [fixed, free] of mapped) text = text.replace(new RegExp(`\\b${fixed}\\b`, 'g'), String(free));
       flow.push(...JSON.parse(text));
     }
+    // A canary: one red status on purpose, to show the watch reports them.
+    flow.push(
+      { id: 'canary.tab', type: 'tab', label: 'canary' },
+      { id: 'canary.inj', z: 'canary.tab', type: 'inject', once: true, onceDelay: '0.5', repeat: '', props: [], wires: [['canary.fn']] },
+      { id: 'canary.fn', z: 'canary.tab', type: 'function', name: 'canary', func: "node.status({ fill: 'red', shape: 'dot', text: 'canary' }); return null;", outputs: 1, wires: [[]] }
+    );
     watchStatuses(flow);
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-first-import-'));
     red = await startOurRed(userDir, flow, { editorPort: await freePort() });
     const t0 = Date.now();
     while (Date.now() - t0 < RUN_S * 1000) await new Promise((r) => setTimeout(r, 500));
     const log = red.output();
-    const errors = log.split('\n').filter((l) => /\[error\]|EADDRINUSE|address already in use|Uncaught|UnhandledPromiseRejection/i.test(l));
+    assert.match(log, /red status: function canary\.fn \(canary\): canary/, 'the status watch did not report the canary');
+    const errors = log.split('\n').filter((l) => /\[error\]|EADDRINUSE|address already in use|Uncaught|UnhandledPromiseRejection/i.test(l) && !/canary/.test(l));
     // Every port an example listens on is taken: by Node-RED here (no example failed to bind it).
     const closed = [];
     for (const port of listening) if (!(await accepts(mapped.get(port)))) closed.push(port);
