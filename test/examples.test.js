@@ -91,7 +91,7 @@ describe('example flows', function () {
     const flow = loadExample('original-example1-rebuilt.json', { 8839: port });
     const collectors = tap(flow, 'ex1.tab', { probe: ['ex1.cs', 0], errors: ['ex1.catch', 0] });
     flow.push({ id: 'st', z: 'ex1.tab', type: 'status', scope: null, wires: [['statuses']] }, { id: 'statuses', z: 'ex1.tab', type: 'helper' });
-    await loadFlow([...ALL_NODES, require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [require('./lib/harness').red] })), 'core/common/25-status.js'))], flow);
+    await loadFlow(ALL_NODES, flow);
     const { probe, errors } = collectors();
     const statuses = collector(helper.getNode('statuses'));
     for (const id of ['evse-001', 'evse-002', 'evse-003']) {

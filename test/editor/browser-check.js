@@ -142,10 +142,27 @@ async function checkSidebar(page) {
   const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
   assert.ok(copied.length === actions.length && copied.every((f) => f.action === 'GetConfiguration' && f.station === 'DEMO-CP-1'), `copied ${JSON.stringify(copied).slice(0, 300)}`);
   await page.selectOption('.ocpp-sb-action-filter', '');
+  // Issue 25: Reset from the form as it fills itself (the required type, Hard and Soft offered) is Accepted.
+  await page.selectOption('.ocpp-sb-call-action', 'Reset');
+  await page.waitForFunction(() => /type: Hard \| Soft/.test($('.ocpp-sb-call-hint').text()), null, { timeout: 10000 });
+  assert.deepStrictEqual(JSON.parse(await page.evaluate(() => window.OcppSidebar.payload())), { type: 'Hard' });
+  await page.click('.ocpp-sb-detail button:has(.fa-paper-plane)');
+  await page.waitForFunction(() => /^CALLRESULT[\s\S]*"Accepted"/.test($('.ocpp-sb-answer').text()), null, { timeout: 15000 });
+  // A payload against the schema is not sent: the error shows under the editor.
+  await page.evaluate(() => window.OcppSidebar.payload('{"type": "Sideways"}'));
+  await page.click('.ocpp-sb-detail button:has(.fa-paper-plane)');
+  await page.waitForFunction(() => $('.ocpp-sb-call-error').is(':visible') && /Not sent: .*type/.test($('.ocpp-sb-call-error').text()), null, { timeout: 10000 });
+  // An action no OCPP version has: the API's 400, shown inline.
+  await page.evaluate(() => $('.ocpp-sb-call-action').append($('<option>').val('Rest').text('Rest')));
+  await page.selectOption('.ocpp-sb-call-action', 'Rest');
+  await page.evaluate(() => window.OcppSidebar.payload('{"type": "Soft"}'));
+  await page.click('.ocpp-sb-detail button:has(.fa-paper-plane)');
+  await page.waitForFunction(() => /unknown action "Rest"/.test($('.ocpp-sb-call-error').text()), null, { timeout: 10000 });
+  await page.selectOption('.ocpp-sb-call-action', 'GetConfiguration');
   await page.waitForTimeout(1200);
   await page.screenshot({ path: path.join(root, 'docs', 'editor-sidebar.png') });
   const rows = await page.$$eval('.ocpp-sb-table tbody tr', (trs) => trs.length);
-  return `${rows} stations listed, GetConfiguration sent to DEMO-CP-1 and answered, ${seqs.length} frames inspected`;
+  return `${rows} stations listed, GetConfiguration sent to DEMO-CP-1 and answered, ${seqs.length} frames inspected, Reset from the template Accepted, a bad payload and an unknown action shown inline`;
 }
 
 async function main() {
