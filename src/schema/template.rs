@@ -33,9 +33,7 @@ pub(crate) fn template(compiled: &Compiled, root: NodeId, now: &str) -> Template
     let mut enums = BTreeMap::new();
     let payload = fill(compiled, root, now, "", 0, &mut enums);
     let optional = match compiled.node(root) {
-        Node::Object(o) => {
-            o.props.iter().filter(|p| p.required_bit == 0).map(|p| p.name.to_string()).collect()
-        }
+        Node::Object(o) => o.props.iter().filter(|p| p.required_bit == 0).map(|p| p.name.to_string()).collect(),
         _ => Vec::new(),
     };
     Template { payload, enums, optional }
@@ -53,9 +51,7 @@ fn fill(
         Node::Any => Value::Object(Map::new()),
         Node::Boolean => Value::Bool(false),
         Node::Integer(n) => Value::from(n.minimum.map_or(0, |m| m.ceil() as i64)),
-        Node::Number(n) => {
-            serde_json::Number::from_f64(n.minimum.unwrap_or(0.0)).map_or(Value::from(0), Value::Number)
-        }
+        Node::Number(n) => serde_json::Number::from_f64(n.minimum.unwrap_or(0.0)).map_or(Value::from(0), Value::Number),
         Node::String(s) => {
             if let Some(allowed) = &s.allowed {
                 enums.insert(pointer.to_owned(), allowed.iter().map(|v| v.to_string()).collect());
