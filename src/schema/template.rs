@@ -107,7 +107,7 @@ mod tests {
         assert!(t.optional.is_empty());
         let t = request_template(OcppVersion::V201, "Reset", NOW).unwrap();
         assert_eq!(t.payload, json!({"type": "Immediate"}));
-        assert_eq!(t.optional, ["evseId"]);
+        assert_eq!(t.optional, ["customData", "evseId"]);
     }
 
     #[test]
