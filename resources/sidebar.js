@@ -239,6 +239,25 @@
     });
   }
 
+  // The payload editor, made again when the editor's models were disposed
+  // (Node-RED disposes every Monaco model when an edit dialog closes).
+  function editor() {
+    const model = payloadEditor && typeof payloadEditor.getModel === 'function' ? payloadEditor.getModel() : undefined;
+    if (!payloadEditor || model === null || (model && model.isDisposed && model.isDisposed())) {
+      const text = payloadEditor && model && !model.isDisposed() ? payloadEditor.getValue() : '{}';
+      if (payloadEditor && payloadEditor.destroy) {
+        try {
+          payloadEditor.destroy();
+        } catch (e) {
+          // disposed already
+        }
+      }
+      $(`#${editorId}`).empty();
+      payloadEditor = RED.editor.createEditor({ id: editorId, mode: 'ace/mode/json', value: text });
+    }
+    return payloadEditor;
+  }
+
   // The CALL form starts from the action's template in the station's version
   // (required fields, enum values offered: GET ocpp/actions/:version/:action/template).
   const templates = {};
@@ -247,10 +266,16 @@
     const action = callAction.val();
     callError.hide();
     if (!s || !action || !payloadEditor) return;
+    // An action the version has no schema for (another version's words): the payload is left as it is.
+    const known = state.actions[s.version];
+    if (known && !known.toStation.includes(action)) {
+      callHint.text('');
+      return;
+    }
     const key = `${s.version} ${action}`;
     const show = (t) => {
       if (callAction.val() !== action) return;
-      payloadEditor.setValue(JSON.stringify(t.payload, null, 2), -1);
+      editor().setValue(JSON.stringify(t.payload, null, 2), -1);
       const offers = Object.entries(t.enums).map(([at, values]) => `${at.slice(1)}: ${values.join(' | ')}`);
       if (t.optional.length) offers.push(`optional: ${t.optional.join(', ')}`);
       callHint.text(offers.join('\n'));
@@ -261,10 +286,7 @@
         templates[key] = t;
         show(t);
       })
-      .fail(() => {
-        payloadEditor.setValue('{}', -1);
-        callHint.text('');
-      });
+      .fail(() => callHint.text(''));
   }
   callAction.on('change', loadTemplate);
 
@@ -343,9 +365,7 @@
     state.lastSeq = null;
     state.info = null;
     detail.show();
-    if (!payloadEditor) {
-      payloadEditor = RED.editor.createEditor({ id: editorId, mode: 'ace/mode/json', value: '{}' });
-    }
+    editor();
     loadTemplate();
     answer.text(canWrite() ? 'The answer shows here.' : 'Sending a CALL needs the ocpp.write permission.');
     drawStations();
@@ -406,7 +426,7 @@
     callError.hide();
     let payload;
     try {
-      payload = JSON.parse(payloadEditor.getValue() || '{}');
+      payload = JSON.parse(editor().getValue() || '{}');
     } catch (e) {
       callError.text(`The payload is not JSON: ${e.message}`).show();
       return;
@@ -461,8 +481,9 @@
 
   // `payload(text)`: the CALL form's payload (set, then read), for the editor check.
   const payload = (text) => {
-    if (payloadEditor && typeof text === 'string') payloadEditor.setValue(text, -1);
-    return payloadEditor ? payloadEditor.getValue() : null;
+    if (!payloadEditor) return null;
+    if (typeof text === 'string') editor().setValue(text, -1);
+    return editor().getValue();
   };
   window.OcppSidebar = { open, close, state, payload };
 })();

@@ -16,7 +16,8 @@
 //   GET    /ocpp/actions/:version      the version's actions by who sends them
 //   GET    /ocpp/actions/:version/:action/template   the CALL form's starting payload: required
 //                                      fields, enum values offered, optional fields' names
-//   POST   /ocpp/actions/:version/:action/check      {payload} -> {error} (null when valid)
+//   POST   /ocpp/actions/:version/:action/check      {payload} -> {error} (null when valid, or when the
+//                                      version has no such action: sending it says why)
 //
 // Live updates: the changed stations go out over Node-RED's comms on the topic
 // `ocpp/stations` ({changed, gone, more, resync}), at most once a second and
@@ -215,6 +216,8 @@ function register(RED) {
     const payload = req.body && req.body.payload;
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return res.json({ error: 'the payload must be a JSON object' });
     try {
+      // An action the version does not have is not this check's to refuse: sending it tells (400, or the station).
+      if (!JSON.parse(addon.actionsFor(req.params.version)).toStation.includes(req.params.action)) return res.json({ error: null, schema: false });
       return res.json({ error: addon.checkRequest(req.params.version, req.params.action, JSON.stringify(payload)) || null });
     } catch (err) {
       return fail(res, 404, err.message);
