@@ -273,6 +273,9 @@ describe('the OCPP sidebar admin API', function () {
     const bad = await helper.request().post('/ocpp/actions/1.6j/Reset/check').send({ payload: { type: 'Sideways' } });
     assert.match(bad.body.error, /type/);
     assert.match(bad.body.error, /Hard|Soft/);
+    // An action the version lacks is not refused here: sending it is (400, above).
+    const other = await helper.request().post('/ocpp/actions/1.6j/Rest/check').send({ payload: {} });
+    assert.deepStrictEqual(other.body, { error: null, schema: false });
   });
 
   it('publishes the changed stations over comms, at most once a second, while someone looks', async () => {
