@@ -2,7 +2,8 @@
 // Issue 25's "done when": every example (examples/*.json, those added later
 // too) imported into one running Node-RED beside the demo, deployed, and left
 // to run 20 s as a new user would. Fails on any error in the log, any node
-// with a red status, and any port clash.
+// with a red status, any port clash, and any connection event (ONLINE/OFFLINE)
+// that reaches a server response.
 //
 // The ports: each port an example writes (listening, or in a URL) is given a
 // free one, the same free one wherever that number appears, so two examples
@@ -116,7 +117,8 @@ describe('every example on first import (issue 25)', function () {
     );
     watchStatuses(flow);
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-first-import-'));
-    red = await startOurRed(userDir, flow, { editorPort: await freePort() });
+    // Debug level: server response notes a connection event it was sent (and ignored); no example may send it one.
+    red = await startOurRed(userDir, flow, { editorPort: await freePort(), settings: "logging: { console: { level: 'debug' } }," });
     const t0 = Date.now();
     while (Date.now() - t0 < RUN_S * 1000) await new Promise((r) => setTimeout(r, 500));
     const log = red.output();
@@ -126,6 +128,8 @@ describe('every example on first import (issue 25)', function () {
     const closed = [];
     for (const port of listening) if (!(await accepts(mapped.get(port)))) closed.push(port);
     assert.deepStrictEqual(errors, [], `errors in the log:\n${errors.join('\n')}`);
+    const events = log.split('\n').filter((l) => /\[server response.*connection event/.test(l));
+    assert.deepStrictEqual(events, [], 'connection events reached a server response');
     assert.deepStrictEqual(closed, [], `ports not served: ${closed}`);
     assert.match(log, /Started flows/);
   });
