@@ -51,9 +51,18 @@ function common(RED, config) {
   };
 }
 
+// `bindAddress` (issue 25): an IP address to listen on; empty = all interfaces.
+function bindAddress(config) {
+  const value = typeof config.bindAddress === 'string' ? config.bindAddress.trim() : '';
+  if (!value) return null;
+  if (!require('net').isIP(value)) throw new Error(`Listen on must be an IP address such as 127.0.0.1 or ::1, or empty for all interfaces; got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function csServerOptions(RED, node, config) {
   return {
     port: options.port(RED, node, config),
+    host: bindAddress(config),
     name: node.name || node.id, // the `server` label of its metrics
     jsonPath: config.enabled16j === false ? null : config.path16j || '',
     versions: jsonVersions(config),
@@ -141,6 +150,7 @@ function serve(node, config, opts, label, logName) {
   let refused = 0;
   // In a cluster every msg names this instance; `clusterDown` while Redis is unavailable.
   const instance = opts.cluster ? opts.cluster.instance : null;
+  if (instance) clusteredServers.add(node.id);
   let clusterDown = false;
   // Another process holds this instance id: this one stays out of the cluster.
   let clusterInUse = false;
@@ -224,6 +234,7 @@ function serve(node, config, opts, label, logName) {
 
   node.on('close', (removed, done) => {
     status.stop();
+    clusteredServers.delete(node.id);
     server
       .close()
       .catch((err) => node.error(`${label} did not close cleanly: ${err.message}`))
@@ -319,17 +330,40 @@ function localValue(text) {
   return outcome.value;
 }
 
+// CS server nodes of this process that belong to a cluster (node id -> true).
+const clusteredServers = new Set();
+
+// LOCAL_GET_ONLINE_LIST's payload. Without a cluster: `{online: [ids]}`, as the
+// original. In a cluster (docs/CLUSTER.md): the stations a request from here
+// reaches, each with where it is: `stations: [{cbId, instance, server, clustered}]`,
+// i.e. every clustered CS server's stations on every instance, and this
+// instance's stations on CS servers outside the cluster (`clustered: false`).
+// Another instance's unclustered stations are not listed: nothing here can reach them.
+function onlineList(list) {
+  const payload = { online: list.map(([id]) => id) };
+  if (!list.some(([, at]) => at)) return payload;
+  const here = new Map(JSON.parse(addon.stationsJson()).map((s) => [s.id, s.node]));
+  payload.stations = list.map(([cbId, instance, about]) => {
+    let server = here.get(cbId);
+    if (server === undefined) {
+      try {
+        server = JSON.parse(about || '{}').node;
+      } catch (_) {
+        // An entry written by another version: no server to name.
+      }
+    }
+    const clustered = !here.has(cbId) || clusteredServers.has(server);
+    return { cbId, instance, server: server || null, clustered };
+  });
+  return payload;
+}
+
 // The original's local commands: handled here, never sent to a station. In a
 // cluster they reach every instance.
 async function localCommand(command, payload, defaultCbId) {
   switch (command) {
-    case 'LOCAL_GET_ONLINE_LIST': {
-      const list = localValue(await addon.onlineList());
-      const out = { payload: { online: list.map(([id]) => id) } };
-      // In a cluster: which instance holds each station.
-      if (list.some(([, at]) => at)) out.payload.stations = list.map(([cbId, instance]) => ({ cbId, instance }));
-      return out;
-    }
+    case 'LOCAL_GET_ONLINE_LIST':
+      return { payload: onlineList(localValue(await addon.onlineList())) };
     case 'LOCAL_SET_ALL_AUTH_EVSES':
       if (!payload.data || typeof payload.data !== 'object' || Array.isArray(payload.data)) {
         throw new Error('LOCAL_SET_ALL_AUTH_EVSES needs msg.payload.data as an object {"<chargeBoxId>": "<password>"}');
@@ -381,6 +415,12 @@ module.exports = function register(RED) {
       // The CS server answered this one itself (autoAnswer): nothing to do, nothing to report.
       if (msg.unified && msg.unified.answered === true) return done();
       if (msg.msgId === undefined || msg.msgId === null || msg.msgId === '') {
+        // A connection event (ONLINE/OFFLINE) has nothing to answer. The original's
+        // flows wire the CS server's output straight here, so it is a debug note, not an error.
+        if (msg.ocpp && (msg.ocpp.websocket === 'ONLINE' || msg.ocpp.websocket === 'OFFLINE')) {
+          node.debug(`connection event ${msg.ocpp.websocket} of ${msg.ocpp.chargeBoxIdentity || 'a station'} ignored: nothing to answer`);
+          return done();
+        }
         status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
         return done(new Error('msg.msgId is missing: this node answers the msg a CS server sent, so keep its msgId'));
       }

@@ -183,6 +183,9 @@
   const sendButton = $('<button type="button" class="red-ui-button red-ui-button-small"><i class="fa fa-paper-plane"></i> send</button>').appendTo(callBar);
   const editorId = `ocpp-sb-call-editor-${Math.random().toString(36).slice(2)}`;
   $('<div class="ocpp-sb-editor">').attr('id', editorId).appendTo(callSection);
+  // The template's enum values and optional fields; the schema error that stopped a send.
+  const callHint = $('<div class="ocpp-sb-call-hint ocpp-sb-note">').appendTo(callSection);
+  const callError = $('<div class="ocpp-sb-call-error">').css({ color: 'var(--red-ui-text-color-error, #c00)', 'white-space': 'pre-wrap' }).hide().appendTo(callSection);
   const answer = $('<pre class="ocpp-sb-answer">').text('The answer shows here.').appendTo(callSection);
   const framesSection = $('<div class="ocpp-sb-section">').appendTo(detail);
   const framesBar = $('<div class="ocpp-sb-head">').appendTo(framesSection);
@@ -227,6 +230,7 @@
       callAction.empty().attr('data-version', version);
       actions.toStation.forEach((a) => callAction.append($('<option>').val(a).text(a)));
       if (keep && actions.toStation.includes(keep)) callAction.val(keep);
+      loadTemplate();
     };
     if (state.actions[version]) return put(state.actions[version]);
     $.getJSON(`ocpp/actions/${encodeURIComponent(version)}`).done((actions) => {
@@ -234,6 +238,57 @@
       put(actions);
     });
   }
+
+  // The payload editor, made again when the editor's models were disposed
+  // (Node-RED disposes every Monaco model when an edit dialog closes).
+  function editor() {
+    const model = payloadEditor && typeof payloadEditor.getModel === 'function' ? payloadEditor.getModel() : undefined;
+    if (!payloadEditor || model === null || (model && model.isDisposed && model.isDisposed())) {
+      const text = payloadEditor && model && !model.isDisposed() ? payloadEditor.getValue() : '{}';
+      if (payloadEditor && payloadEditor.destroy) {
+        try {
+          payloadEditor.destroy();
+        } catch (e) {
+          // disposed already
+        }
+      }
+      $(`#${editorId}`).empty();
+      payloadEditor = RED.editor.createEditor({ id: editorId, mode: 'ace/mode/json', value: text });
+    }
+    return payloadEditor;
+  }
+
+  // The CALL form starts from the action's template in the station's version
+  // (required fields, enum values offered: GET ocpp/actions/:version/:action/template).
+  const templates = {};
+  function loadTemplate() {
+    const s = state.stations.get(state.selected);
+    const action = callAction.val();
+    callError.hide();
+    if (!s || !action || !payloadEditor) return;
+    // An action the version has no schema for (another version's words): the payload is left as it is.
+    const known = state.actions[s.version];
+    if (known && !known.toStation.includes(action)) {
+      callHint.text('');
+      return;
+    }
+    const key = `${s.version} ${action}`;
+    const show = (t) => {
+      if (callAction.val() !== action) return;
+      editor().setValue(JSON.stringify(t.payload, null, 2), -1);
+      const offers = Object.entries(t.enums).map(([at, values]) => `${at.slice(1)}: ${values.join(' | ')}`);
+      if (t.optional.length) offers.push(`optional: ${t.optional.join(', ')}`);
+      callHint.text(offers.join('\n'));
+    };
+    if (templates[key]) return show(templates[key]);
+    $.getJSON(`ocpp/actions/${encodeURIComponent(s.version)}/${encodeURIComponent(action)}/template`)
+      .done((t) => {
+        templates[key] = t;
+        show(t);
+      })
+      .fail(() => callHint.text(''));
+  }
+  callAction.on('change', loadTemplate);
 
   function pretty(f) {
     if (f.truncated) return `${f.text}\n… (the first ${bytes(f.text.length)} of ${bytes(f.size)})`;
@@ -310,9 +365,8 @@
     state.lastSeq = null;
     state.info = null;
     detail.show();
-    if (!payloadEditor) {
-      payloadEditor = RED.editor.createEditor({ id: editorId, mode: 'ace/mode/json', value: '{}' });
-    }
+    editor();
+    loadTemplate();
     answer.text(canWrite() ? 'The answer shows here.' : 'Sending a CALL needs the ocpp.write permission.');
     drawStations();
     drawFrames();
@@ -352,17 +406,45 @@
     RED.clipboard.copyText(text, copyButton, `${frames.length} frames copied`);
   });
 
+  // Checked against the station's version's schema before it is sent: an
+  // error shows under the editor and nothing goes out.
+  function checked(version, action, payload) {
+    return $.ajax({
+      url: `ocpp/actions/${encodeURIComponent(version)}/${encodeURIComponent(action)}/check`,
+      method: 'POST',
+      contentType: 'application/json',
+      data: JSON.stringify({ payload }),
+    }).then(
+      (r) => r.error,
+      // An action the version has no schema for (another version's words): the engine decides.
+      () => null
+    );
+  }
+
   sendButton.on('click', () => {
     const id = state.selected;
+    callError.hide();
     let payload;
     try {
-      payload = JSON.parse(payloadEditor.getValue() || '{}');
+      payload = JSON.parse(editor().getValue() || '{}');
     } catch (e) {
-      answer.text(`The payload is not JSON: ${e.message}`);
+      callError.text(`The payload is not JSON: ${e.message}`).show();
       return;
     }
     const action = callAction.val();
+    const s = state.stations.get(id);
     sendButton.prop('disabled', true);
+    checked(s ? s.version : '1.6j', action, payload).then((error) => {
+      if (error) {
+        callError.text(`Not sent: ${error}`).show();
+        sendButton.prop('disabled', !state.stations.has(id));
+        return;
+      }
+      send(id, action, payload);
+    });
+  });
+
+  function send(id, action, payload) {
     answer.text(`${action} sent to ${id}, waiting for the answer…`);
     $.ajax({ url: `ocpp/stations/${encodeURIComponent(id)}/call`, method: 'POST', contentType: 'application/json', data: JSON.stringify({ action, payload }) })
       .done((outcome) => {
@@ -371,9 +453,12 @@
         else answer.text(`${outcome.failure}: ${outcome.message}`);
         pollFrames();
       })
-      .fail((xhr) => answer.text(`Not sent: ${apiError(xhr)}`))
+      .fail((xhr) => {
+        answer.text('Not sent.');
+        callError.text(`Not sent: ${apiError(xhr)}`).show();
+      })
       .always(() => sendButton.prop('disabled', !state.stations.has(id)));
-  });
+  }
 
   RED.sidebar.addTab({
     id: 'ocpp',
@@ -394,5 +479,11 @@
     if (visible()) loadStations();
   }, RESYNC_MS);
 
-  window.OcppSidebar = { open, close, state };
+  // `payload(text)`: the CALL form's payload (set, then read), for the editor check.
+  const payload = (text) => {
+    if (!payloadEditor) return null;
+    if (typeof text === 'string') editor().setValue(text, -1);
+    return editor().getValue();
+  };
+  window.OcppSidebar = { open, close, state, payload };
 })();

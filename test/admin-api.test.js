@@ -233,6 +233,51 @@ describe('the OCPP sidebar admin API', function () {
     assert.strictEqual(absent.body.failure, 'NotConnected');
   });
 
+  it('refuses an unknown action with 400 and the version\'s actions; sends one any version has (issue 25)', async () => {
+    const a = station(port1, 'SB-U');
+    clients.push(a);
+    let resets = 0;
+    a.handle('Reset', () => {
+      resets += 1;
+      return { status: 'Accepted' };
+    });
+    await a.connect();
+    await until(async () => (await stationsById())['SB-U']);
+    const typo = await helper.request().post('/ocpp/stations/SB-U/call').send({ action: 'Rest', payload: { type: 'Soft' } });
+    assert.strictEqual(typo.status, 400, typo.text);
+    assert.match(typo.body.error, /unknown action "Rest"/);
+    assert.strictEqual(typo.body.version, '1.6j');
+    assert.ok(typo.body.actions.includes('Reset') && typo.body.actions.includes('GetConfiguration'), typo.text);
+    assert.ok(!typo.body.actions.includes('BootNotification'), 'a station\'s own requests are not offered');
+    // Nothing reached the station.
+    assert.strictEqual((await stationsById())['SB-U'].callsOut, 0);
+    // An action of another version goes on (the station answers it).
+    const other = await helper.request().post('/ocpp/stations/SB-U/call').send({ action: 'RequestStartTransaction', payload: { remoteStartId: 1, idToken: { idToken: 'T', type: 'Central' } }, timeout: 5 });
+    assert.strictEqual(other.status, 200, other.text);
+    const sent = await helper.request().post('/ocpp/stations/SB-U/call').send({ action: 'Reset', payload: { type: 'Soft' } });
+    assert.deepStrictEqual(sent.body.result, { status: 'Accepted' });
+    assert.strictEqual(resets, 1);
+  });
+
+  it('gives the CALL form a template of the action\'s required fields with enum values, and checks a payload (issue 25)', async () => {
+    const t16 = await get('/ocpp/actions/1.6j/Reset/template');
+    assert.deepStrictEqual(t16.payload, { type: 'Hard' });
+    assert.deepStrictEqual(t16.enums, { '/type': ['Hard', 'Soft'] });
+    const t201 = await get('/ocpp/actions/2.0.1/RequestStartTransaction/template');
+    assert.deepStrictEqual(Object.keys(t201.payload).sort(), ['idToken', 'remoteStartId']);
+    assert.ok(t201.enums['/idToken/type'].includes('Central'), JSON.stringify(t201.enums));
+    assert.ok(t201.optional.includes('evseId'));
+    assert.strictEqual((await helper.request().get('/ocpp/actions/1.6j/Rest/template')).status, 404);
+    const ok = await helper.request().post('/ocpp/actions/1.6j/Reset/check').send({ payload: { type: 'Soft' } });
+    assert.deepStrictEqual(ok.body, { error: null });
+    const bad = await helper.request().post('/ocpp/actions/1.6j/Reset/check').send({ payload: { type: 'Sideways' } });
+    assert.match(bad.body.error, /type/);
+    assert.match(bad.body.error, /Hard|Soft/);
+    // An action the version lacks is not refused here: sending it is (400, above).
+    const other = await helper.request().post('/ocpp/actions/1.6j/Rest/check').send({ payload: {} });
+    assert.deepStrictEqual(other.body, { error: null, schema: false });
+  });
+
   it('publishes the changed stations over comms, at most once a second, while someone looks', async () => {
     const { events } = require(require.resolve('@node-red/util', { paths: [red] }));
     const published = [];

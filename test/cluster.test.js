@@ -64,6 +64,38 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     instances = [];
   });
 
+  it('LOCAL_GET_ONLINE_LIST: the stations a request from here reaches, each with its instance and server; no other instance\'s unclustered ones (issue 25)', async () => {
+    const prefix = `t${Date.now().toString(36)}`;
+    const plainPorts = [await freePort(), await freePort()];
+    for (const [i, instance] of ['A', 'B'].entries()) {
+      instances.push(await startInstance({ csPort: await freePort(), plainPort: plainPorts[i], editorPort: await freePort(), redisPort: redis.port, prefix, instance }));
+    }
+    const [a, b] = instances;
+    clients.push(await connectAndBoot(station(a.csPort, 'S1')), await connectAndBoot(station(b.csPort, 'S2')));
+    clients.push(await connectAndBoot(station(plainPorts[0], 'P1')), await connectAndBoot(station(plainPorts[1], 'P2')));
+    const listA = await until('A lists S1, S2 and its own P1', async () => {
+      const list = await online(a);
+      return list && list.online.length === 3 && list;
+    });
+    assert.deepStrictEqual(listA.online, ['P1', 'S1', 'S2']);
+    assert.deepStrictEqual(listA.stations, [
+      { cbId: 'P1', instance: 'A', server: 'plain', clustered: false },
+      { cbId: 'S1', instance: 'A', server: 'cs', clustered: true },
+      { cbId: 'S2', instance: 'B', server: 'cs', clustered: true },
+    ]);
+    const listB = await online(b);
+    assert.deepStrictEqual(listB.stations, [
+      { cbId: 'P2', instance: 'B', server: 'plain', clustered: false },
+      { cbId: 'S1', instance: 'A', server: 'cs', clustered: true },
+      { cbId: 'S2', instance: 'B', server: 'cs', clustered: true },
+    ]);
+    // What the list says is what a request reaches: P1 from A, not from B.
+    assert.strictEqual((await a.call('Reset', 'P1', { type: 'Soft' })).ok, true);
+    const fromB = await b.call('Reset', 'P1', { type: 'Soft' });
+    assert.strictEqual(fromB.ok, false);
+    assert.strictEqual(fromB.ocpp.failure, 'NotConnected');
+  });
+
   it('routes CALLs both ways, lists the whole cluster, and names the instance on every msg', async () => {
     instances = await startCluster(redis.port, ['A', 'B']);
     const [a, b] = instances;
@@ -76,7 +108,7 @@ describe('a Central System across Node-RED instances (Redis)', function () {
     });
     const list = await online(b);
     assert.deepStrictEqual(list.online, ['S1', 'S2']);
-    assert.deepStrictEqual(list.stations, [{ cbId: 'S1', instance: 'A' }, { cbId: 'S2', instance: 'B' }]);
+    assert.deepStrictEqual(list.stations, [{ cbId: 'S1', instance: 'A', server: 'cs', clustered: true }, { cbId: 'S2', instance: 'B', server: 'cs', clustered: true }]);
 
     const ab = await a.call('GetConfiguration', 'S2', {});
     assert.strictEqual(ab.ok, true, JSON.stringify(ab));

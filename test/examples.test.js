@@ -59,12 +59,75 @@ describe('example flows', function () {
   it('every example uses only known node types', () => {
     const known = new Set(['tab', 'comment', 'inject', 'debug', 'function', 'switch', 'change', 'catch', 'link in', 'link out', 'group',
       'CS server', 'server response', 'CS request JSON', 'CP client JSON', 'CS request SOAP', 'CP Request SOAP', 'CP server SOAP',
-      'ocpp-remote-cp', 'ocpp-remotej-cp', 'ocpp-remote-cs', 'ocpp-cluster', 'complete', 'status', 'http in', 'http response']);
+      'ocpp-remote-cp', 'ocpp-remotej-cp', 'ocpp-remote-cs', 'ocpp-cluster', 'complete', 'status', 'http in', 'http response', 'http request']);
     for (const file of fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'))) {
       for (const node of JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'))) {
         assert.ok(known.has(node.type), `${file}: unknown node type ${node.type}`);
       }
     }
+  });
+
+  it('every example listens on its own ports: no two examples, and no example and the demo, share one (issue 25)', () => {
+    const { exampleFiles, readExample, listeningPorts } = require('./lib/example-ports');
+    const owner = new Map();
+    const clashes = [];
+    const unnamed = [];
+    for (const file of exampleFiles()) {
+      const flow = readExample(file);
+      for (const { node, port } of listeningPorts(flow)) {
+        if (owner.has(port)) clashes.push(`${file} (${node}) and ${owner.get(port)} both listen on ${port}`);
+        else owner.set(port, `${file} (${node})`);
+        // The tab's info names the port, so a user knows where to point a station.
+        const tab = flow.find((n) => n.type === 'tab');
+        if (!new RegExp(`\\b${port}\\b`).test(tab.info || '')) unnamed.push(`${file}: the tab's info does not name its port ${port}`);
+      }
+    }
+    assert.deepStrictEqual(clashes, []);
+    assert.deepStrictEqual(unnamed, []);
+  });
+
+  it("the original's example1, rebuilt: connection events never reach server response, nothing turns red (issue 25)", async () => {
+    const port = await freePort();
+    const flow = loadExample('original-example1-rebuilt.json', { 8839: port });
+    const collectors = tap(flow, 'ex1.tab', { probe: ['ex1.cs', 0], errors: ['ex1.catch', 0] });
+    flow.push({ id: 'st', z: 'ex1.tab', type: 'status', scope: null, wires: [['statuses']] }, { id: 'statuses', z: 'ex1.tab', type: 'helper' });
+    await loadFlow(ALL_NODES, flow);
+    const { probe, errors } = collectors();
+    const statuses = collector(helper.getNode('statuses'));
+    for (const id of ['evse-001', 'evse-002', 'evse-003']) {
+      await probe.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === id, 10000);
+    }
+    await probe.next((m) => m.payload && m.payload.command === 'BootNotification', 10000);
+    // A station that leaves: its OFFLINE goes through the flow too.
+    helper.getNode('ex1.cp3').receive({ payload: { msgType: 99, command: 'close' } });
+    await probe.next((m) => m.ocpp && m.ocpp.websocket === 'OFFLINE' && m.ocpp.chargeBoxIdentity === 'evse-003', 10000);
+    // The boot answers went out (the server response's green status), so the flow ran past every event.
+    await statuses.next((m) => m.status.source.id === 'ex1.resp' && /sent/.test(m.status.text), 10000);
+    assert.deepStrictEqual(errors.msgs.map((m) => m.error && m.error.message), []);
+    assert.deepStrictEqual(statuses.msgs.filter((m) => m.status.fill === 'red').map((m) => `${m.status.source.id}: ${m.status.text}`), []);
+  });
+
+  it('server response ignores a connection event (ONLINE/OFFLINE) with a debug note, as the original flows send it one', async () => {
+    const flow = [
+      { id: 't', type: 'tab' },
+      { id: 'resp', z: 't', type: 'server response', name: '' },
+      { id: 'c', z: 't', type: 'catch', scope: null, wires: [['errors']] },
+      { id: 'errors', z: 't', type: 'helper' },
+    ];
+    await loadFlow(ALL_NODES, flow);
+    const errors = collector(helper.getNode('errors'));
+    const resp = helper.getNode('resp');
+    const notes = [];
+    resp.on('call:debug', (call) => notes.push(String(call.args[0])));
+    const statuses = [];
+    resp.on('call:status', (call) => statuses.push(call.args[0]));
+    for (const state of ['ONLINE', 'OFFLINE']) resp.receive({ topic: `CP-1/${state}`, ocpp: { websocket: state, chargeBoxIdentity: 'CP-1', ocppVersion: '1.6j' } });
+    // A msg without msgId that is not a connection event is still the flow's error.
+    resp.receive({ payload: { status: 'Accepted' } });
+    const err = await errors.next();
+    assert.match(err.error.message, /msg\.msgId is missing/);
+    assert.strictEqual(errors.msgs.length, 1, JSON.stringify(errors.msgs.map((m) => m.error.message)));
+    assert.strictEqual(notes.filter((n) => /connection event/.test(n)).length, 2, JSON.stringify(notes));
   });
 
   // The demo takes its ports from OCPP_DEMO_CS_PORT and OCPP_DEMO_SOAP_PORT (else 8834, 8835).
@@ -205,7 +268,7 @@ describe('example flows', function () {
 
   it("the original's example1, rebuilt: EVSEs boot and answer GetConfiguration", async () => {
     const port = await freePort();
-    const flow = loadExample('original-example1-rebuilt.json', { 8834: port });
+    const flow = loadExample('original-example1-rebuilt.json', { 8839: port });
     flow.find((n) => n.id === 'ex1.cs').wires[0].push('probe');
     flow.find((n) => n.id === 'ex1.req').wires[0].push('answers');
     flow.find((n) => n.id === 'ex1.req').timeout = 1;
@@ -476,18 +539,25 @@ describe('example flows', function () {
         const before = seen.answers.msgs.length;
         helper.getNode('cl-list').receive({ payload: { command: 'LOCAL_GET_ONLINE_LIST' } });
         const msg = await seen.answers.next((m) => seen.answers.msgs.indexOf(m) >= before);
-        if (msg.payload.online.includes('CP-1')) {
-          assert.deepStrictEqual(msg.payload.stations, [{ cbId: 'CP-1', instance: 'example-1' }]);
+        // CP-1, and the station the flow ships (CLUSTER-CP-1), each with the instance holding it.
+        if (msg.payload.online.includes('CP-1') && msg.payload.online.includes('CLUSTER-CP-1')) {
+          assert.deepStrictEqual(msg.payload.stations.find((st) => st.cbId === 'CP-1').instance, 'example-1');
+          assert.deepStrictEqual(msg.payload.stations.find((st) => st.cbId === 'CLUSTER-CP-1').instance, 'example-1');
           break;
         }
-        assert.ok(i < 49, 'CP-1 was never listed');
+        assert.ok(i < 49, `CP-1 and CLUSTER-CP-1 were never listed: ${JSON.stringify(msg.payload)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      helper.getNode('cl-reset').receive({ payload: { command: 'Reset', cbId: 'CP-1', data: { type: 'Soft' } } });
+      helper.getNode('cl-request').receive({ payload: { command: 'Reset', cbId: 'CP-1', data: { type: 'Soft' } } });
       const reset = await seen.answers.next((m) => m.ocpp && m.ocpp.command === 'Reset');
       assert.deepStrictEqual(reset.payload.data, { status: 'Accepted' });
       assert.strictEqual(reset.ocpp.instance, 'example-1');
       assert.strictEqual(resets, 1);
+      // The inject resets the shipped station, which accepts it.
+      helper.getNode('cl-reset').receive({});
+      const own = await seen.answers.next((m) => m.ocpp && m.ocpp.command === 'Reset' && m.ocpp.chargeBoxIdentity === 'CLUSTER-CP-1');
+      assert.deepStrictEqual(own.payload.data, { status: 'Accepted' });
+      assert.deepStrictEqual(seen.failed.msgs, []);
     } finally {
       if (client) await client.close({ force: true });
       await helper.unload();

@@ -361,53 +361,73 @@ describe('CS server file endpoints (filesPath, filesDir)', function () {
     }
   });
 
-  it('example: GetDiagnostics with the server\'s own /files/ location, the upload event, then UpdateFirmware', async () => {
+  it('names the uploader from the path (<filesPath>/<station>/<name>) or the X-Charge-Box-Identity header; with passwords only as the authenticated station', async () => {
+    await loadFlow(NODES, csFlow(port, dir));
+    const seen = collector(helper.getNode('seen'));
+    assert.strictEqual((await put(port, 'CP-9/diag.log', 'path')).status, 201);
+    const byPath = await seen.next((m) => m.payload && m.payload.name === 'diag.log');
+    assert.strictEqual(byPath.topic, 'CP-9/upload');
+    assert.strictEqual(byPath.ocpp.chargeBoxIdentity, 'CP-9');
+    assert.strictEqual((await put(port, 'h.log', 'header', { headers: { 'x-charge-box-identity': 'CP-8' } })).status, 201);
+    assert.strictEqual((await seen.next((m) => m.payload && m.payload.name === 'h.log')).ocpp.chargeBoxIdentity, 'CP-8');
+    // A multipart POST to the station's directory.
+    const form = new FormData();
+    form.append('file', new Blob(['m']), 'm.log');
+    assert.strictEqual((await fetch(`http://127.0.0.1:${port}/files/CP-7/`, { method: 'POST', body: form })).status, 201);
+    assert.strictEqual((await seen.next((m) => m.payload && m.payload.name === 'm.log')).topic, 'CP-7/upload');
+    // Two names that disagree, an id no station may have, a deeper path: refused.
+    const clash = await put(port, 'CP-9/x.log', 'x', { auth: 'CP-1:any' });
+    assert.strictEqual(clash.status, 403, String(clash.body));
+    assert.match(String(clash.body), /names station CP-9 but the request comes from CP-1/);
+    assert.strictEqual((await put(port, 'CP-9/a/x.log', 'x')).status, 400);
+    assert.strictEqual((await put(port, '%20bad%7F/x.log', 'x')).status, 400);
+    assert.deepStrictEqual(tree(dir), ['uploads/CP-7/m.log', 'uploads/CP-8/h.log', 'uploads/CP-9/diag.log']);
+    await helper.unload();
+
+    // With passwords the Basic-auth user is the station: the path must name that one.
+    await loadFlow(NODES, csFlow(port, dir), { cs: { passwords: 'CP-AUTH:s3cret' } });
+    assert.strictEqual((await put(port, 'CP-AUTH/y.log', 'y')).status, 401);
+    assert.strictEqual((await put(port, 'CP-AUTH/y.log', 'y', { headers: { 'x-charge-box-identity': 'CP-AUTH' } })).status, 401);
+    assert.strictEqual((await put(port, 'CP-OTHER/y.log', 'y', { auth: 'CP-AUTH:s3cret' })).status, 403);
+    assert.strictEqual((await put(port, 'CP-AUTH/y.log', 'y', { auth: 'CP-AUTH:s3cret' })).status, 201);
+    assert.ok(fs.existsSync(path.join(dir, 'uploads', 'CP-AUTH', 'y.log')));
+  });
+
+  it('example: its own station DIAG-CP-1 uploads its diagnostics to the server\'s /files/DIAG-CP-1/, then downloads the firmware', async () => {
     const EXAMPLE = path.join(__dirname, '..', 'examples', 'diagnostics-and-firmware.json');
     const flow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8').replace(/\b8838\b/g, String(port)));
     flow.find((n) => n.id === 'df.cs').filesDir = dir;
+    flow.find((n) => n.id === 'df.tick').onceDelay = '0.1';
     flow.find((n) => n.id === 'df.switch').wires[1].push('uploads');
+    flow.find((n) => n.id === 'df.cs').wires[0].push('fromStation');
     flow.find((n) => n.id === 'df.req').wires[0].push('answers');
-    flow.push({ id: 'uploads', z: 'df.tab', type: 'helper' }, { id: 'answers', z: 'df.tab', type: 'helper' });
-    await loadFlow(NODES.concat([core.comment]), flow);
+    flow.find((n) => n.id === 'df.catch').wires[0].push('errors');
+    flow.push({ id: 'uploads', z: 'df.tab', type: 'helper' }, { id: 'answers', z: 'df.tab', type: 'helper' }, { id: 'fromStation', z: 'df.tab', type: 'helper' }, { id: 'errors', z: 'df.tab', type: 'helper' });
+    await loadFlow(NODES.concat([core.comment, core.httpRequest, ours.cpJson, ours.remoteCs]), flow);
     const uploads = collector(helper.getNode('uploads'));
     const answers = collector(helper.getNode('answers'));
-
-    // A station that uploads its diagnostics where it is told, and fetches firmware.
-    const diagnostics = bytes(50000, 5);
-    let firmware = null;
-    const station = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity: 'DIAG-CP-1', protocols: ['ocpp1.6'], strictMode: true, reconnect: false });
-    const uploaded = new Promise((resolve, reject) => {
-      station.handle('GetDiagnostics', ({ params }) => {
-        const form = new FormData();
-        form.append('file', new Blob([diagnostics]), 'DIAG-CP-1-diag.tar.gz');
-        setImmediate(() => fetch(params.location, { method: 'POST', body: form }).then((r) => resolve(r.status), reject));
-        return { fileName: 'DIAG-CP-1-diag.tar.gz' };
-      });
-    });
-    const fetched = new Promise((resolve, reject) => {
-      station.handle('UpdateFirmware', ({ params }) => {
-        setImmediate(() => fetch(params.location).then((r) => r.arrayBuffer()).then((b) => resolve(Buffer.from(b)), reject));
-        return {};
-      });
-    });
-    await station.connect();
-    await station.call('BootNotification', { chargePointVendor: 'test', chargePointModel: 'files' });
+    const fromStation = collector(helper.getNode('fromStation'));
+    const errors = collector(helper.getNode('errors'));
+    const status = (command, value) => fromStation.next((m) => m.payload && m.payload.command === command && m.payload.data.status === value, 10000);
+    await fromStation.next((m) => m.payload && m.payload.command === 'BootNotification' && m.ocpp.chargeBoxIdentity === 'DIAG-CP-1', 10000);
 
     helper.getNode('df.injdiag').receive({});
     const answer = await answers.next((m) => m.ocpp && m.ocpp.command === 'GetDiagnostics');
-    assert.strictEqual(answer.payload.data.fileName, 'DIAG-CP-1-diag.tar.gz');
-    assert.strictEqual(await uploaded, 201);
+    const { fileName } = answer.payload.data;
+    assert.match(fileName, /^diagnostics-.*\.log$/);
     const event = await uploads.next();
-    assert.strictEqual(event.topic, '/upload', 'no Basic auth: an unnamed station');
-    assert.strictEqual(event.payload.name, 'DIAG-CP-1-diag.tar.gz');
-    assert.strictEqual(event.payload.size, diagnostics.length);
-    assert.deepStrictEqual(fs.readFileSync(path.join(dir, 'anonymous', 'DIAG-CP-1-diag.tar.gz')), diagnostics);
+    assert.strictEqual(event.topic, 'DIAG-CP-1/upload', 'the station is named by the path of the location');
+    assert.strictEqual(event.payload.name, fileName);
+    assert.match(fs.readFileSync(path.join(dir, 'uploads', 'DIAG-CP-1', fileName), 'utf8'), /^DIAG-CP-1 diagnostics at /);
+    await status('DiagnosticsStatusNotification', 'Uploaded');
 
-    firmware = bytes(80000, 9);
-    fs.writeFileSync(path.join(dir, 'firmware', 'firmware.bin'), firmware);
+    // No firmware.bin yet: the station reports DownloadFailed; with it, Installed.
     helper.getNode('df.injfw').receive({});
     await answers.next((m) => m.ocpp && m.ocpp.command === 'UpdateFirmware');
-    assert.deepStrictEqual(await fetched, firmware);
-    await station.close({ force: true });
+    await status('FirmwareStatusNotification', 'DownloadFailed');
+    fs.writeFileSync(path.join(dir, 'firmware', 'firmware.bin'), bytes(80000, 9));
+    helper.getNode('df.injfw').receive({});
+    await status('FirmwareStatusNotification', 'Installed');
+    assert.deepStrictEqual(errors.msgs, []);
   });
 });

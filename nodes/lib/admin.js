@@ -9,10 +9,15 @@
 //   PUT    /ocpp/stations/:id/frames   the same, after starting or renewing its recording
 //                                      (ocppInspector.leaseS)
 //   DELETE /ocpp/stations/:id/frames   stops its recording and frees its frames
-//   POST   /ocpp/stations/:id/call     {action, payload, timeout} -> the CALL's outcome
+//   POST   /ocpp/stations/:id/call     {action, payload, timeout} -> the CALL's outcome; 400 with the
+//                                      station's version's actions for an action no version sends
 //   GET    /ocpp/inspector             the switch, stations recording, bytes held, limits
 //   PUT    /ocpp/inspector             {all: true|false}: record every station, or none
 //   GET    /ocpp/actions/:version      the version's actions by who sends them
+//   GET    /ocpp/actions/:version/:action/template   the CALL form's starting payload: required
+//                                      fields, enum values offered, optional fields' names
+//   POST   /ocpp/actions/:version/:action/check      {payload} -> {error} (null when valid, or when the
+//                                      version has no such action: sending it says why)
 //
 // Live updates: the changed stations go out over Node-RED's comms on the topic
 // `ocpp/stations` ({changed, gone, more, resync}), at most once a second and
@@ -107,6 +112,27 @@ function callRequest(body) {
   return { action: action.trim(), payload: JSON.stringify(payload), timeoutMs: Math.round(seconds * 1000) };
 }
 
+// The OCPP-J version a station connected here (or, in a cluster, elsewhere) speaks; null when unknown.
+async function stationVersion(id) {
+  const local = JSON.parse(addon.stationsJson()).find((s) => s.id === id);
+  if (local) return local.version;
+  const instance = addon.clusterInstance();
+  if (!instance) return null;
+  const remote = (await clusterStations(instance)).find((s) => s.id === id);
+  return (remote && remote.version) || null;
+}
+
+// An action no OCPP version has the Central System send ("Rest" for "Reset")
+// is refused before anything goes out, with the actions the station's version
+// has (issue 25). One a version sends goes on: a command may be written in the
+// other version's words (a 1.6 name to a 2.0.1 station).
+async function unknownAction(id, action) {
+  if (addon.knownCallAction(action)) return null;
+  const version = (await stationVersion(id)) || '1.6j';
+  const actions = JSON.parse(addon.actionsFor(version)).toStation;
+  return { error: `unknown action ${JSON.stringify(action)}: OCPP ${version} has the Central System send ${actions.join(', ')}`, version, actions };
+}
+
 // Routes the sidebar's API on this runtime's admin app, once.
 function register(RED) {
   const app = RED.httpAdmin;
@@ -149,6 +175,8 @@ function register(RED) {
     } catch (err) {
       return fail(res, 400, err.message);
     }
+    const unknown = await unknownAction(req.params.id, call.action);
+    if (unknown) return res.status(400).json(unknown);
     try {
       // The outcome as CS request JSON gets it: {id, result} | {id, callError} | {id, failure, message}.
       const outcome = await addon.callStation(req.params.id, call.action, call.payload, call.timeoutMs, null);
@@ -171,6 +199,26 @@ function register(RED) {
   app.get('/ocpp/actions/:version', read, (req, res) => {
     try {
       return sendJson(res, addon.actionsFor(req.params.version));
+    } catch (err) {
+      return fail(res, 404, err.message);
+    }
+  });
+
+  app.get('/ocpp/actions/:version/:action/template', read, (req, res) => {
+    try {
+      return sendJson(res, addon.actionTemplate(req.params.version, req.params.action, new Date().toISOString().replace(/\.\d+Z$/, 'Z')));
+    } catch (err) {
+      return fail(res, 404, err.message);
+    }
+  });
+
+  app.post('/ocpp/actions/:version/:action/check', read, (req, res) => {
+    const payload = req.body && req.body.payload;
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return res.json({ error: 'the payload must be a JSON object' });
+    try {
+      // An action the version does not have is not this check's to refuse: sending it tells (400, or the station).
+      if (!JSON.parse(addon.actionsFor(req.params.version)).toStation.includes(req.params.action)) return res.json({ error: null, schema: false });
+      return res.json({ error: addon.checkRequest(req.params.version, req.params.action, JSON.stringify(payload)) || null });
     } catch (err) {
       return fail(res, 404, err.message);
     }

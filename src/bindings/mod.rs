@@ -265,6 +265,27 @@ pub fn actions_for(version: String) -> Result<String> {
     serde_json::to_string(&actions).map_err(reason)
 }
 
+/// The CALL form's starting payload for an action in a version, as JSON
+/// text: `{payload, enums: {<JSON pointer>: [values]}, optional: [names]}`.
+#[napi]
+pub fn action_template(version: String, action: String, now: String) -> Result<String> {
+    let template = inspector::action_template(&version, &action, &now).map_err(reason)?;
+    serde_json::to_string(&template).map_err(reason)
+}
+
+/// The schema error of a request payload (JSON text) for an action in a
+/// version, worded for the user; null when it is valid.
+#[napi]
+pub fn check_request(version: String, action: String, payload: String) -> Option<String> {
+    inspector::check_request(&version, &action, &payload).err()
+}
+
+/// Whether a Central System sends the action in any OCPP-J version.
+#[napi]
+pub fn known_call_action(action: String) -> bool {
+    inspector::sent_in_any_version(&action)
+}
+
 /// JSON text with station passwords (AuthorizationKey values, BasicAuthPassword
 /// attribute values) replaced by `<redacted>`: what the sidebar shows of a
 /// CALL's outcome, as it shows frames.

@@ -24,7 +24,12 @@
 //! upload folders hold by `filesDirMaxFiles` and `filesDirMaxMB` (507). The
 //! station is the Basic-auth user; when any station has a password every
 //! request needs valid credentials (401), as the server learns the station
-//! from them alone. Each stored file is an event for the node's first output.
+//! from them alone. Without passwords an upload may also name its station in
+//! the path (`<filesPath>/<station>/<name>`, or `<filesPath>/<station>/` for a
+//! multipart POST: a GetDiagnostics location the Central System gives each
+//! station) or in an `X-Charge-Box-Identity` header; nothing proves that name,
+//! as nothing proves an unauthenticated Basic user. Two names that disagree
+//! are refused (403). Each stored file is an event for the node's first output.
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
@@ -47,7 +52,11 @@ use crate::basic_auth;
 use crate::listener::{full, linger, text_response, Body};
 use crate::msgs;
 use crate::pace::{BodyTooSlow, Paced};
+use crate::station_id::{self, IdError};
 use crate::sync::lock;
+
+/// The header an upload may name its station in, when no password is needed.
+const STATION_HEADER: &str = "x-charge-box-identity";
 
 /// The longest name, in bytes: with the temporary name's `.` + `.<uuid>.part`
 /// (43 bytes) it stays within the 255 bytes file systems allow.
@@ -114,6 +123,10 @@ pub enum FileError {
     DirBytes(u64),
     #[error("the station id cannot name a folder (it is longer than {MAX_NAME_BYTES} bytes once encoded)")]
     StationFolder,
+    #[error("the station named in the path or the X-Charge-Box-Identity header is not a charge box id: {0}")]
+    NamedStation(IdError),
+    #[error("the upload names station {named} but the request comes from {from}: upload under your own id")]
+    OtherStation { named: String, from: String },
     #[error("{0} failed in filesDir: {1}")]
     Disk(&'static str, std::io::Error),
 }
@@ -122,6 +135,7 @@ impl FileError {
     fn status(&self) -> u16 {
         match self {
             Self::Unauthorised => 401,
+            Self::OtherStation { .. } => 403,
             Self::TooLarge(_) | Self::TooManyFiles(_) => 413,
             Self::NotFound(_) => 404,
             Self::TooSlow(_) => 408,
@@ -172,6 +186,34 @@ pub fn path_name(rest: &str) -> Result<Option<String>, NameError> {
     let decoded = percent_encoding::percent_decode_str(rest).decode_utf8().map_err(|_| NameError::NotUtf8)?;
     check_name(&decoded)?;
     Ok(Some(decoded.into_owned()))
+}
+
+/// What follows `<filesPath>/` in an upload's path, split into the station
+/// it names (`<station>/<name>` or `<station>/`, the id percent-encoded as in
+/// a WebSocket path) and what remains for [`path_name`].
+pub fn path_station(rest: &str) -> Result<(Option<String>, &str), FileError> {
+    let Some((first, tail)) = rest.split_once('/') else {
+        return Ok((None, rest));
+    };
+    let decoded = percent_encoding::percent_decode_str(first).decode_utf8().map_err(|_| NameError::NotUtf8)?;
+    station_id::check(&decoded).map_err(FileError::NamedStation)?;
+    // Also a plain name: `..`, `.x`, `a:b` or `a\b` are no one's folder here.
+    check_name(&decoded)?;
+    Ok((Some(decoded.into_owned()), tail))
+}
+
+/// The station an upload names in its path or, failing that, its
+/// `X-Charge-Box-Identity` header; both given must agree.
+fn named_station(headers: &HeaderMap, in_path: Option<String>) -> Result<Option<String>, FileError> {
+    let Some(value) = headers.get(STATION_HEADER) else {
+        return Ok(in_path);
+    };
+    let header = value.to_str().map_err(|_| FileError::NamedStation(IdError::Empty))?.trim().to_owned();
+    station_id::check(&header).map_err(FileError::NamedStation)?;
+    match in_path {
+        Some(path) if path != header => Err(FileError::OtherStation { named: path, from: header }),
+        _ => Ok(Some(header)),
+    }
 }
 
 /// The folder of `<filesDir>/uploads/` a station's uploads go to: its id,
@@ -362,7 +404,9 @@ impl Files {
         rest: &str,
         server: &ServerContext,
     ) -> Result<Vec<Stored>, FileError> {
-        let station = station(&parts.headers, server)?;
+        let (in_path, rest) = path_station(rest)?;
+        let named = named_station(&parts.headers, in_path)?;
+        let station = station(&parts.headers, server, named)?;
         let name = path_name(rest)?;
         let folder = match station.as_str() {
             "" => self.config.dir.join(ANONYMOUS_FOLDER),
@@ -523,7 +567,7 @@ impl Files {
         rest: &str,
         server: &ServerContext,
     ) -> Result<Response<Body>, FileError> {
-        station(req.headers(), server)?;
+        station(req.headers(), server, None)?;
         let name = path_name(rest)?.ok_or(FileError::NoName("GET"))?;
         let path = self.config.dir.join(FIRMWARE_FOLDER).join(&name);
         let not_found = |_| FileError::NotFound(name.clone());
@@ -558,20 +602,34 @@ fn claimed_station(headers: &HeaderMap) -> Option<String> {
 /// the passwords as a WebSocket handshake's is. When any station has a
 /// password (or the server takes only stations with one), a request without
 /// valid credentials is refused; otherwise the user is taken as it comes,
-/// and a request without one is from an unnamed station (`""`).
-fn station(headers: &HeaderMap, server: &ServerContext) -> Result<String, FileError> {
+/// and a request without one is from the station the upload names (`named`,
+/// see [`named_station`]), else from an unnamed station (`""`). A name that
+/// disagrees with the Basic-auth user is refused.
+fn station(headers: &HeaderMap, server: &ServerContext, named: Option<String>) -> Result<String, FileError> {
     let config = &server.config;
     let claimed = claimed_station(headers);
-    if !config.require_auth
+    let open = !config.require_auth
         && !auth::any_passwords(&config.passwords)
         && !claimed.as_deref().is_some_and(auth::protected)
-    {
-        return Ok(claimed.unwrap_or_default());
+        && !named.as_deref().is_some_and(auth::protected);
+    if open {
+        return match claimed {
+            Some(cb) => agree(named, cb),
+            None => Ok(named.unwrap_or_default()),
+        };
     }
     let authorization = headers.get("authorization").map(HeaderValue::as_bytes);
     match claimed {
-        Some(cb) if auth::authorised(&cb, authorization, &config.passwords, true) => Ok(cb),
+        Some(cb) if auth::authorised(&cb, authorization, &config.passwords, true) => agree(named, cb),
         _ => Err(FileError::Unauthorised),
+    }
+}
+
+/// The Basic-auth user `from`, unless the upload names another station.
+fn agree(named: Option<String>, from: String) -> Result<String, FileError> {
+    match named {
+        Some(named) if named != from => Err(FileError::OtherStation { named, from }),
+        _ => Ok(from),
     }
 }
 
@@ -714,6 +772,20 @@ mod tests {
         assert_eq!(check_name(&"x".repeat(MAX_NAME_BYTES + 1)), Err(NameError::TooLong));
         // Bytes, not characters: a name of 101 two-byte characters is too long.
         assert_eq!(check_name(&"é".repeat(101)), Err(NameError::TooLong));
+    }
+
+    #[test]
+    fn a_path_may_name_the_uploading_station_first() {
+        let named = |rest: &str| path_station(rest).map(|(cb, tail)| (cb, tail.to_owned())).map_err(|e| e.to_string());
+        assert_eq!(named("diag.zip"), Ok((None, "diag.zip".into())));
+        assert_eq!(named("CP-1/diag.zip"), Ok((Some("CP-1".into()), "diag.zip".into())));
+        assert_eq!(named("CP%201/"), Ok((Some("CP 1".into()), String::new())));
+        // What follows is still checked by path_name: one segment.
+        assert_eq!(named("CP-1/a/b"), Ok((Some("CP-1".into()), "a/b".into())));
+        assert_eq!(path_name("a/b"), Err(NameError::Separator));
+        for bad in ["../x", "./x", "%2e%2e/x", "/x", "a%00/x", "a%7F/x", "a:b/x", "%ff/x"] {
+            assert!(named(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -816,9 +816,50 @@ pub fn actions(version: &str) -> Option<Actions> {
     Some(Actions { version: version.label(), to_station, from_station })
 }
 
+/// The CALL form's starting payload for `action` in `version`: its required
+/// fields, the enum values offered, the optional fields' names
+/// (`schema::request_template`); `now` fills date-times.
+pub fn action_template(version: &str, action: &str, now: &str) -> Result<crate::schema::Template, String> {
+    let v = OcppVersion::from_label(version).ok_or_else(|| unknown_version(version))?;
+    crate::schema::request_template(v, action, now)
+}
+
+/// Whether the CALL form's payload matches `action`'s request schema in
+/// `version`; `Err` names the field and what is wrong, for the form to show.
+pub fn check_request(version: &str, action: &str, payload: &str) -> Result<(), String> {
+    let v = OcppVersion::from_label(version).ok_or_else(|| unknown_version(version))?;
+    crate::schema::check_schema(v, action, crate::schema::Direction::Request, payload)
+}
+
+/// Whether a Central System sends `action` in any OCPP-J version: with
+/// commands written in either version's words (a 1.6 name to a 2.0.1
+/// station), that is what makes an action known to the CALL API.
+pub fn sent_in_any_version(action: &str) -> bool {
+    OcppVersion::ALL.iter().any(|v| actions(v.label()).is_some_and(|a| a.to_station.contains(&action)))
+}
+
+fn unknown_version(version: &str) -> String {
+    format!("unknown OCPP-J version {version:?}; use 1.6j, 2.0.1 or 2.1")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn actions_are_known_when_some_version_sends_them() {
+        assert!(sent_in_any_version("Reset"));
+        assert!(sent_in_any_version("RemoteStartTransaction"));
+        assert!(sent_in_any_version("RequestStartTransaction"));
+        assert!(sent_in_any_version("DataTransfer"));
+        assert!(!sent_in_any_version("Rest"));
+        // A station's own request is not one the Central System sends.
+        assert!(!sent_in_any_version("BootNotification"));
+        assert!(check_request("1.6j", "Reset", r#"{"type":"Soft"}"#).is_ok());
+        let err = check_request("1.6j", "Reset", "{}").unwrap_err();
+        assert!(err.contains("type"), "{err}");
+        assert!(action_template("9.9", "Reset", "").is_err());
+    }
 
     #[test]
     fn heads_are_read_from_the_first_bytes() {

@@ -74,8 +74,11 @@ mod check;
 mod compile;
 mod formats;
 mod initiators;
+mod template;
 #[cfg(test)]
 mod tests;
+
+pub use template::Template;
 
 use crate::json::kind_of as kind_of_value;
 use check::{Check, Ctx, Fail, Found, Seg, What};
@@ -211,6 +214,15 @@ pub fn actions(version: OcppVersion) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = compiled(version).actions.keys().map(|k| &**k).collect();
     out.sort_unstable();
     out
+}
+
+/// A request of `action` in `version` to start from: its required fields
+/// filled in (date-times with `now`), the values each enum field offers, and
+/// the optional fields' names (see `template.rs`). `Err` for an action the
+/// version does not have, worded for the user.
+pub fn request_template(version: OcppVersion, action: &str, now: &str) -> Result<Template, String> {
+    let root = schema_of(version, action, Direction::Request).map_err(|v| v.message)?;
+    Ok(template::template(compiled(version), root, now))
 }
 
 /// Checks `payload` against the schema of `action`'s request or response in

@@ -1082,3 +1082,51 @@ fn every_action_a_station_sends_has_a_schema_in_its_version() {
     assert!(!station_sends(OcppVersion::V201, "Reset"));
     assert!(station_sends(OcppVersion::V21, "BatterySwap") && !station_sends(OcppVersion::V201, "BatterySwap"));
 }
+
+/// `template.rs`: the CALL form's starting payloads.
+mod templates {
+    use super::super::{actions, request_template, station_sends, validate, Direction};
+    use crate::version::OcppVersion;
+    use serde_json::json;
+
+    const TEMPLATE_NOW: &str = "2026-01-01T00:00:00Z";
+
+    #[test]
+    fn a_reset_offers_its_types() {
+        let t = request_template(OcppVersion::V16, "Reset", TEMPLATE_NOW).unwrap();
+        assert_eq!(t.payload, json!({"type": "Hard"}));
+        assert_eq!(t.enums.get("/type").unwrap(), &["Hard", "Soft"]);
+        assert!(t.optional.is_empty());
+        let t = request_template(OcppVersion::V201, "Reset", TEMPLATE_NOW).unwrap();
+        assert_eq!(t.payload, json!({"type": "Immediate"}));
+        assert_eq!(t.optional, ["customData", "evseId"]);
+    }
+
+    #[test]
+    fn nested_required_fields_are_filled() {
+        let t = request_template(OcppVersion::V201, "RequestStartTransaction", TEMPLATE_NOW).unwrap();
+        assert_eq!(t.payload["idToken"]["idToken"], json!(""));
+        assert!(t.enums.contains_key("/idToken/type"), "{:?}", t.enums);
+        assert_eq!(t.payload["remoteStartId"], json!(0));
+    }
+
+    #[test]
+    fn unknown_actions_say_so() {
+        let err = request_template(OcppVersion::V16, "Rest", TEMPLATE_NOW).unwrap_err();
+        assert!(err.contains("unknown action"), "{err}");
+    }
+
+    /// Every request a Central System sends, in every version: its template
+    /// passes the schema it was made from.
+    #[test]
+    fn every_template_is_valid() {
+        for version in [OcppVersion::V16, OcppVersion::V201, OcppVersion::V21] {
+            for action in actions(version).into_iter().filter(|a| !station_sends(version, a) || *a == "DataTransfer") {
+                let t = request_template(version, action, TEMPLATE_NOW).unwrap();
+                if let Err(v) = validate(version, action, Direction::Request, &t.payload) {
+                    panic!("{version:?} {action}: {} at {}: {}", v.message, v.path, t.payload);
+                }
+            }
+        }
+    }
+}

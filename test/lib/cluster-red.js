@@ -28,10 +28,16 @@ global.set('seen', seen);
 return null;`;
 
 // `cs`: more CS server settings; `answer`: the answering function's code instead of ANSWER.
-function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, timeout = 5, password = null, maxPending = 10000, soap = false, cs = {}, answer = ANSWER }) {
+// `plainPort`: also a CS server outside the cluster (node id `plain`), as an
+// instance may run beside its clustered one.
+function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, timeout = 5, password = null, maxPending = 10000, soap = false, cs = {}, answer = ANSWER, plainPort = null }) {
   const z = 'tab';
+  const plain = plainPort
+    ? [{ id: 'plain', z, type: 'CS server', name: 'outside the cluster', port: String(plainPort), portType: 'num', enabled16j: true, path16j: '/ocpp', json16: true, wires: [['answer'], []] }]
+    : [];
   return [
     { id: z, type: 'tab', label: 'cluster' },
+    ...plain,
     { id: 'cl', type: 'ocpp-cluster', name: '', url: `redis://127.0.0.1:${redisPort}/0`, prefix, instance, maxPending },
     {
       id: 'cs', z, type: 'CS server', name: 'CS', port: String(csPort), portType: 'num', enabled15: false, enabled16: false,

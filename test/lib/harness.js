@@ -22,6 +22,8 @@ const core = {
   link: require(path.join(coreNodes, 'core/common/60-link.js')),
   comment: require(path.join(coreNodes, 'core/common/90-comment.js')),
   tls: require(path.join(coreNodes, 'core/network/05-tls.js')),
+  httpRequest: require(path.join(coreNodes, 'core/network/21-httprequest.js')),
+  status: require(path.join(coreNodes, 'core/common/25-status.js')),
 };
 
 const ours = {
