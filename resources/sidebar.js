@@ -226,7 +226,13 @@
       const keep = callAction.val();
       callAction.empty().attr('data-version', version);
       actions.toStation.forEach((a) => callAction.append($('<option>').val(a).text(a)));
-      if (keep && actions.toStation.includes(keep)) callAction.val(keep);
+      // Commands in the other version's words, translated for the station by the engine.
+      const other = actions.otherWords || [];
+      if (other.length) {
+        const group = $('<optgroup>').attr('label', `in ${/^2/.test(version) ? 'OCPP 1.6' : 'OCPP 2.0.1'} words`).appendTo(callAction);
+        other.forEach((a) => group.append($('<option>').val(a).text(a)));
+      }
+      if (keep && (actions.toStation.includes(keep) || other.includes(keep))) callAction.val(keep);
     };
     if (state.actions[version]) return put(state.actions[version]);
     $.getJSON(`ocpp/actions/${encodeURIComponent(version)}`).done((actions) => {

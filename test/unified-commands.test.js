@@ -251,11 +251,11 @@ const CASES = [
       assert.ok(isInt(p.requestId), 'requestId generated');
     },
     back16: { fileName: 'diag-2.log' },
-    to16: (p) => assert.strictEqual(p.location, 'ftp://logs.example.com/in2/'),
-    back2(data) {
-      assert.strictEqual(data.status, 'Accepted');
-      assert.strictEqual(data.filename, 'diag-1.log');
-    },
+    // OCPP 1.6's security extension has GetLog too, in the same words as 2.x: a 1.6
+    // station gets a 2.x GetLog as it is (native), and answers it in kind.
+    to16: (p) => assert.deepStrictEqual(p, { log: { remoteLocation: 'ftp://logs.example.com/in2/' }, logType: 'DiagnosticsLog', requestId: 9 }),
+    back2: { status: 'Accepted', filename: 'diag-16.log' },
+    nativeIn16: true,
   },
   {
     name: 'UpdateFirmware',
@@ -398,10 +398,14 @@ const CASES = [
 ];
 
 // What a station of each version answers, by action.
-const answersOf = (words) => Object.fromEntries(CASES.map((c) => [c[words].action, (p) => {
-  const a = c[words].answer;
-  return typeof a === 'function' ? a(p) : a;
-}]));
+const answersOf = (words) => ({
+  ...Object.fromEntries(CASES.map((c) => [c[words].action, (p) => {
+    const a = c[words].answer;
+    return typeof a === 'function' ? a(p) : a;
+  }])),
+  // A 1.6 station with the security extension.
+  ...(words === 'v16' ? { GetLog: { status: 'Accepted', filename: 'diag-16.log' } } : {}),
+});
 
 // Sends one command through CS request JSON; resolves with the msg that came
 // out (answered) or the one the Catch node got (failed).
@@ -450,12 +454,13 @@ describe('commands in either version\'s words (CS request JSON)', function () {
         assert.ok(!msg.error, `the flow got an error: ${msg.error && msg.error.message}`);
         assert.strictEqual(st.received.length, before + 1, 'one CALL reached the station');
         const got = st.received[before];
-        assert.strictEqual(got.method, c[other].action, 'the station\'s action');
+        const native = c.native || (words === 'v2' && c.nativeIn16);
+        assert.strictEqual(got.method, native ? cmd.action : c[other].action, 'the station\'s action');
         c[toCheck](got.params);
         assert.strictEqual(msg.ocpp.command, cmd.action, 'msg.ocpp.command is the flow\'s');
         assert.strictEqual(msg.ocpp.ocppVersion, LABEL[st.protocol]);
         check(c[backCheck], msg.payload.data, 'the answer in the command\'s words');
-        if (c.native) {
+        if (native) {
           assert.strictEqual(msg.ocpp.translated, undefined, 'the same in both versions: untouched');
         } else {
           assert.deepStrictEqual(msg.ocpp.translated, { from: cmd.action, to: c[other].action, version: LABEL[st.protocol] });
@@ -488,6 +493,39 @@ describe('commands in either version\'s words (CS request JSON)', function () {
     const msg2 = await send(reqOut, caught, 'CMD-201', 'RemoteStopTransaction', { transactionId: '42' }, 'stop-201');
     assert.ok(!msg2.error, msg2.error && msg2.error.message);
     assert.deepStrictEqual(stations[1].received.at(-1), { method: 'RequestStopTransaction', params: { transactionId: '42' } });
+  });
+
+  it("the sidebar's CALL form offers and sends either version's words", async () => {
+    await fleet();
+    // The action list: the station's version's own, and those of the other version it translates.
+    const actions = async (v) => {
+      const res = await helper.request().get(`/ocpp/actions/${v}`);
+      assert.strictEqual(res.status, 200, res.text);
+      return res.body;
+    };
+    const a201 = await actions('2.0.1');
+    assert.ok(a201.toStation.includes('RequestStartTransaction'));
+    for (const a of ['RemoteStartTransaction', 'RemoteStopTransaction', 'GetConfiguration', 'ChangeConfiguration', 'GetDiagnostics']) {
+      assert.ok(a201.otherWords.includes(a), `2.0.1 offers ${a}: ${a201.otherWords}`);
+    }
+    assert.ok(!a201.otherWords.includes('BootNotification'), 'only what a Central System sends');
+    const a16 = await actions('1.6j');
+    for (const a of ['RequestStartTransaction', 'RequestStopTransaction', 'GetVariables', 'SetVariables']) {
+      assert.ok(a16.otherWords.includes(a), `1.6 offers ${a}: ${a16.otherWords}`);
+    }
+    assert.ok(a16.otherWords.every((a) => !a16.toStation.includes(a)), 'no action twice');
+
+    const res = await helper.request().post('/ocpp/stations/CMD-201/call').send({ action: 'RemoteStartTransaction', payload: { idTag: 'SIDEBAR', connectorId: 1 } });
+    assert.strictEqual(res.status, 200, res.text);
+    assert.deepStrictEqual(res.body.result, { status: 'Accepted' });
+    assert.deepStrictEqual(res.body.translated, { from: 'RemoteStartTransaction', to: 'RequestStartTransaction', version: '2.0.1' });
+    const got = stations[1].received.at(-1);
+    assert.strictEqual(got.method, 'RequestStartTransaction');
+    assert.strictEqual(got.params.idToken.idToken, 'SIDEBAR');
+    const res16 = await helper.request().post('/ocpp/stations/CMD-16/call').send({ action: 'GetVariables', payload: { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] } });
+    assert.strictEqual(res16.status, 200, res16.text);
+    assert.strictEqual(res16.body.result.getVariableResult[0].attributeValue, '300');
+    assert.strictEqual(stations[0].received.at(-1).method, 'GetConfiguration');
   });
 
   it('a native command to a station of its own version goes out byte for byte, and its answer untouched', async () => {
