@@ -159,8 +159,9 @@ pub struct Ticket {
     version: Option<OcppVersion>,
     /// In a cluster, the instance holding the peer.
     instance: Option<std::sync::Arc<str>>,
-    /// When the CALL went out in the station's words, not the flow's.
-    translated: Option<Translation>,
+    /// When the CALL went out in the station's words, not the flow's (boxed:
+    /// rare, and a ticket is moved around on every CALL).
+    translated: Option<Box<Translation>>,
     state: TicketState,
 }
 
@@ -191,7 +192,7 @@ impl Ticket {
     /// Notes that the CALL went out translated: its answer is turned back
     /// into the flow's words, and the outcome's JSON says so.
     pub fn translated(self, translation: Translation) -> Self {
-        Self { translated: Some(translation), ..self }
+        Self { translated: Some(Box::new(translation)), ..self }
     }
 
     /// The outcome as JSON text for JavaScript ([`CallOutcome::to_json_translated`]).
@@ -199,7 +200,7 @@ impl Ticket {
         let (version, instance) = (self.version, self.instance.clone());
         let translated = self.translated.take();
         let (id, mut outcome) = self.outcome().await;
-        let Some(Translation { from, to, answer_back }) = translated else {
+        let Some(Translation { from, to, answer_back }) = translated.map(|t| *t) else {
             return outcome.to_json_at(&id, version, instance.as_deref());
         };
         if let CallOutcome::Result(answer) = outcome {

@@ -29,7 +29,7 @@ pub struct CallRequest {
 pub fn call_station(mut req: CallRequest) -> Ticket {
     let id = match checked_id(&mut req) {
         Ok(id) => id,
-        Err(ticket) => return ticket,
+        Err(ticket) => return *ticket,
     };
     let Some(tx) = registry::lookup(&req.cb_id) else {
         let message = format!("station {} is not connected to any CS server", req.cb_id);
@@ -72,12 +72,12 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
 }
 
 /// The CALL's message id (the caller's, or a fresh UUID), once the CALL is
-/// well formed; else the ticket of its failure.
-pub fn checked_id(req: &mut CallRequest) -> Result<String, Ticket> {
+/// well formed; else the ticket of its failure (boxed: the rare case).
+pub fn checked_id(req: &mut CallRequest) -> Result<String, Box<Ticket>> {
     let id = req.message_id.take().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     match check_call(&req.action, &req.payload, &id) {
         Ok(()) => Ok(id),
-        Err(message) => Err(Ticket::settled(id, CallOutcome::invalid(message))),
+        Err(message) => Err(Box::new(Ticket::settled(id, CallOutcome::invalid(message)))),
     }
 }
 

@@ -815,7 +815,12 @@ pub fn actions(version: &str) -> Option<Actions> {
         to_station.push("DataTransfer");
         to_station.sort_unstable();
     }
-    Some(Actions { version: version.label(), to_station, from_station, other_words: super::words::other_words(version) })
+    Some(Actions {
+        version: version.label(),
+        to_station,
+        from_station,
+        other_words: super::words::other_words(version),
+    })
 }
 
 #[cfg(test)]

@@ -134,7 +134,13 @@ mod tests {
     fn the_other_words_are_those_the_station_does_not_know() {
         assert_eq!(
             other_words(OcppVersion::V201),
-            ["ChangeConfiguration", "GetConfiguration", "GetDiagnostics", "RemoteStartTransaction", "RemoteStopTransaction"]
+            [
+                "ChangeConfiguration",
+                "GetConfiguration",
+                "GetDiagnostics",
+                "RemoteStartTransaction",
+                "RemoteStopTransaction"
+            ]
         );
         assert_eq!(other_words(OcppVersion::V21), other_words(OcppVersion::V201));
         let v16 = other_words(OcppVersion::V16);
@@ -160,7 +166,10 @@ mod tests {
         let err = for_station(OcppVersion::V201, true, "Reset", r#"{"type":"Sideways"}"#).err().unwrap();
         assert!(err.contains("1.6") && err.contains("2.0.1"), "{err}");
         // Not strict: the station decides, as before.
-        assert!(matches!(for_station(OcppVersion::V201, false, "Reset", r#"{"type":"Sideways"}"#), Ok(ForStation::Native)));
+        assert!(matches!(
+            for_station(OcppVersion::V201, false, "Reset", r#"{"type":"Sideways"}"#),
+            Ok(ForStation::Native)
+        ));
         assert!(matches!(for_station(OcppVersion::V16, false, "VendorThing", "{}"), Ok(ForStation::Native)));
     }
 
