@@ -58,6 +58,13 @@ pub trait Ids {
     fn next_id(&mut self) -> i64;
 }
 
+/// Any `FnMut() -> i64` supplies ids, e.g. `&mut || counter.fetch_add(1, ..)`.
+impl<F: FnMut() -> i64> Ids for F {
+    fn next_id(&mut self) -> i64 {
+        self()
+    }
+}
+
 /// A command ready for its station.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Translated {
@@ -1838,6 +1845,17 @@ mod tests {
         let e = e.unwrap_err();
         assert!(matches!(e, CommandError::NoCounterpart { .. }), "{e}");
         assert!(e.to_string().contains("no counterpart in OCPP 1.6"), "{e}");
+    }
+
+    #[test]
+    fn a_closure_supplies_ids() {
+        let mut n = 40;
+        let mut next = || {
+            n += 2;
+            n
+        };
+        let t = to_station(V201, "GetDiagnostics", &json!({"location": "ftp://h/d"}), &mut next).unwrap();
+        assert_eq!(t.payload["requestId"], 42);
     }
 
     #[test]
