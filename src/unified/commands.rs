@@ -58,6 +58,13 @@ pub trait Ids {
     fn next_id(&mut self) -> i64;
 }
 
+/// Any `FnMut() -> i64` supplies ids, e.g. `&mut || counter.fetch_add(1, ..)`.
+impl<F: FnMut() -> i64> Ids for F {
+    fn next_id(&mut self) -> i64 {
+        self()
+    }
+}
+
 /// A command ready for its station.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Translated {
@@ -1132,4 +1139,729 @@ fn variable_result(asked: &Value, keys: &[&Obj]) -> Value {
         None => r["attributeStatus"] = json!("UnknownVariable"),
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OcppVersion::{V16, V201, V21};
+
+    /// Generated ids 101, 102, ...
+    struct Seq(i64);
+    impl Ids for Seq {
+        fn next_id(&mut self) -> i64 {
+            self.0 += 1;
+            self.0
+        }
+    }
+
+    fn valid(v: OcppVersion, action: &str, dir: Direction, p: &Value) {
+        if let Err(e) = schema::check_schema(v, action, dir, &p.to_string()) {
+            panic!("{e}\n{p}");
+        }
+    }
+
+    /// One command both ways: `req16` (1.6 words) to 2.0.1 and 2.1 stations
+    /// must become `want2`; `req2` (2.x words) to a 1.6 station `want16`. The
+    /// answers: `(a 2.x station's answer, what the 1.6 command gets)` and
+    /// `(a 1.6 station's answer, what the 2.x command gets)`.
+    struct Case {
+        a16: &'static str,
+        a2: &'static str,
+        req16: Value,
+        want2: Value,
+        req2: Value,
+        want16: Value,
+        answers_for16: Vec<(Value, Value)>,
+        answers_for2: Vec<(Value, Value)>,
+    }
+
+    fn run(c: &Case) {
+        run_from16(c);
+        run_from2(c);
+    }
+
+    /// The 1.6 half of a case.
+    fn run_from16(c: &Case) {
+        for station in [V201, V21] {
+            let t = to_station(station, c.a16, &c.req16, &mut Seq(100)).unwrap_or_else(|e| panic!("{}: {e}", c.a16));
+            assert!(t.translated, "{}", c.a16);
+            assert_eq!(t.written_in, Words::V16);
+            assert_eq!((t.action.as_str(), &t.payload), (c.a2, &c.want2), "{} to {station:?}", c.a16);
+            valid(station, &t.action, Direction::Request, &t.payload);
+            for (station_answer, want) in &c.answers_for16 {
+                valid(station, c.a2, Direction::Response, station_answer);
+                let back = answer_back(&t, station, station_answer);
+                assert_eq!(&back, want, "{} answer {station_answer}", c.a16);
+                valid(V16, c.a16, Direction::Response, &back);
+            }
+        }
+        let native = to_station(V16, c.a16, &c.req16, &mut Seq(100)).unwrap();
+        assert!(!native.translated && native.payload == c.req16 && native.written_in == Words::V16);
+    }
+
+    /// The 2.x half of a case.
+    fn run_from2(c: &Case) {
+        let t = to_station(V16, c.a2, &c.req2, &mut Seq(100)).unwrap_or_else(|e| panic!("{}: {e}", c.a2));
+        assert!(t.translated, "{}", c.a2);
+        assert_eq!(t.written_in, Words::V2);
+        assert_eq!((t.action.as_str(), &t.payload), (c.a16, &c.want16), "{} to 1.6", c.a2);
+        valid(V16, &t.action, Direction::Request, &t.payload);
+        for (station_answer, want) in &c.answers_for2 {
+            valid(V16, c.a16, Direction::Response, station_answer);
+            let back = answer_back(&t, V16, station_answer);
+            assert_eq!(&back, want, "{} answer {station_answer}", c.a2);
+            valid(V201, c.a2, Direction::Response, &back);
+            valid(V21, c.a2, Direction::Response, &back);
+        }
+        // Native words to their own version go out untouched.
+        for station in [V201, V21] {
+            let native = to_station(station, c.a2, &c.req2, &mut Seq(100)).unwrap();
+            assert!(!native.translated && native.payload == c.req2, "{}", c.a2);
+            assert_eq!(answer_back(&native, station, &json!({"status": "Accepted"})), json!({"status": "Accepted"}));
+        }
+    }
+
+    fn st(s: &str) -> Value {
+        json!({ "status": s })
+    }
+
+    /// `(2.x answer, 1.6 answer)` pairs where the status is the same word.
+    fn same(statuses: &[&str]) -> Vec<(Value, Value)> {
+        statuses.iter().map(|s| (st(s), st(s))).collect()
+    }
+
+    #[test]
+    fn remote_start() {
+        run(&Case {
+            a16: "RemoteStartTransaction",
+            a2: "RequestStartTransaction",
+            req16: json!({"connectorId": 2, "idTag": "TAG1"}),
+            want2: json!({"idToken": {"idToken": "TAG1", "type": "ISO14443"}, "remoteStartId": 101, "evseId": 2}),
+            req2: json!({"evseId": 1, "idToken": {"idToken": "T2", "type": "Central"}, "remoteStartId": 7}),
+            want16: json!({"connectorId": 1, "idTag": "T2"}),
+            answers_for16: vec![
+                (json!({"status": "Accepted", "transactionId": "abc"}), st("Accepted")),
+                (json!({"status": "Rejected", "statusInfo": {"reasonCode": "Busy"}}), st("Rejected")),
+            ],
+            answers_for2: same(&["Accepted", "Rejected"]),
+        });
+    }
+
+    #[test]
+    fn remote_start_carries_the_charging_profile() {
+        let profile16 = json!({
+            "chargingProfileId": 5, "stackLevel": 1, "chargingProfilePurpose": "TxProfile",
+            "chargingProfileKind": "Relative",
+            "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}]}
+        });
+        let profile2 = json!({
+            "id": 5, "stackLevel": 1, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative",
+            "chargingSchedule": [{"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}], "id": 102}]
+        });
+        run(&Case {
+            a16: "RemoteStartTransaction",
+            a2: "RequestStartTransaction",
+            req16: json!({"idTag": "TAG1", "chargingProfile": profile16}),
+            want2: json!({"idToken": {"idToken": "TAG1", "type": "ISO14443"}, "remoteStartId": 101, "chargingProfile": profile2}),
+            req2: json!({"idToken": {"idToken": "TAG1", "type": "ISO14443"}, "remoteStartId": 101, "chargingProfile": profile2}),
+            want16: json!({"idTag": "TAG1", "chargingProfile": profile16}),
+            answers_for16: vec![],
+            answers_for2: vec![],
+        });
+    }
+
+    #[test]
+    fn reset() {
+        run(&Case {
+            a16: "Reset",
+            a2: "Reset",
+            req16: json!({"type": "Soft"}),
+            want2: json!({"type": "OnIdle"}),
+            req2: json!({"type": "Immediate"}),
+            want16: json!({"type": "Hard"}),
+            answers_for16: vec![
+                (st("Accepted"), st("Accepted")),
+                (st("Scheduled"), st("Accepted")),
+                (st("Rejected"), st("Rejected")),
+            ],
+            answers_for2: same(&["Accepted", "Rejected"]),
+        });
+        let t = to_station(V201, "Reset", &json!({"type": "Hard"}), &mut Seq(0)).unwrap();
+        assert_eq!(t.payload, json!({"type": "Immediate"}));
+        let t = to_station(V16, "Reset", &json!({"type": "OnIdle"}), &mut Seq(0)).unwrap();
+        assert_eq!(t.payload, json!({"type": "Soft"}));
+        let e = to_station(V16, "Reset", &json!({"type": "OnIdle", "evseId": 1}), &mut Seq(0)).unwrap_err();
+        assert!(e.to_string().contains("evseId has no counterpart"), "{e}");
+    }
+
+    #[test]
+    fn unlock_connector() {
+        run(&Case {
+            a16: "UnlockConnector",
+            a2: "UnlockConnector",
+            req16: json!({"connectorId": 2}),
+            want2: json!({"evseId": 2, "connectorId": 1}),
+            req2: json!({"evseId": 3, "connectorId": 1}),
+            want16: json!({"connectorId": 3}),
+            answers_for16: vec![
+                (st("Unlocked"), st("Unlocked")),
+                (st("UnlockFailed"), st("UnlockFailed")),
+                (st("OngoingAuthorizedTransaction"), st("UnlockFailed")),
+                (st("UnknownConnector"), st("NotSupported")),
+            ],
+            answers_for2: vec![
+                (st("Unlocked"), st("Unlocked")),
+                (st("UnlockFailed"), st("UnlockFailed")),
+                (st("NotSupported"), st("UnknownConnector")),
+            ],
+        });
+        let e = to_station(V16, "UnlockConnector", &json!({"evseId": 1, "connectorId": 2}), &mut Seq(0)).unwrap_err();
+        assert!(e.to_string().contains("EVSE 1 connector 2"), "{e}");
+    }
+
+    #[test]
+    fn change_availability() {
+        run(&Case {
+            a16: "ChangeAvailability",
+            a2: "ChangeAvailability",
+            req16: json!({"connectorId": 2, "type": "Inoperative"}),
+            want2: json!({"operationalStatus": "Inoperative", "evse": {"id": 2}}),
+            req2: json!({"operationalStatus": "Operative", "evse": {"id": 1}}),
+            want16: json!({"connectorId": 1, "type": "Operative"}),
+            answers_for16: same(&["Accepted", "Rejected", "Scheduled"]),
+            answers_for2: same(&["Accepted", "Rejected", "Scheduled"]),
+        });
+        let t = to_station(V201, "ChangeAvailability", &json!({"connectorId": 0, "type": "Operative"}), &mut Seq(0));
+        assert_eq!(t.unwrap().payload, json!({"operationalStatus": "Operative"}));
+        let t = to_station(V16, "ChangeAvailability", &json!({"operationalStatus": "Operative"}), &mut Seq(0));
+        assert_eq!(t.unwrap().payload, json!({"connectorId": 0, "type": "Operative"}));
+    }
+
+    #[test]
+    fn trigger_message() {
+        run(&Case {
+            a16: "TriggerMessage",
+            a2: "TriggerMessage",
+            req16: json!({"requestedMessage": "DiagnosticsStatusNotification", "connectorId": 1}),
+            want2: json!({"requestedMessage": "LogStatusNotification", "evse": {"id": 1}}),
+            req2: json!({"requestedMessage": "LogStatusNotification", "evse": {"id": 2}}),
+            want16: json!({"requestedMessage": "DiagnosticsStatusNotification", "connectorId": 2}),
+            answers_for16: same(&["Accepted", "Rejected", "NotImplemented"]),
+            answers_for2: same(&["Accepted", "Rejected", "NotImplemented"]),
+        });
+        for m in ["BootNotification", "FirmwareStatusNotification", "Heartbeat", "MeterValues"] {
+            let t = to_station(V201, "TriggerMessage", &json!({"requestedMessage": m, "connectorId": 3}), &mut Seq(0));
+            assert_eq!(t.unwrap().payload, json!({"requestedMessage": m, "evse": {"id": 3}}));
+        }
+        let t = to_station(
+            V201,
+            "TriggerMessage",
+            &json!({"requestedMessage": "StatusNotification", "connectorId": 2}),
+            &mut Seq(0),
+        );
+        assert_eq!(
+            t.unwrap().payload,
+            json!({"requestedMessage": "StatusNotification", "evse": {"id": 2, "connectorId": 1}})
+        );
+        let t = to_station(
+            V16,
+            "TriggerMessage",
+            &json!({"requestedMessage": "StatusNotification", "evse": {"id": 2, "connectorId": 1}}),
+            &mut Seq(0),
+        );
+        assert_eq!(t.unwrap().payload, json!({"requestedMessage": "StatusNotification", "connectorId": 2}));
+        let e = to_station(V16, "TriggerMessage", &json!({"requestedMessage": "TransactionEvent"}), &mut Seq(0))
+            .unwrap_err();
+        assert!(e.to_string().contains("requestedMessage TransactionEvent has no 1.6 counterpart"), "{e}");
+    }
+
+    #[test]
+    fn clear_cache_and_cancel_reservation_fit_both() {
+        for (action, p) in [("ClearCache", json!({})), ("CancelReservation", json!({"reservationId": 4}))] {
+            for station in OcppVersion::ALL {
+                let t = to_station(station, action, &p, &mut Seq(0)).unwrap();
+                assert!(!t.translated, "{action} is the same in both");
+            }
+            let with_custom = {
+                let mut p = p.clone();
+                p["customData"] = json!({"vendorId": "x"});
+                p
+            };
+            let e = to_station(V16, action, &with_custom, &mut Seq(0)).unwrap_err();
+            assert!(e.to_string().contains("customData has no counterpart"), "{e}");
+        }
+        // Their answers lose only the 2.x statusInfo.
+        let t = Translated {
+            action: "ClearCache".into(),
+            payload: json!({}),
+            written_in: Words::V16,
+            original_action: "ClearCache".into(),
+            translated: true,
+            context: Value::Null,
+        };
+        let back = answer_back(&t, V201, &json!({"status": "Rejected", "statusInfo": {"reasonCode": "x"}}));
+        assert_eq!(back, st("Rejected"));
+    }
+
+    #[test]
+    fn reserve_now() {
+        run(&Case {
+            a16: "ReserveNow",
+            a2: "ReserveNow",
+            req16: json!({"connectorId": 1, "expiryDate": "2030-01-01T00:00:00Z", "idTag": "T", "parentIdTag": "P", "reservationId": 9}),
+            want2: json!({"id": 9, "expiryDateTime": "2030-01-01T00:00:00Z", "idToken": {"idToken": "T", "type": "ISO14443"},
+                          "groupIdToken": {"idToken": "P", "type": "ISO14443"}, "evseId": 1}),
+            req2: json!({"id": 9, "expiryDateTime": "2030-01-01T00:00:00Z", "idToken": {"idToken": "T", "type": "ISO14443"}}),
+            want16: json!({"connectorId": 0, "expiryDate": "2030-01-01T00:00:00Z", "idTag": "T", "reservationId": 9}),
+            answers_for16: same(&["Accepted", "Faulted", "Occupied", "Rejected", "Unavailable"]),
+            answers_for2: same(&["Accepted", "Faulted", "Occupied", "Rejected", "Unavailable"]),
+        });
+        let long = json!({"id": 9, "expiryDateTime": "2030-01-01T00:00:00Z", "idToken": {"idToken": "X".repeat(21), "type": "eMAID"}});
+        let e = to_station(V16, "ReserveNow", &long, &mut Seq(0)).unwrap_err();
+        assert!(e.to_string().contains("longer than the 20 characters"), "{e}");
+    }
+
+    #[test]
+    fn get_diagnostics_and_get_log() {
+        let case = Case {
+            a16: "GetDiagnostics",
+            a2: "GetLog",
+            req16: json!({"location": "ftp://h/d", "retries": 2, "startTime": "2030-01-01T00:00:00Z"}),
+            want2: json!({"logType": "DiagnosticsLog", "requestId": 101,
+                          "log": {"remoteLocation": "ftp://h/d", "oldestTimestamp": "2030-01-01T00:00:00Z"}, "retries": 2}),
+            req2: json!({"logType": "DiagnosticsLog", "requestId": 5, "log": {"remoteLocation": "https://h/up", "latestTimestamp": "2030-01-01T00:00:00Z"}}),
+            want16: json!({"location": "https://h/up", "stopTime": "2030-01-01T00:00:00Z"}),
+            answers_for16: vec![
+                (json!({"status": "Accepted", "filename": "d.zip"}), json!({"fileName": "d.zip"})),
+                (json!({"status": "Rejected"}), json!({})),
+            ],
+            answers_for2: vec![
+                (json!({"fileName": "d.zip"}), json!({"status": "Accepted", "filename": "d.zip"})),
+                (json!({}), json!({"status": "Rejected"})),
+            ],
+        };
+        run_from16(&case);
+        // A 2.x GetLog is also a 1.6 command (the 1.6 security whitepaper's,
+        // same shape): valid there, it goes to a 1.6 station untouched.
+        let t = to_station(V16, "GetLog", &case.req2, &mut Seq(0)).unwrap();
+        assert!(!t.translated);
+        // With a field that 1.6 GetLog lacks it is translated to GetDiagnostics,
+        // which lacks it too: refused by name.
+        let mut custom = case.req2.clone();
+        custom["customData"] = json!({"vendorId": "v"});
+        let e = to_station(V16, "GetLog", &custom, &mut Seq(0)).unwrap_err();
+        assert!(e.to_string().contains("customData has no counterpart"), "{e}");
+        // The GetDiagnostics answer as a GetLog answer.
+        let t = Translated {
+            action: "GetDiagnostics".into(),
+            payload: case.want16.clone(),
+            written_in: Words::V2,
+            original_action: "GetLog".into(),
+            translated: true,
+            context: Value::Null,
+        };
+        for (station_answer, want) in &case.answers_for2 {
+            let back = answer_back(&t, V16, station_answer);
+            assert_eq!(&back, want);
+            valid(V201, "GetLog", Direction::Response, &back);
+        }
+    }
+
+    #[test]
+    fn update_firmware() {
+        run(&Case {
+            a16: "UpdateFirmware",
+            a2: "UpdateFirmware",
+            req16: json!({"location": "https://h/fw.bin", "retrieveDate": "2030-01-01T00:00:00Z", "retryInterval": 30}),
+            want2: json!({"requestId": 101, "firmware": {"location": "https://h/fw.bin", "retrieveDateTime": "2030-01-01T00:00:00Z"}, "retryInterval": 30}),
+            req2: json!({"requestId": 3, "firmware": {"location": "https://h/fw.bin", "retrieveDateTime": "2030-01-01T00:00:00Z"}}),
+            want16: json!({"location": "https://h/fw.bin", "retrieveDate": "2030-01-01T00:00:00Z"}),
+            answers_for16: vec![(st("Accepted"), json!({})), (st("Rejected"), json!({}))],
+            answers_for2: vec![(json!({}), st("Accepted"))],
+        });
+        let signed = json!({"requestId": 3, "firmware": {"location": "https://h/f", "retrieveDateTime": "2030-01-01T00:00:00Z", "signature": "abc"}});
+        let e = to_station(V16, "UpdateFirmware", &signed, &mut Seq(0)).unwrap_err();
+        assert!(e.to_string().contains("signature has no counterpart"), "{e}");
+    }
+
+    #[test]
+    fn send_local_list() {
+        run(&Case {
+            a16: "SendLocalList",
+            a2: "SendLocalList",
+            req16: json!({"listVersion": 3, "updateType": "Full", "localAuthorizationList": [
+                {"idTag": "A", "idTagInfo": {"status": "Accepted", "expiryDate": "2030-01-01T00:00:00Z", "parentIdTag": "G"}},
+                {"idTag": "B"}]}),
+            want2: json!({"versionNumber": 3, "updateType": "Full", "localAuthorizationList": [
+                {"idToken": {"idToken": "A", "type": "ISO14443"}, "idTokenInfo": {"status": "Accepted",
+                  "cacheExpiryDateTime": "2030-01-01T00:00:00Z", "groupIdToken": {"idToken": "G", "type": "ISO14443"}}},
+                {"idToken": {"idToken": "B", "type": "ISO14443"}}]}),
+            req2: json!({"versionNumber": 4, "updateType": "Differential", "localAuthorizationList": [
+                {"idToken": {"idToken": "A", "type": "ISO14443"}, "idTokenInfo": {"status": "Blocked"}}]}),
+            want16: json!({"listVersion": 4, "localAuthorizationList": [{"idTag": "A", "idTagInfo": {"status": "Blocked"}}], "updateType": "Differential"}),
+            answers_for16: same(&["Accepted", "Failed", "VersionMismatch"]),
+            answers_for2: vec![
+                (st("Accepted"), st("Accepted")),
+                (st("Failed"), st("Failed")),
+                (st("VersionMismatch"), st("VersionMismatch")),
+                (st("NotSupported"), st("Failed")),
+            ],
+        });
+        let empty = to_station(
+            V201,
+            "SendLocalList",
+            &json!({"listVersion": 1, "updateType": "Full", "localAuthorizationList": []}),
+            &mut Seq(0),
+        );
+        assert_eq!(empty.unwrap().payload, json!({"versionNumber": 1, "updateType": "Full"}));
+        let nocredit = json!({"versionNumber": 4, "updateType": "Full", "localAuthorizationList": [
+            {"idToken": {"idToken": "A", "type": "ISO14443"}, "idTokenInfo": {"status": "NoCredit"}}]});
+        let e = to_station(V16, "SendLocalList", &nocredit, &mut Seq(0)).unwrap_err();
+        assert!(e.to_string().contains("status NoCredit has no 1.6 counterpart"), "{e}");
+    }
+
+    #[test]
+    fn get_local_list_version_answers() {
+        let to16 = Translated {
+            action: "GetLocalListVersion".into(),
+            payload: json!({}),
+            written_in: Words::V16,
+            original_action: "GetLocalListVersion".into(),
+            translated: true,
+            context: Value::Null,
+        };
+        let back = answer_back(&to16, V201, &json!({"versionNumber": 7}));
+        assert_eq!(back, json!({"listVersion": 7}));
+        valid(V16, "GetLocalListVersion", Direction::Response, &back);
+        let to2 = Translated { written_in: Words::V2, ..to16 };
+        let back = answer_back(&to2, V16, &json!({"listVersion": 7}));
+        assert_eq!(back, json!({"versionNumber": 7}));
+        valid(V201, "GetLocalListVersion", Direction::Response, &back);
+    }
+
+    #[test]
+    fn data_transfer() {
+        // 2.x data that is not a string goes to 1.6 as its JSON text.
+        let t =
+            to_station(V16, "DataTransfer", &json!({"vendorId": "v", "messageId": "m", "data": {"a": 1}}), &mut Seq(0))
+                .unwrap();
+        assert!(t.translated);
+        assert_eq!(t.payload, json!({"vendorId": "v", "messageId": "m", "data": "{\"a\":1}"}));
+        let back = answer_back(&t, V16, &json!({"status": "Accepted", "data": "ok"}));
+        assert_eq!(back, json!({"status": "Accepted", "data": "ok"}));
+        valid(V201, "DataTransfer", Direction::Response, &back);
+        // String data fits both: native.
+        let t = to_station(V201, "DataTransfer", &json!({"vendorId": "v", "data": "x"}), &mut Seq(0)).unwrap();
+        assert!(!t.translated);
+        // A 2.x answer with object data to a command in 1.6 words.
+        let t16 = Translated { written_in: Words::V16, translated: true, ..t };
+        let back = answer_back(&t16, V201, &json!({"status": "Accepted", "data": [1, 2]}));
+        assert_eq!(back, json!({"status": "Accepted", "data": "[1,2]"}));
+        valid(V16, "DataTransfer", Direction::Response, &back);
+    }
+
+    fn profile16(purpose: &str) -> Value {
+        json!({"chargingProfileId": 8, "transactionId": 42, "stackLevel": 0, "chargingProfilePurpose": purpose,
+               "chargingProfileKind": "Absolute", "validTo": "2030-01-02T00:00:00Z",
+               "chargingSchedule": {"duration": 3600, "startSchedule": "2030-01-01T00:00:00Z", "chargingRateUnit": "W",
+                 "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 11000.0, "numberPhases": 3}, {"startPeriod": 60, "limit": 7400.0}],
+                 "minChargingRate": 1400.0}})
+    }
+
+    fn profile2(purpose: &str, schedule_id: i64) -> Value {
+        json!({"id": 8, "stackLevel": 0, "chargingProfilePurpose": purpose, "chargingProfileKind": "Absolute",
+               "validTo": "2030-01-02T00:00:00Z",
+               "chargingSchedule": [{"duration": 3600, "startSchedule": "2030-01-01T00:00:00Z", "chargingRateUnit": "W",
+                 "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 11000.0, "numberPhases": 3}, {"startPeriod": 60, "limit": 7400.0}],
+                 "minChargingRate": 1400.0, "id": schedule_id}],
+               "transactionId": "42"})
+    }
+
+    #[test]
+    fn set_charging_profile() {
+        run(&Case {
+            a16: "SetChargingProfile",
+            a2: "SetChargingProfile",
+            req16: json!({"connectorId": 1, "csChargingProfiles": profile16("TxProfile")}),
+            want2: json!({"evseId": 1, "chargingProfile": profile2("TxProfile", 101)}),
+            req2: json!({"evseId": 1, "chargingProfile": profile2("TxProfile", 5)}),
+            want16: json!({"connectorId": 1, "csChargingProfiles": profile16("TxProfile")}),
+            answers_for16: same(&["Accepted", "Rejected"]),
+            answers_for2: vec![
+                (st("Accepted"), st("Accepted")),
+                (st("Rejected"), st("Rejected")),
+                (st("NotSupported"), st("Rejected")),
+            ],
+        });
+        let mut max16 = profile16("ChargePointMaxProfile");
+        max16.as_object_mut().unwrap().remove("transactionId");
+        let t = to_station(
+            V201,
+            "SetChargingProfile",
+            &json!({"connectorId": 0, "csChargingProfiles": max16}),
+            &mut Seq(0),
+        )
+        .unwrap();
+        assert_eq!(t.payload["chargingProfile"]["chargingProfilePurpose"], "ChargingStationMaxProfile");
+        let mut two = profile2("ChargingStationMaxProfile", 1);
+        two.as_object_mut().unwrap().remove("transactionId");
+        let s = two["chargingSchedule"][0].clone();
+        two["chargingSchedule"].as_array_mut().unwrap().push(s);
+        let e = to_station(V16, "SetChargingProfile", &json!({"evseId": 0, "chargingProfile": two}), &mut Seq(0))
+            .unwrap_err();
+        assert!(e.to_string().contains("one schedule, this one has 2"), "{e}");
+        let mut ext = profile2("ChargingStationExternalConstraints", 1);
+        ext.as_object_mut().unwrap().remove("transactionId");
+        let e = to_station(V16, "SetChargingProfile", &json!({"evseId": 0, "chargingProfile": ext}), &mut Seq(0))
+            .unwrap_err();
+        assert!(e.to_string().contains("ChargingStationExternalConstraints has no 1.6 counterpart"), "{e}");
+        let mut uuid = profile2("TxProfile", 1);
+        uuid["transactionId"] = json!("b6a1-uuid");
+        let e = to_station(V16, "SetChargingProfile", &json!({"evseId": 1, "chargingProfile": uuid}), &mut Seq(0))
+            .unwrap_err();
+        assert!(e.to_string().contains("is not a number"), "{e}");
+    }
+
+    #[test]
+    fn clear_charging_profile() {
+        run(&Case {
+            a16: "ClearChargingProfile",
+            a2: "ClearChargingProfile",
+            req16: json!({"id": 8, "connectorId": 1, "chargingProfilePurpose": "ChargePointMaxProfile", "stackLevel": 0}),
+            want2: json!({"chargingProfileId": 8, "chargingProfileCriteria": {"evseId": 1, "chargingProfilePurpose": "ChargingStationMaxProfile", "stackLevel": 0}}),
+            req2: json!({"chargingProfileCriteria": {"evseId": 0, "chargingProfilePurpose": "ChargingStationMaxProfile"}}),
+            want16: json!({"connectorId": 0, "chargingProfilePurpose": "ChargePointMaxProfile"}),
+            answers_for16: same(&["Accepted", "Unknown"]),
+            answers_for2: same(&["Accepted", "Unknown"]),
+        });
+    }
+
+    #[test]
+    fn get_composite_schedule() {
+        let schedule2 = json!({"evseId": 1, "duration": 600, "scheduleStart": "2030-01-01T00:00:00Z", "chargingRateUnit": "A",
+                               "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 13.33, "numberPhases": 3}, {"startPeriod": 300, "limit": 6.0}]});
+        let schedule16 = json!({"duration": 600, "startSchedule": "2030-01-01T00:00:00Z", "chargingRateUnit": "A",
+                                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 13.3, "numberPhases": 3}, {"startPeriod": 300, "limit": 6.0}]});
+        run(&Case {
+            a16: "GetCompositeSchedule",
+            a2: "GetCompositeSchedule",
+            req16: json!({"connectorId": 1, "duration": 600, "chargingRateUnit": "A"}),
+            want2: json!({"duration": 600, "chargingRateUnit": "A", "evseId": 1}),
+            req2: json!({"duration": 600, "evseId": 1}),
+            want16: json!({"connectorId": 1, "duration": 600}),
+            answers_for16: vec![
+                (
+                    json!({"status": "Accepted", "schedule": schedule2}),
+                    json!({"status": "Accepted", "connectorId": 1, "scheduleStart": "2030-01-01T00:00:00Z", "chargingSchedule": schedule16}),
+                ),
+                (st("Rejected"), st("Rejected")),
+            ],
+            answers_for2: vec![
+                (
+                    json!({"status": "Accepted", "connectorId": 1, "scheduleStart": "2030-01-01T00:00:00Z", "chargingSchedule": schedule16}),
+                    json!({"status": "Accepted", "schedule": {"evseId": 1, "duration": 600, "scheduleStart": "2030-01-01T00:00:00Z",
+                        "chargingRateUnit": "A", "chargingSchedulePeriod": schedule16["chargingSchedulePeriod"]}}),
+                ),
+                (st("Rejected"), st("Rejected")),
+            ],
+        });
+    }
+
+    #[test]
+    fn get_configuration_and_get_variables() {
+        run(&Case {
+            a16: "GetConfiguration",
+            a2: "GetVariables",
+            req16: json!({"key": ["HeartbeatInterval", "VendorThing", "ChargingScheduleAllowedChargingRateUnit"]}),
+            want2: json!({"getVariableData": [
+                {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}},
+                {"component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "RateUnit"}}]}),
+            req2: json!({"getVariableData": [
+                {"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"}},
+                {"component": {"name": "VendorCtrlr"}, "variable": {"name": "X"}},
+                {"component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "RateUnit"}, "attributeType": "Actual"},
+                {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}, "attributeType": "MaxSet"},
+                {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]}),
+            want16: json!({"key": ["MeterValueSampleInterval", "ChargingScheduleAllowedChargingRateUnit", "HeartbeatInterval"]}),
+            answers_for16: vec![
+                (
+                    json!({"getVariableResult": [
+                    {"attributeStatus": "Accepted", "attributeValue": "300", "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}},
+                    {"attributeStatus": "Accepted", "attributeValue": "A,W", "component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "RateUnit"}}]}),
+                    json!({"configurationKey": [
+                    {"key": "HeartbeatInterval", "readonly": false, "value": "300"},
+                    {"key": "ChargingScheduleAllowedChargingRateUnit", "readonly": true, "value": "Current,Power"}],
+                    "unknownKey": ["VendorThing"]}),
+                ),
+                (
+                    json!({"getVariableResult": [
+                    {"attributeStatus": "UnknownVariable", "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}},
+                    {"attributeStatus": "Accepted", "attributeValue": "W", "component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "RateUnit"}}]}),
+                    json!({"configurationKey": [{"key": "ChargingScheduleAllowedChargingRateUnit", "readonly": true, "value": "Power"}],
+                       "unknownKey": ["VendorThing", "HeartbeatInterval"]}),
+                ),
+            ],
+            answers_for2: vec![(
+                json!({"configurationKey": [
+                    {"key": "MeterValueSampleInterval", "readonly": false, "value": "60"},
+                    {"key": "ChargingScheduleAllowedChargingRateUnit", "readonly": true, "value": "Current"}],
+                    "unknownKey": ["HeartbeatInterval"]}),
+                json!({"getVariableResult": [
+                    {"component": {"name": "SampledDataCtrlr"}, "variable": {"name": "TxUpdatedInterval"}, "attributeStatus": "Accepted", "attributeValue": "60"},
+                    {"component": {"name": "VendorCtrlr"}, "variable": {"name": "X"}, "attributeStatus": "UnknownVariable"},
+                    {"component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "RateUnit"}, "attributeType": "Actual", "attributeStatus": "Accepted", "attributeValue": "A"},
+                    {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}, "attributeType": "MaxSet", "attributeStatus": "NotSupportedAttributeType"},
+                    {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}, "attributeStatus": "UnknownVariable"}]}),
+            )],
+        });
+        // No keys asks for every key of the table.
+        let all = to_station(V201, "GetConfiguration", &json!({}), &mut Seq(0)).unwrap();
+        assert_eq!(all.payload["getVariableData"].as_array().unwrap().len(), settings::SETTINGS.len());
+        let e = to_station(V201, "GetConfiguration", &json!({"key": ["A", "B"]}), &mut Seq(0)).unwrap_err();
+        assert!(e.to_string().contains("none of the keys A, B"), "{e}");
+        let e = to_station(
+            V16,
+            "GetVariables",
+            &json!({"getVariableData": [{"component": {"name": "C"}, "variable": {"name": "V"}}]}),
+            &mut Seq(0),
+        );
+        assert!(e.unwrap_err().to_string().contains("none of the variables"));
+        // An instance picks its own setting.
+        let t =
+            to_station(V201, "GetConfiguration", &json!({"key": ["TransactionMessageAttempts"]}), &mut Seq(0)).unwrap();
+        assert_eq!(
+            t.payload["getVariableData"][0]["variable"],
+            json!({"name": "MessageAttempts", "instance": "TransactionEvent"})
+        );
+    }
+
+    #[test]
+    fn change_configuration_and_set_variables() {
+        let cv = |status: &str| json!({"setVariableResult": [{"attributeStatus": status, "component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "RateUnit"}}]});
+        let sv = |status: &str| json!({"setVariableResult": [{"attributeStatus": status, "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]});
+        run(&Case {
+            a16: "ChangeConfiguration",
+            a2: "SetVariables",
+            req16: json!({"key": "ChargingScheduleAllowedChargingRateUnit", "value": "Current"}),
+            want2: json!({"setVariableData": [{"component": {"name": "SmartChargingCtrlr"}, "variable": {"name": "RateUnit"}, "attributeValue": "A"}]}),
+            req2: json!({"setVariableData": [{"attributeValue": "120", "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]}),
+            want16: json!({"key": "HeartbeatInterval", "value": "120"}),
+            answers_for16: vec![
+                (cv("Accepted"), st("Accepted")),
+                (cv("Rejected"), st("Rejected")),
+                (cv("RebootRequired"), st("RebootRequired")),
+                (cv("UnknownComponent"), st("NotSupported")),
+                (cv("UnknownVariable"), st("NotSupported")),
+                (cv("NotSupportedAttributeType"), st("NotSupported")),
+            ],
+            answers_for2: vec![
+                (st("Accepted"), sv("Accepted")),
+                (st("Rejected"), sv("Rejected")),
+                (st("RebootRequired"), sv("RebootRequired")),
+                (st("NotSupported"), sv("UnknownVariable")),
+            ],
+        });
+        let e = to_station(V201, "ChangeConfiguration", &json!({"key": "VendorThing", "value": "1"}), &mut Seq(0))
+            .unwrap_err();
+        assert!(e.to_string().contains("\"VendorThing\" has no 2.0.1 component.variable"), "{e}");
+        let item = json!({"attributeValue": "1", "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}});
+        let e = to_station(V16, "SetVariables", &json!({"setVariableData": [item, item]}), &mut Seq(0)).unwrap_err();
+        assert!(e.to_string().contains("sets one key, this SetVariables sets 2"), "{e}");
+        let e = to_station(
+            V16,
+            "SetVariables",
+            &json!({"setVariableData": [{"attributeValue": "1", "component": {"name": "X"}, "variable": {"name": "Y"}}]}),
+            &mut Seq(0),
+        );
+        assert!(e.unwrap_err().to_string().contains("X.Y has no 1.6 configuration key"));
+    }
+
+    #[test]
+    fn stop_transaction_takes_the_unified_string_id() {
+        // RemoteStop with msg.unified's string id to a 1.6 station: the integer.
+        let t = to_station(V16, "RemoteStopTransaction", &json!({"transactionId": "42"}), &mut Seq(0)).unwrap();
+        assert_eq!(
+            (t.action.as_str(), &t.payload, t.translated),
+            ("RemoteStopTransaction", &json!({"transactionId": 42}), true)
+        );
+        assert_eq!(answer_back(&t, V16, &st("Accepted")), st("Accepted"));
+        let t = to_station(V16, "RequestStopTransaction", &json!({"transactionId": "42"}), &mut Seq(0)).unwrap();
+        assert_eq!(
+            (t.action.as_str(), &t.payload, t.written_in),
+            ("RemoteStopTransaction", &json!({"transactionId": 42}), Words::V2)
+        );
+        let back = answer_back(&t, V16, &st("Rejected"));
+        assert_eq!(back, st("Rejected"));
+        valid(V201, "RequestStopTransaction", Direction::Response, &back);
+        // Native integer: untouched.
+        let t = to_station(V16, "RemoteStopTransaction", &json!({"transactionId": 42}), &mut Seq(0)).unwrap();
+        assert!(!t.translated);
+        // A 2.x station: always the string.
+        for station in [V201, V21] {
+            for id in [json!(42), json!("42")] {
+                let t =
+                    to_station(station, "RemoteStopTransaction", &json!({"transactionId": id}), &mut Seq(0)).unwrap();
+                assert_eq!(
+                    (t.action.as_str(), &t.payload),
+                    ("RequestStopTransaction", &json!({"transactionId": "42"}))
+                );
+                valid(station, &t.action, Direction::Request, &t.payload);
+                let back = answer_back(&t, station, &json!({"status": "Accepted", "statusInfo": {"reasonCode": "ok"}}));
+                assert_eq!(back, st("Accepted"));
+                valid(V16, "RemoteStopTransaction", Direction::Response, &back);
+            }
+            let t = to_station(station, "RequestStopTransaction", &json!({"transactionId": "uuid-1"}), &mut Seq(0))
+                .unwrap();
+            assert!(!t.translated);
+        }
+        // A non-numeric id cannot reach a 1.6 station.
+        let e =
+            to_station(V16, "RequestStopTransaction", &json!({"transactionId": "uuid-1"}), &mut Seq(0)).unwrap_err();
+        assert!(matches!(e, CommandError::Untranslatable { .. }));
+        assert!(e.to_string().contains("\"uuid-1\" is not a number"), "{e}");
+    }
+
+    #[test]
+    fn a_command_that_fits_neither_version_names_both_reasons() {
+        let e = to_station(V201, "Reset", &json!({"type": "Sometime"}), &mut Seq(0)).unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("Reset fits neither version: "), "{text}");
+        assert!(text.contains("OCPP 1.6j") && text.contains("OCPP 2.0.1"), "{text}");
+        let (one, two) = text.split_once("; ").unwrap();
+        assert!(one.contains("1.6j") && two.contains("2.0.1"), "the 1.6 reason first: {text}");
+        let e = to_station(V16, "RemoteStartTransaction", &json!({"connectorId": 1}), &mut Seq(0)).unwrap_err();
+        assert!(matches!(e, CommandError::FitsNeither { .. }), "{e}");
+        assert!(e.to_string().contains("RemoteStartTransaction is not a command of OCPP 2.0.1"), "{e}");
+        let e = to_station(V16, "Frobnicate", &json!({}), &mut Seq(0)).unwrap_err();
+        assert_eq!(e, CommandError::UnknownAction { action: "Frobnicate".into() });
+        let e = to_station(V16, "Reset", &json!("Soft"), &mut Seq(0)).unwrap_err();
+        assert!(matches!(e, CommandError::FitsNeither { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_valid_command_without_counterpart() {
+        let e = to_station(V16, "GetBaseReport", &json!({"requestId": 1, "reportBase": "FullInventory"}), &mut Seq(0));
+        let e = e.unwrap_err();
+        assert!(matches!(e, CommandError::NoCounterpart { .. }), "{e}");
+        assert!(e.to_string().contains("no counterpart in OCPP 1.6"), "{e}");
+    }
+
+    #[test]
+    fn a_closure_supplies_ids() {
+        let mut n = 40;
+        let mut next = || {
+            n += 2;
+            n
+        };
+        let t = to_station(V201, "GetDiagnostics", &json!({"location": "ftp://h/d"}), &mut next).unwrap();
+        assert_eq!(t.payload["requestId"], 42);
+    }
+
+    #[test]
+    fn words_of_2_0_1_go_natively_to_a_2_1_station() {
+        let p = json!({"idToken": {"idToken": "A", "type": "ISO14443"}, "remoteStartId": 1});
+        let t = to_station(V21, "RequestStartTransaction", &p, &mut Seq(0)).unwrap();
+        assert!(!t.translated && t.written_in == Words::V2);
+    }
 }
