@@ -524,6 +524,8 @@ module.exports = function register(RED) {
       const ocpp = { ocppVersion: outcome.version || OCPP_VERSION, chargeBoxIdentity: cbId, MessageId: outcome.id, command: String(command) };
       // In a cluster: the instance holding the station.
       if (outcome.instance) ocpp.instance = outcome.instance;
+      // A command in the other version's words: {from, to, version} (docs/UNIFIED.md, "Commands").
+      if (outcome.translated) ocpp.translated = outcome.translated;
       const failed = settleMsg(outcome, msg, { protocol: 'json', ocpp, peer: cbId, command, station: cbId });
       if (failed) {
         status.set({ fill: 'red', shape: failed.shape, text: `${cbId}:${command} ${failed.reason}` });

@@ -229,7 +229,13 @@
       const keep = callAction.val();
       callAction.empty().attr('data-version', version);
       actions.toStation.forEach((a) => callAction.append($('<option>').val(a).text(a)));
-      if (keep && actions.toStation.includes(keep)) callAction.val(keep);
+      // Commands in the other version's words, translated for the station by the engine.
+      const other = actions.otherWords || [];
+      if (other.length) {
+        const group = $('<optgroup>').attr('label', `in ${/^2/.test(version) ? 'OCPP 1.6' : 'OCPP 2.0.1'} words`).appendTo(callAction);
+        other.forEach((a) => group.append($('<option>').val(a).text(a)));
+      }
+      if (keep && (actions.toStation.includes(keep) || other.includes(keep))) callAction.val(keep);
       loadTemplate();
     };
     if (state.actions[version]) return put(state.actions[version]);
@@ -261,18 +267,22 @@
   // The CALL form starts from the action's template in the station's version
   // (required fields, enum values offered: GET ocpp/actions/:version/:action/template).
   const templates = {};
+  // The version whose words an action of the CALL form is in: the station's own, or for an action listed
+  // "in the other version's words", that version (the engine translates it for the station).
+  function wordsOf(version, action) {
+    const known = state.actions[version];
+    if (!known || known.toStation.includes(action) || !(known.otherWords || []).includes(action)) return version;
+    return /^2/.test(version) ? '1.6j' : '2.0.1';
+  }
+
   function loadTemplate() {
     const s = state.stations.get(state.selected);
     const action = callAction.val();
     callError.hide();
     if (!s || !action || !payloadEditor) return;
-    // An action the version has no schema for (another version's words): the payload is left as it is.
-    const known = state.actions[s.version];
-    if (known && !known.toStation.includes(action)) {
-      callHint.text('');
-      return;
-    }
-    const key = `${s.version} ${action}`;
+    // An action in the other version's words: its template comes from that version's schemas.
+    const words = wordsOf(s.version, action);
+    const key = `${words} ${action}`;
     const show = (t) => {
       if (callAction.val() !== action) return;
       editor().setValue(JSON.stringify(t.payload, null, 2), -1);
@@ -281,7 +291,7 @@
       callHint.text(offers.join('\n'));
     };
     if (templates[key]) return show(templates[key]);
-    $.getJSON(`ocpp/actions/${encodeURIComponent(s.version)}/${encodeURIComponent(action)}/template`)
+    $.getJSON(`ocpp/actions/${encodeURIComponent(words)}/${encodeURIComponent(action)}/template`)
       .done((t) => {
         templates[key] = t;
         show(t);
@@ -434,7 +444,7 @@
     const action = callAction.val();
     const s = state.stations.get(id);
     sendButton.prop('disabled', true);
-    checked(s ? s.version : '1.6j', action, payload).then((error) => {
+    checked(s ? wordsOf(s.version, action) : '1.6j', action, payload).then((error) => {
       if (error) {
         callError.text(`Not sent: ${error}`).show();
         sendButton.prop('disabled', !state.stations.has(id));

@@ -77,6 +77,19 @@ impl CallOutcome {
 
     /// [`Self::to_json`], and in a cluster `"instance"`: the one holding the peer.
     pub fn to_json_at(&self, id: &str, version: Option<OcppVersion>, instance: Option<&str>) -> String {
+        self.to_json_translated(id, version, instance, None)
+    }
+
+    /// [`Self::to_json_at`], and for a command sent in the other version's
+    /// words `"translated":{"from","to","version"}` (the flow's action, the
+    /// station's action, the station's version), which becomes `msg.ocpp.translated`.
+    pub fn to_json_translated(
+        &self,
+        id: &str,
+        version: Option<OcppVersion>,
+        instance: Option<&str>,
+        translated: Option<(&str, &str)>,
+    ) -> String {
         let mut out = String::from(r#"{"id":"#);
         push_json_str(&mut out, id);
         out.push(',');
@@ -89,6 +102,15 @@ impl CallOutcome {
             out.push_str(r#""version":""#);
             out.push_str(version.label());
             out.push_str(r#"","#);
+        }
+        if let (Some((from, to)), Some(version)) = (translated, version) {
+            out.push_str(r#""translated":{"from":"#);
+            push_json_str(&mut out, from);
+            out.push_str(r#","to":"#);
+            push_json_str(&mut out, to);
+            out.push_str(r#","version":""#);
+            out.push_str(version.label());
+            out.push_str(r#""},"#);
         }
         match self {
             Self::Result(payload) => {
@@ -117,6 +139,16 @@ impl CallOutcome {
     }
 }
 
+/// A command the flow wrote in the other version's words, and what it became.
+pub struct Translation {
+    /// The action as the flow wrote it.
+    pub from: String,
+    /// The action the station got.
+    pub to: String,
+    /// Turns the station's answer (raw JSON object text) into the flow's words.
+    pub answer_back: Box<dyn FnOnce(String) -> String + Send>,
+}
+
 /// A CALL handed to a link: its message id, and its outcome to come.
 ///
 /// Handing over happens synchronously, in the caller's order, before any
@@ -127,6 +159,9 @@ pub struct Ticket {
     version: Option<OcppVersion>,
     /// In a cluster, the instance holding the peer.
     instance: Option<std::sync::Arc<str>>,
+    /// When the CALL went out in the station's words, not the flow's (boxed:
+    /// rare, and a ticket is moved around on every CALL).
+    translated: Option<Box<Translation>>,
     state: TicketState,
 }
 
@@ -137,11 +172,11 @@ enum TicketState {
 
 impl Ticket {
     pub fn settled(id: String, outcome: CallOutcome) -> Self {
-        Self { id, version: None, instance: None, state: TicketState::Settled(outcome) }
+        Self { id, version: None, instance: None, translated: None, state: TicketState::Settled(outcome) }
     }
 
     pub fn waiting(id: String, outcome: oneshot::Receiver<CallOutcome>, peer: String) -> Self {
-        Self { id, version: None, instance: None, state: TicketState::Waiting { outcome, peer } }
+        Self { id, version: None, instance: None, translated: None, state: TicketState::Waiting { outcome, peer } }
     }
 
     /// Notes the version of the peer the CALL went to, for the outcome's JSON.
@@ -154,13 +189,27 @@ impl Ticket {
         Self { instance: Some(instance), ..self }
     }
 
-    /// The outcome as JSON text for JavaScript ([`CallOutcome::to_json_at`]).
-    pub async fn outcome_json(self) -> String {
-        let (version, instance) = (self.version, self.instance.clone());
-        let (id, outcome) = self.outcome().await;
-        outcome.to_json_at(&id, version, instance.as_deref())
+    /// Notes that the CALL went out translated: its answer is turned back
+    /// into the flow's words, and the outcome's JSON says so.
+    pub fn translated(self, translation: Translation) -> Self {
+        Self { translated: Some(Box::new(translation)), ..self }
     }
 
+    /// The outcome as JSON text for JavaScript ([`CallOutcome::to_json_translated`]).
+    pub async fn outcome_json(mut self) -> String {
+        let (version, instance) = (self.version, self.instance.clone());
+        let translated = self.translated.take();
+        let (id, mut outcome) = self.outcome().await;
+        let Some(Translation { from, to, answer_back }) = translated.map(|t| *t) else {
+            return outcome.to_json_at(&id, version, instance.as_deref());
+        };
+        if let CallOutcome::Result(answer) = outcome {
+            outcome = CallOutcome::Result(answer_back(answer));
+        }
+        outcome.to_json_translated(&id, version, instance.as_deref(), Some((&from, &to)))
+    }
+
+    /// The outcome as the station gave it (a translated CALL's answer in the station's words).
     pub async fn outcome(self) -> (String, CallOutcome) {
         let outcome = match self.state {
             TicketState::Settled(outcome) => outcome,

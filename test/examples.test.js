@@ -514,6 +514,96 @@ describe('example flows', function () {
     assert.ok(assertValidOcpp16(framesOf('MIXED-201'), OCPP201) >= 8);
   });
 
+  // The mixed fleet takes its port from OCPP_MIXED_FLEET_PORT (else 8841).
+  async function withFleetPort(fn) {
+    const port = await freePort();
+    const saved = process.env.OCPP_MIXED_FLEET_PORT;
+    process.env.OCPP_MIXED_FLEET_PORT = String(port);
+    try {
+      return await fn(port);
+    } finally {
+      if (saved === undefined) delete process.env.OCPP_MIXED_FLEET_PORT;
+      else process.env.OCPP_MIXED_FLEET_PORT = saved;
+    }
+  }
+
+  // The mixed fleet with its simulators ticking fast, and taps on what the test reads.
+  async function loadFleet() {
+    const flow = loadExample('mixed-fleet.json', {});
+    const tick = flow.find((n) => n.id === 'fleet.tick');
+    tick.repeat = '0.1';
+    tick.onceDelay = '0.1';
+    const collectors = tap(flow, 'fleet.tab', {
+      probe: ['fleet.cs', 0], log: ['fleet.cs', 1], lists: ['fleet.list', 0], answers: ['fleet.req', 0], energy: ['fleet.energy', 0], errors: ['fleet.catch', 0],
+    });
+    await loadFlow(ALL_NODES, flow);
+    return collectors();
+  }
+  const FLEET = { 'FLEET-16': '1.6j', 'FLEET-201': '2.0.1', 'FLEET-21': '2.1' };
+
+  it('mixed fleet: its port is 8841 unless OCPP_MIXED_FLEET_PORT says otherwise; one CS server with Unified messages, one server response', () => {
+    const flow = loadExample('mixed-fleet.json', {});
+    const env = Object.fromEntries(flow.find((n) => n.id === 'fleet.tab').env.map((e) => [e.name, e]));
+    assert.match(env.CS_PORT.value, /\$env\("OCPP_MIXED_FLEET_PORT"\).*"8841"/);
+    assert.doesNotMatch(JSON.stringify(flow.filter((n) => n.id !== 'fleet.tab')), /8841/);
+    const servers = flow.filter((n) => n.type === 'CS server');
+    assert.strictEqual(servers.length, 1);
+    assert.strictEqual(servers[0].unified, true);
+    assert.deepStrictEqual([servers[0].json16, servers[0].json201, servers[0].json21], [true, true, true]);
+    assert.strictEqual(flow.filter((n) => n.type === 'server response').length, 1);
+    assert.deepStrictEqual(flow.filter((n) => n.type === 'CP client JSON').map((n) => [n.cbId, n.ocppver]), Object.entries(FLEET));
+  });
+
+  it('mixed fleet: a command written once in 1.6 words reaches the 1.6, 2.0.1 and 2.1 stations, each in its words, and every answer comes back in 1.6 words', () => withFleetPort(async () => {
+    const { probe, log, lists, answers } = await loadFleet();
+    for (const [id, version] of Object.entries(FLEET)) {
+      const online = await probe.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === id, 10000);
+      assert.strictEqual(online.ocpp.ocppVersion, version);
+    }
+    // The list the inject asks for must hold all three before the command goes out.
+    for (let i = 0; ; i += 1) {
+      const before = lists.msgs.length;
+      helper.getNode('fleet.inj').receive({});
+      const list = await lists.next((m) => lists.msgs.indexOf(m) >= before);
+      if (Object.keys(FLEET).every((id) => list.payload.online.includes(id))) break;
+      assert.ok(i < 50, `not all stations listed: ${list.payload.online}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const answered = {};
+    for (const id of Object.keys(FLEET)) answered[id] = await answers.next((m) => m.ocpp && m.ocpp.chargeBoxIdentity === id, 10000);
+    for (const [id, version] of Object.entries(FLEET)) {
+      const msg = answered[id];
+      assert.strictEqual(msg.ocpp.command, 'RemoteStartTransaction');
+      assert.strictEqual(msg.ocpp.ocppVersion, version);
+      assert.deepStrictEqual(msg.payload.data, { status: 'Accepted' });
+      if (version === '1.6j') assert.strictEqual(msg.ocpp.translated, undefined);
+      else assert.deepStrictEqual(msg.ocpp.translated, { from: 'RemoteStartTransaction', to: 'RequestStartTransaction', version });
+    }
+    // What each station got, in the CS server's raw log: its own version's words, valid in its version.
+    const sent = (id) => log.msgs.filter((m) => m.cbId === id).map((m) => m.payload).filter((f) => f[0] === 2 && /Start/.test(f[2]) && f[3].idTag !== 'LOCAL-TAG');
+    const [to16] = sent('FLEET-16').filter((f) => f[2] === 'RemoteStartTransaction');
+    assert.deepStrictEqual(to16[3], { idTag: 'FLEET-TAG', connectorId: 1 });
+    const [to201] = sent('FLEET-201').filter((f) => f[2] === 'RequestStartTransaction');
+    assert.strictEqual(to201[3].idToken.idToken, 'FLEET-TAG');
+    assert.strictEqual(to201[3].evseId, 1);
+    assertValidOcpp16([to201], OCPP201);
+  }));
+
+  it('mixed fleet: deploys without errors, answers every event of every version with one answer, and shows each transaction\'s energy in kWh', () => withFleetPort(async () => {
+    const { probe, energy, errors } = await loadFleet();
+    for (const id of Object.keys(FLEET)) {
+      const ended = await energy.next((m) => m.payload.station === id && m.payload.event === 'TransactionEnded', 15000);
+      // Four samples of 1250 Wh after the start: 5 kWh, whatever unit the station used.
+      assert.strictEqual(ended.payload.kWh % 5, 0, JSON.stringify(ended.payload));
+      assert.ok(ended.payload.kWh > 0);
+      assert.match(ended.topic, new RegExp(`^${id} .* kWh$`));
+      assert.strictEqual(typeof ended.payload.transactionId, 'string');
+    }
+    const booted = probe.msgs.filter((m) => m.unified && m.unified.event === 'BootNotification').map((m) => m.ocpp.chargeBoxIdentity);
+    assert.deepStrictEqual([...new Set(booted)].sort(), Object.keys(FLEET).sort());
+    assert.deepStrictEqual(errors.msgs.map((m) => m.error && m.error.message), []);
+  }));
+
   it('cluster-central-system: a station on the clustered CS is listed with its instance and reset through the flow (real Redis)', async () => {
     const { startRedis } = require('./lib/redis');
     const redis = await startRedis(await freePort());

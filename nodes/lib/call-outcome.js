@@ -4,6 +4,8 @@
 //   {"id", "version"?, "result"}                          the peer answered
 //   {"id", "callError": {code, description, details}}   it answered with a CALLERROR (SOAP: a Fault)
 //   {"id", "failure", "message"}                          no answer: Timeout, NotConnected, Invalid, ...
+// (a CS request JSON's outcome also has "translated": {from, to, version} when the command was
+// written in the other OCPP version's words; the node copies it to msg.ocpp.translated.)
 // `settleMsg` is the one place that turns it into what the flow sees, so the
 // request nodes cannot drift apart in how an answer or an error looks.
 

@@ -794,13 +794,15 @@ pub fn status() -> Status {
 }
 
 /// The actions of `version` (a label such as "1.6j" or "2.0.1") a Central
-/// System sends to a station, and those a station sends.
+/// System sends to a station, and those a station sends; and the commands in
+/// the other version's words the station can be sent, translated (`words`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Actions {
     pub version: &'static str,
     pub to_station: Vec<&'static str>,
     pub from_station: Vec<&'static str>,
+    pub other_words: Vec<&'static str>,
 }
 
 pub fn actions(version: &str) -> Option<Actions> {
@@ -813,7 +815,12 @@ pub fn actions(version: &str) -> Option<Actions> {
         to_station.push("DataTransfer");
         to_station.sort_unstable();
     }
-    Some(Actions { version: version.label(), to_station, from_station })
+    Some(Actions {
+        version: version.label(),
+        to_station,
+        from_station,
+        other_words: super::words::other_words(version),
+    })
 }
 
 /// The CALL form's starting payload for `action` in `version`: its required

@@ -10,6 +10,7 @@
 //! - [`mailbox`]: how other tasks reach a connection.
 //! - [`answers`]: station requests (OCPP-J and SOAP) waiting for the flow.
 //! - [`calls`]: the flow's CALLs to stations.
+//! - [`words`]: a command in either version's words, put in its station's.
 //! - [`inspector`]: what the editor's OCPP sidebar shows: counters per
 //!   station, and the last frames of the stations it inspects.
 //! - [`metrics`]: counters and histograms for `GET /ocpp/metrics`, without a lock per message.
@@ -43,6 +44,7 @@ pub mod server;
 pub mod transactions;
 pub mod txids;
 pub mod unify;
+pub mod words;
 
 pub use options::ServerOptions;
 pub use server::{CsServer, ServerError};

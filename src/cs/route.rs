@@ -35,7 +35,7 @@ pub fn call_station(mut req: CallRequest) -> Reply {
     }
     match calls::checked_id(&mut req) {
         Ok(id) => Reply::Routed(cluster.route_call(id, req)),
-        Err(invalid) => Reply::Local(invalid),
+        Err(invalid) => Reply::Local(*invalid),
     }
 }
 
