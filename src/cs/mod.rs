@@ -19,6 +19,7 @@
 //! - [`route`]: a request for a station goes to it here, or through the cluster.
 //! - [`secrets`]: station passwords in frames, hidden where frames are shown, read where one is given.
 //! - [`rotation`]: a password a station accepted is the one the CS server requires from then on.
+//! - [`transactions`]: the transactions running on each station, per EVSE.
 
 pub mod answers;
 pub mod auth;
@@ -37,6 +38,7 @@ pub mod rotation;
 pub mod route;
 pub mod secrets;
 pub mod server;
+pub mod transactions;
 
 pub use options::ServerOptions;
 pub use server::{CsServer, ServerError};
