@@ -103,6 +103,8 @@ function mistakes(version) {
       `K01.FR.35: each startPeriod must be greater than the one before (${sched}.chargingSchedulePeriod[2].startPeriod is 300, after 600)`],
     ['TxProfile without transactionId', (p) => { p.chargingProfilePurpose = 'TxProfile'; },
       `K01.FR.03: a TxProfile must name its transaction (${root}.transactionId is missing)`],
+    ['TxProfile for the whole station', (p, s, payload) => { p.chargingProfilePurpose = 'TxProfile'; p.transactionId = v16 ? 7 : 'tx-7'; payload[v16 ? 'connectorId' : 'evseId'] = 0; },
+      `K01.FR.16: a TxProfile applies to one ${v16 ? 'connector' : 'EVSE'} above 0 (${v16 ? 'connectorId' : 'evseId'} is 0); use a TxDefaultProfile for the whole station`],
     ['validFrom after validTo', (p) => { p.validFrom = '2026-12-02T00:00:00Z'; p.validTo = '2026-12-01T00:00:00Z'; },
       `ChargingProfile validity: validFrom must be before validTo (${root}.validFrom is 2026-12-02T00:00:00Z, ${root}.validTo is 2026-12-01T00:00:00Z)`],
     ['Absolute without startSchedule', (p) => { p.chargingProfileKind = 'Absolute'; },
@@ -149,7 +151,8 @@ for (const strict of [false, true]) {
       const r = await send(topic, cbId, 'SetChargingProfile', data);
       assert.ok(r.refused, `${topic}: the profile went out and the station answered ${JSON.stringify(r.answered && r.answered.payload)}`);
       assert.strictEqual(r.refused.ocpp.failure, 'Invalid', topic);
-      assert.strictEqual(r.refused.error.message, message, topic);
+      // The catch node's error.message is the Error's toString().
+      assert.strictEqual(r.refused.error.message, `Error: ${message}`, topic);
     }
 
     async function accepted(topic, cbId, command, data) {

@@ -6,11 +6,12 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::mailbox::ConnCmd;
-use super::registry;
+use super::{registry, station_limits, transactions};
 use crate::flow::{CallOutcome, Failure, Ticket};
 use crate::ocppj::frame::check_call;
 use crate::ocppj::session::OutgoingCall;
 use crate::schema::{check_schema, Direction};
+use crate::smart;
 
 /// A CALL a flow asks for.
 pub struct CallRequest {
@@ -29,16 +30,20 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         Ok(id) => id,
         Err(ticket) => return ticket,
     };
-    let Some(tx) = registry::lookup(&req.cb_id) else {
+    let Some((conn_id, tx)) = registry::lookup_conn(&req.cb_id) else {
         let message = format!("station {} is not connected to any CS server", req.cb_id);
         return Ticket::settled(id, CallOutcome::failed(Failure::NotConnected, message));
     };
+    if let Err(message) = check_profile(&req, conn_id, tx.version()) {
+        return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(tx.version());
+    }
     if tx.strict() {
         if let Err(message) = check_schema(tx.version(), &req.action, Direction::Request, &req.payload) {
             return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(tx.version());
         }
     }
     let (reply, outcome) = oneshot::channel();
+    let reply = station_limits::watch(&req.cb_id, conn_id, tx.version(), &req.action, reply);
     let call = OutgoingCall {
         id: id.clone(),
         action: req.action,
@@ -51,6 +56,21 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         return Ticket::settled(id, CallOutcome::disconnected(&req.cb_id)).for_peer(tx.version());
     }
     Ticket::waiting(id, outcome, req.cb_id).for_peer(tx.version())
+}
+
+/// A SetChargingProfile is checked before it leaves, strict mode or not,
+/// against the rules a station applies, the limits this connection told and
+/// the transactions the engine knows (`smart::check_profile`). Other actions
+/// pass untouched, unparsed.
+fn check_profile(req: &CallRequest, conn_id: u64, version: crate::version::OcppVersion) -> Result<(), String> {
+    if req.action != "SetChargingProfile" {
+        return Ok(());
+    }
+    // Text that is not JSON is the schema check's (strict mode) or the station's to judge.
+    let Ok(payload) = serde_json::from_str::<serde_json::Value>(&req.payload) else { return Ok(()) };
+    let limits = station_limits::get(&req.cb_id, conn_id);
+    let running = |evse: u32| transactions::running(&req.cb_id, evse);
+    smart::check_profile(version, &req.action, &payload, &limits, &running).map_err(|e| e.to_string())
 }
 
 /// The CALL's message id (the caller's, or a fresh UUID), once the CALL is

@@ -38,6 +38,7 @@ pub mod rotation;
 pub mod route;
 pub mod secrets;
 pub mod server;
+pub mod station_limits;
 pub mod transactions;
 
 pub use options::ServerOptions;

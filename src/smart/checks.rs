@@ -129,7 +129,12 @@ pub fn check_profile(
     Ok(())
 }
 
-fn check_stack_level(level: Option<&Value>, station: &StationLimits, n: &Names, path: &str) -> Result<(), ProfileError> {
+fn check_stack_level(
+    level: Option<&Value>,
+    station: &StationLimits,
+    n: &Names,
+    path: &str,
+) -> Result<(), ProfileError> {
     let (Some(level), Some(max)) = (level.and_then(Value::as_i64), station.max_stack_level) else { return Ok(()) };
     if level > i64::from(max) {
         return Err(ProfileError::StackLevel { key: n.stack_key, path: path.into(), found: level, max });
@@ -138,7 +143,11 @@ fn check_stack_level(level: Option<&Value>, station: &StationLimits, n: &Names, 
 }
 
 /// `validFrom` before `validTo`, compared as instants (RFC 3339 with any offset).
-fn check_validity(profile: &serde_json::Map<String, Value>, from_path: &str, to_path: &str) -> Result<(), ProfileError> {
+fn check_validity(
+    profile: &serde_json::Map<String, Value>,
+    from_path: &str,
+    to_path: &str,
+) -> Result<(), ProfileError> {
     let from = profile.get("validFrom").and_then(Value::as_str);
     let to = profile.get("validTo").and_then(Value::as_str);
     let (Some(from), Some(to)) = (from, to) else { return Ok(()) };
@@ -193,9 +202,13 @@ fn check_schedule(
 ) -> Result<(), ProfileError> {
     let Some(schedule) = schedule.as_object() else { return Ok(()) };
     if matches!(kind, Some("Absolute" | "Recurring")) && schedule.get("startSchedule").is_none_or(Value::is_null) {
-        return Err(ProfileError::NoStartSchedule { path: format!("{path}.startSchedule"), kind: kind.unwrap_or_default().into() });
+        return Err(ProfileError::NoStartSchedule {
+            path: format!("{path}.startSchedule"),
+            kind: kind.unwrap_or_default().into(),
+        });
     }
-    if let (Some(unit), Some(allowed)) = (schedule.get("chargingRateUnit").and_then(Value::as_str), &station.rate_units) {
+    if let (Some(unit), Some(allowed)) = (schedule.get("chargingRateUnit").and_then(Value::as_str), &station.rate_units)
+    {
         if RateUnit::parse(unit).is_none_or(|u| !allowed.contains(&u)) {
             return Err(ProfileError::RateUnit {
                 key: n.units_key,
@@ -383,9 +396,14 @@ mod tests {
         let on = |evse: u32| (evse == 1).then(|| "42".to_owned());
         let station = StationLimits::default();
         assert_eq!(check_profile(OcppVersion::V16, "SetChargingProfile", &v16(tx16.clone()), &station, &on), Ok(()));
-        assert_eq!(check(OcppVersion::V16, &v16(tx16.clone()), &station), Ok(()), "no transaction known: the station judges");
+        assert_eq!(
+            check(OcppVersion::V16, &v16(tx16.clone()), &station),
+            Ok(()),
+            "no transaction known: the station judges"
+        );
         let other = |_: u32| Some("41".to_owned());
-        let e = check_profile(OcppVersion::V16, "SetChargingProfile", &v16(tx16.clone()), &station, &other).unwrap_err();
+        let e =
+            check_profile(OcppVersion::V16, "SetChargingProfile", &v16(tx16.clone()), &station, &other).unwrap_err();
         assert_eq!(
             e.to_string(),
             "K01.FR.33: transaction 42 is not the one running on connectorId 1, 41 is (csChargingProfiles.transactionId is 42)"
@@ -401,7 +419,8 @@ mod tests {
     fn station_maxima_once_read() {
         let p = with(profile16(), "/stackLevel", json!(9));
         assert_eq!(check(OcppVersion::V16, &v16(p.clone()), &StationLimits::default()), Ok(()), "not read yet");
-        let limits = StationLimits { max_stack_level: Some(8), max_periods: Some(1), rate_units: Some(vec![RateUnit::W]) };
+        let limits =
+            StationLimits { max_stack_level: Some(8), max_periods: Some(1), rate_units: Some(vec![RateUnit::W]) };
         assert_eq!(
             check(OcppVersion::V16, &v16(p), &limits).unwrap_err(),
             "ChargeProfileMaxStackLevel: the stackLevel must be at most 8, the station's maximum (csChargingProfiles.stackLevel is 9)"
@@ -460,7 +479,10 @@ mod tests {
         assert_eq!(check(OcppVersion::V16, &v16(p), &StationLimits::default()), Ok(()));
         let p = with(profile2(), "/chargingProfileKind", json!("Recurring"));
         let e = check(OcppVersion::V21, &v2(p), &StationLimits::default()).unwrap_err();
-        assert!(e.contains("Recurring") && e.contains("chargingProfile.chargingSchedule[0].startSchedule is missing"), "{e}");
+        assert!(
+            e.contains("Recurring") && e.contains("chargingProfile.chargingSchedule[0].startSchedule is missing"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub enum ProfileError {
     )]
     TxOnEvseZero { path: String, version: OcppVersion },
 
-    #[error("K01.FR.33: transaction {id} is not the one running on {evse_field} {evse}, {running} is ({path} is {id})")]
+    #[error(
+        "K01.FR.33: transaction {id} is not the one running on {evse_field} {evse}, {running} is ({path} is {id})"
+    )]
     OtherTransaction { path: String, id: String, evse_field: &'static str, evse: u32, running: String },
 
     #[error("{key}: the stackLevel must be at most {max}, the station's maximum ({path} is {found})")]

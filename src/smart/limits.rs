@@ -30,7 +30,8 @@ pub fn record(version: OcppVersion, action: &str, result: &str, limits: &mut Sta
     let before = limits.clone();
     if version == OcppVersion::V16 {
         for entry in answer.get("configurationKey").and_then(Value::as_array).into_iter().flatten() {
-            let (Some(key), Some(value)) = (entry.get("key").and_then(Value::as_str), entry.get("value").and_then(Value::as_str))
+            let (Some(key), Some(value)) =
+                (entry.get("key").and_then(Value::as_str), entry.get("value").and_then(Value::as_str))
             else {
                 continue;
             };
@@ -68,7 +69,8 @@ fn apply(limits: &mut StationLimits, name: &str, value: &str) {
             }
         }
         "ChargingScheduleAllowedChargingRateUnit" | "RateUnit" => {
-            let units: Option<Vec<RateUnit>> = value.split(',').filter(|s| !s.trim().is_empty()).map(RateUnit::parse).collect();
+            let units: Option<Vec<RateUnit>> =
+                value.split(',').filter(|s| !s.trim().is_empty()).map(RateUnit::parse).collect();
             if let Some(units) = units.filter(|u| !u.is_empty()) {
                 limits.rate_units = Some(units);
             }
@@ -92,7 +94,11 @@ mod tests {
         assert!(record(OcppVersion::V16, "GetConfiguration", answer, &mut limits));
         assert_eq!(
             limits,
-            StationLimits { max_stack_level: Some(5), max_periods: Some(24), rate_units: Some(vec![RateUnit::A, RateUnit::W]) }
+            StationLimits {
+                max_stack_level: Some(5),
+                max_periods: Some(24),
+                rate_units: Some(vec![RateUnit::A, RateUnit::W])
+            }
         );
         assert!(!record(OcppVersion::V16, "GetConfiguration", answer, &mut limits), "nothing new");
         let odd = r#"{"configurationKey":[{"key":"ChargingScheduleAllowedChargingRateUnit","readonly":true,"value":"Current,kW"},
@@ -113,7 +119,10 @@ mod tests {
         for v in [OcppVersion::V201, OcppVersion::V21] {
             let mut l = limits.clone();
             assert!(record(v, "GetVariables", answer, &mut l));
-            assert_eq!(l, StationLimits { max_stack_level: Some(3), max_periods: None, rate_units: Some(vec![RateUnit::W]) });
+            assert_eq!(
+                l,
+                StationLimits { max_stack_level: Some(3), max_periods: None, rate_units: Some(vec![RateUnit::W]) }
+            );
         }
         assert!(!record(OcppVersion::V201, "GetVariables", "not json", &mut limits));
     }

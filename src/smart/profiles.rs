@@ -211,7 +211,8 @@ mod tests {
 
     #[test]
     fn every_built_profile_passes_the_checks_and_the_schema() {
-        let limits = StationLimits { max_stack_level: Some(0), max_periods: Some(1), rate_units: Some(vec![RateUnit::A]) };
+        let limits =
+            StationLimits { max_stack_level: Some(0), max_periods: Some(1), rate_units: Some(vec![RateUnit::A]) };
         for version in OcppVersion::ALL {
             for (evse, tx) in [(0, None), (0, Some("7")), (1, None), (2, Some("7"))] {
                 let mut purposes = vec![purpose_for(evse, tx)];
