@@ -17,8 +17,11 @@ use crate::smart::{limits, StationLimits};
 use crate::sync::lock;
 use crate::version::OcppVersion;
 
-/// cbId -> (the connection the limits were read on, the limits).
-static TABLE: LazyLock<Mutex<HashMap<Arc<str>, (u64, StationLimits)>>> = LazyLock::new(Default::default);
+/// The connection the limits were read on, and the limits.
+type Entry = (u64, StationLimits);
+
+/// cbId -> its entry.
+static TABLE: LazyLock<Mutex<HashMap<Arc<str>, Entry>>> = LazyLock::new(Default::default);
 
 /// What connection `conn_id` of `cb_id` has told so far (all `None` before
 /// its first answer).
