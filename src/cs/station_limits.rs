@@ -13,7 +13,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use tokio::sync::oneshot;
 
 use crate::flow::CallOutcome;
-use crate::smart::{limits, StationLimits};
+use crate::smart::checks::StationLimits;
+use crate::smart::limits;
 use crate::sync::lock;
 use crate::version::OcppVersion;
 
@@ -76,7 +77,7 @@ pub fn watch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smart::RateUnit;
+    use crate::smart::checks::RateUnit;
 
     const ANSWER: &str = r#"{"configurationKey":[{"key":"ChargeProfileMaxStackLevel","readonly":true,"value":"4"}]}"#;
 

@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use super::ProfileError;
+use super::error::ProfileError;
 use crate::version::OcppVersion;
 
 /// A `chargingRateUnit`: amperes (per phase) or watts (all phases together).

@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 use super::checks::RateUnit;
-use super::ProfileError;
+use super::error::ProfileError;
 use crate::version::OcppVersion;
 
 /// Where a limit applies: the whole station (EVSE 0; connector 0 in 1.6) or
@@ -168,7 +168,7 @@ pub fn limit_profile(
 mod tests {
     use super::*;
     use crate::schema::{validate, Direction};
-    use crate::smart::{check_profile, StationLimits};
+    use crate::smart::checks::{check_profile, StationLimits};
 
     #[test]
     fn purposes_and_fallbacks() {
