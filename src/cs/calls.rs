@@ -6,7 +6,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::mailbox::ConnCmd;
-use super::{registry, station_limits, transactions};
+use super::{charge_limit, registry, station_limits, transactions};
 use crate::flow::{CallOutcome, Failure, Ticket};
 use crate::ocppj::frame::check_call;
 use crate::ocppj::session::OutgoingCall;
@@ -34,6 +34,9 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         let message = format!("station {} is not connected to any CS server", req.cb_id);
         return Ticket::settled(id, CallOutcome::failed(Failure::NotConnected, message));
     };
+    if charge_limit::is_command(&req.action) {
+        return charge_limit::start(&req, id, conn_id, tx.version());
+    }
     if let Err(message) = check_profile(&req, conn_id, tx.version()) {
         return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(tx.version());
     }

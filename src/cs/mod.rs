@@ -24,6 +24,7 @@
 pub mod answers;
 pub mod auth;
 pub mod calls;
+pub mod charge_limit;
 pub mod cluster;
 pub mod connection;
 pub mod files;
