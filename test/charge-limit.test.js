@@ -17,15 +17,27 @@ const STRICT_21 = createValidator(
   }))
 );
 
-const NODES = [ours.server, ours.remoteCs, core.fn, core.catchNode];
+const NODES = [ours.server, ours.remoteCs, ours.remoteCp, core.fn, core.catchNode];
+
+// Answers the station's transaction messages: a 1.6 StartTransaction gets transactionId 42.
+const ANSWER = `
+if (!msg.msgId) return null;
+switch (msg.payload.command) {
+  case 'StartTransaction': msg.payload = { transactionId: 42, idTagInfo: { status: 'Accepted' } }; break;
+  case 'TransactionEvent': msg.payload = {}; break;
+  default: msg.payload = {};
+}
+return msg;`;
 
 function csFlow(port) {
   return [
     { id: 'tab', type: 'tab', label: 'charge limit' },
     {
       id: 'cs', z: 'tab', type: 'CS server', port: String(port), portType: 'num', enabled16j: true, path16j: '/ocpp',
-      json16: true, json201: true, json21: true, strict: true, wires: [[], []],
+      json16: true, json201: true, json21: true, strict: true, wires: [['answer'], []],
     },
+    { id: 'answer', z: 'tab', type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
+    { id: 'resp', z: 'tab', type: 'server response' },
     { id: 'req', z: 'tab', type: 'CS request JSON', timeout: 5, wires: [['reqOut']] },
     { id: 'reqOut', z: 'tab', type: 'helper' },
     { id: 'catcher', z: 'tab', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
@@ -151,6 +163,37 @@ describe('SetChargeLimit / ClearChargeLimit (CS request JSON)', function () {
       if (!v16) assert.strictEqual(rejected.reasons[0].statusInfo.reasonCode, 'UnsupportedPurpose', "the station's own reasons");
     });
 
+    it(`${version}: an EVSE with a transaction running gets a TxProfile carrying its id; a hand-written one naming another is refused`, async () => {
+      await loadFlow(NODES, csFlow(port));
+      const id = `TX-${version}`;
+      const { cp, held, calls } = await station(port, id, version);
+      clients.push(cp);
+      const now = new Date().toISOString();
+      if (v16) {
+        const started = await cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: now });
+        assert.strictEqual(started.transactionId, 42);
+      } else {
+        await cp.call('TransactionEvent', {
+          eventType: 'Started', timestamp: now, triggerReason: 'Authorized', seqNo: 0,
+          transactionInfo: { transactionId: 'tx-201' }, idToken: { idToken: 'TAG1', type: 'ISO14443' }, evse: { id: 1, connectorId: 1 },
+        });
+      }
+      const answer = await send('tx', id, 'SetChargeLimit', { limit: 10, unit: 'A', evseId: 1 });
+      assert.deepStrictEqual(answer, { status: 'Accepted', purpose: 'TxProfile', chargingProfileId: 1000000013, effectiveLimit: 10, unit: 'A' });
+      assert.strictEqual(held.get(1000000013).transactionId, v16 ? 42 : 'tx-201');
+      // A hand-written TxProfile naming another transaction on that EVSE never leaves.
+      const before = calls.length;
+      const other = v16
+        ? { connectorId: 1, csChargingProfiles: { chargingProfileId: 9, transactionId: 41, stackLevel: 0, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative', chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }] } } }
+        : { evseId: 1, chargingProfile: { id: 9, transactionId: 'tx-other', stackLevel: 0, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative', chargingSchedule: [{ id: 9, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }] }] } };
+      await assert.rejects(send('other-tx', id, 'SetChargingProfile', other), (err) => {
+        const [txOther, running, field] = v16 ? ['41', '42', 'connectorId'] : ['tx-other', 'tx-201', 'evseId'];
+        assert.strictEqual(err.message, `other-tx failed: Error: K01.FR.33: transaction ${txOther} is not the one running on ${field} 1, ${running} is (${v16 ? 'csChargingProfiles' : 'chargingProfile'}.transactionId is ${txOther})`);
+        return true;
+      });
+      assert.strictEqual(calls.length, before, 'nothing was sent');
+    });
+
     it(`${version}: a station that takes W only gets the limit in W; one EVSE without a transaction gets its TxDefaultProfile`, async () => {
       await loadFlow(NODES, csFlow(port));
       const id = `WATTS-${version}`;
@@ -165,3 +208,60 @@ describe('SetChargeLimit / ClearChargeLimit (CS request JSON)', function () {
     });
   }
 });
+
+describe('SetChargeLimit in a cluster', function () {
+  this.timeout(120000);
+  const { startRedis } = require('./lib/redis');
+  const { startInstance, until } = require('./lib/cluster-red');
+  let redis;
+  let instances = [];
+  let client;
+  before(async () => {
+    redis = await startRedis(await freePort());
+  });
+  after(async () => {
+    if (client) await client.close({ force: true }).catch(() => {});
+    for (const i of instances) {
+      await i.kill();
+      i.cleanup();
+    }
+    if (redis) await redis.stop();
+  });
+
+  it('runs on the instance holding the station when sent from the other one; the profile checks run there too', async () => {
+    const prefix = `cl${Date.now().toString(36)}`;
+    for (const instance of ['A', 'B']) {
+      instances.push(await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: redis.port, prefix, instance }));
+    }
+    const [a, b] = instances;
+    const s = await station(b.csPort, 'HELD-BY-B', 'ocpp1.6');
+    client = s.cp;
+    await until('B holds the station, as A sees', async () => {
+      const r = await a.call('LOCAL_GET_ONLINE_LIST');
+      return r.ok && r.payload.online.includes('HELD-BY-B');
+    });
+    const set = await a.call('SetChargeLimit', 'HELD-BY-B', { limit: 16, unit: 'A' });
+    assert.strictEqual(set.ok, true, JSON.stringify(set));
+    assert.deepStrictEqual(set.payload.data, { status: 'Accepted', purpose: 'ChargePointMaxProfile', chargingProfileId: 1000000001, effectiveLimit: 16, unit: 'A' });
+    assert.strictEqual(set.ocpp.instance, 'B');
+    assert.deepStrictEqual([...s.held.keys()], [1000000001]);
+    const bad = profile16WithStart(5);
+    const refused = await a.call('SetChargingProfile', 'HELD-BY-B', bad);
+    assert.strictEqual(refused.ok, false, JSON.stringify(refused));
+    assert.strictEqual(refused.ocpp.failure, 'Invalid');
+    assert.match(refused.error, /^Error: K01\.FR\.31: the first startPeriod must be 0 \(csChargingProfiles\.chargingSchedule\.chargingSchedulePeriod\[0\]\.startPeriod is 5\)$/);
+    assert.strictEqual(s.calls.filter((c) => c.action === 'SetChargingProfile').length, 1, 'the refused profile never reached the station');
+    const cleared = await a.call('ClearChargeLimit', 'HELD-BY-B', {});
+    assert.deepStrictEqual(cleared.payload.data, { status: 'Accepted', cleared: [1000000001] });
+  });
+});
+
+function profile16WithStart(start) {
+  return {
+    connectorId: 1,
+    csChargingProfiles: {
+      chargingProfileId: 5, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Relative',
+      chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: start, limit: 16 }] },
+    },
+  };
+}
