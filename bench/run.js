@@ -6,6 +6,8 @@
 //
 //   node bench/run.js                         the full set, both packages
 //   node bench/run.js --only original         one package (original | ours)
+//   node bench/run.js --unified --scenarios b2b-100   ours with unified messages off, on, and
+//                                             on with Heartbeats answered by the engine, side by side
 //   node bench/run.js --smoke                 small station counts, short windows
 //   node bench/run.js --scenarios b2b-100,paced-5000
 //   node bench/run.js --report bench/results/A.json [B.json ...]   table only, no run
@@ -51,6 +53,8 @@ const USAGE = `node bench/run.js [options]
   --out FILE               results file (default bench/results/<date>.json)
   --no-build               don't run cargo build for the load generator
   --strict                 turn on the CS server's strict mode (schema checks both ways; ours only)
+  --unified                ours three ways instead of both packages: unified messages off (ours),
+                           on (ours-unified), on with Heartbeats answered by the engine (ours-auto)
   --no-deny                diagnostic: no denyList, so both packages load in one process
                            (the module check must then fail the run)
   --report FILE...         print the table of earlier results files (merged) and exit`;
@@ -151,6 +155,9 @@ for (let i = 0; i < argv.length; i++) {
     case '--no-build':
       opts.build = false;
       break;
+    case '--unified':
+      opts.unified = true;
+      break;
     case '--strict':
       opts.strict = true;
       break;
@@ -214,6 +221,9 @@ const PACKAGES = {
       };
     },
   },
+  // Unified messages (docs/UNIFIED-CS.md): the same flow, msg.unified added; and the Heartbeats answered by the engine.
+  'ours-unified': { key: 'ours-unified', cs: { unified: true, autoAnswer: [] } },
+  'ours-auto': { key: 'ours-auto', cs: { unified: true, autoAnswer: ['Heartbeat'] } },
   original: {
     key: 'original',
     module: 'node-red-contrib-ocpp',
@@ -234,6 +244,8 @@ const PACKAGES = {
   },
 };
 
+for (const k of ['ours-unified', 'ours-auto']) PACKAGES[k] = { ...PACKAGES.ours, ...PACKAGES[k] };
+
 // ---------------------------------------------------------------- the flow
 // The same flow file for both packages: answer every CALL by its command.
 const ANSWER = `const cmd = msg.payload && msg.payload.command;
@@ -249,7 +261,7 @@ switch (cmd) {
 msg.payload = answer; // msg.msgId is kept: server response needs it
 return msg;`;
 
-function benchFlow(port) {
+function benchFlow(port, pkg = {}) {
   return [
     { id: 'bench.tab', type: 'tab', label: 'OCPP bench', disabled: false, info: '' },
     {
@@ -259,7 +271,7 @@ function benchFlow(port) {
       log: false, pathlog: '', strict: opts.strict === true,
       // Every simulated station comes from 127.0.0.1, storms all at once: no cap on handshakes in progress.
       maxHttpConnections: 1000000, maxHttpConnectionsPerIp: 1000000,
-      x: 140, y: 100, wires: [['bench.fn'], []],
+      x: 140, y: 100, wires: [['bench.fn'], []], ...(pkg.cs || {}),
     },
     { id: 'bench.fn', z: 'bench.tab', type: 'function', name: 'answer', func: ANSWER, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 330, y: 100, wires: [['bench.resp']] },
     { id: 'bench.resp', z: 'bench.tab', type: 'server response', name: '', x: 520, y: 100, wires: [] },
@@ -269,7 +281,7 @@ function benchFlow(port) {
 // ---------------------------------------------------------------- Node-RED
 // (settings.js, start and stop, the /proc helpers: bench/lib/red.js)
 function startRed(pkg) {
-  return startRedProcess({ key: pkg.key, flow: benchFlow, settings: settingsJs({ nodesDir: pkg.nodesDir, deny: opts.deny ? pkg.deny : [] }) });
+  return startRedProcess({ key: pkg.key, flow: (port) => benchFlow(port, pkg), settings: settingsJs({ nodesDir: pkg.nodesDir, deny: opts.deny ? pkg.deny : [] }) });
 }
 
 /** Waits until the machine is quiet (other processes under 20 % of a core), at most `seconds`. */
@@ -289,7 +301,7 @@ async function waitQuiet(seconds) {
 
 /** Which modules Node-RED loaded, from its admin API and its log. Throws when the wrong one is there. */
 async function verifyModules(pkg, red) {
-  const other = pkg.key === 'ours' ? PACKAGES.original.module : PACKAGES.ours.module;
+  const other = pkg.key.startsWith('ours') ? PACKAGES.original.module : PACKAGES.ours.module;
   const sets = await getJson(red.uiPort, '/nodes');
   const modules = [...new Set(sets.map((s) => s.module))].filter((m) => m !== 'node-red');
   const csServer = sets.filter((s) => (s.types || []).includes('CS server'));
@@ -518,7 +530,7 @@ async function main() {
     return;
   }
   const scenarios = (opts.scenarios || (opts.smoke ? smokeScenarios() : defaultScenarios())).map(parseScenario);
-  const packages = (opts.only ? [opts.only] : ['ours', 'original']).map((k) => PACKAGES[k]);
+  const packages = (opts.unified ? ['ours', 'ours-unified', 'ours-auto'] : opts.only ? [opts.only] : ['ours', 'original']).map((k) => PACKAGES[k]);
   if (opts.build) buildLoadgen();
   if (!fs.existsSync(loadgenBin)) throw new Error(`${loadgenBin} missing: cargo build --release --manifest-path bench/loadgen/Cargo.toml`);
 

@@ -10,6 +10,7 @@
 // events into node.send.
 const { addon, loadError, engineMissing, watchStation, stationChanged } = require('./lib/engine');
 const { throttledStatus } = require('./lib/status');
+const path = require('path');
 const options = require('./lib/options');
 const { fileLogger } = require('./lib/file-log');
 const { settleMsg } = require('./lib/call-outcome');
@@ -74,6 +75,21 @@ function csServerOptions(RED, node, config) {
     ...options.files(RED, config),
     ...bodyLimits(config),
     nodeId: node.id,
+    ...unifiedOptions(RED, node, config),
+  };
+}
+
+// Unified messages (docs/UNIFIED.md): off for flows without the key (the
+// original's), so they behave as before; the engine checks the values.
+function unifiedOptions(RED, node, config) {
+  if (config.unified !== true) return { unified: false };
+  const userDir = RED.settings.userDir;
+  return {
+    unified: true,
+    bootInterval: options.number(config.bootInterval, 'Boot interval', { min: 1, max: 86400, fallback: 300, integer: true }),
+    autoAnswer: Array.isArray(config.autoAnswer) ? config.autoAnswer : [],
+    // Minted 1.6 transaction ids survive restarts here; without a user directory, in memory only.
+    transactionIdsFile: userDir ? path.join(userDir, 'ocpp-rs', `transaction-ids-${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}`) : null,
   };
 }
 
@@ -362,6 +378,8 @@ module.exports = function register(RED) {
     engineMissing(node);
     node.on('input', (msg, send, done) => {
       if (!addon) return done(loadError);
+      // The CS server answered this one itself (autoAnswer): nothing to do, nothing to report.
+      if (msg.unified && msg.unified.answered === true) return done();
       if (msg.msgId === undefined || msg.msgId === null || msg.msgId === '') {
         status.set({ fill: 'red', shape: 'ring', text: 'message failed' });
         return done(new Error('msg.msgId is missing: this node answers the msg a CS server sent, so keep its msgId'));

@@ -69,14 +69,31 @@ pub fn call(
     payload: &str,
 ) {
     event_head(out, "call", side.shown());
-    call_msg(out, side, version, frame_id, 2, action, Some(msg_id), payload);
+    call_msg(out, side, version, frame_id, 2, action, Some(msg_id), payload, None);
+}
+
+/// A station's CALL on a `CS server`, with `msg.unified` (JSON object text)
+/// when the server has unified messages on.
+#[allow(clippy::too_many_arguments)]
+pub fn call_unified(
+    out: &mut String,
+    side: Side<'_>,
+    version: OcppVersion,
+    frame_id: &str,
+    action: &str,
+    msg_id: &str,
+    payload: &str,
+    unified: Option<&str>,
+) {
+    event_head(out, "call", side.shown());
+    call_msg(out, side, version, frame_id, 2, action, Some(msg_id), payload, unified);
 }
 
 /// An OCPP 2.1 SEND (message type 6): like a CALL, but without `msgId`,
 /// since nothing answers it.
 pub fn send(out: &mut String, side: Side<'_>, version: OcppVersion, frame_id: &str, action: &str, payload: &str) {
     event_head(out, "call", side.shown());
-    call_msg(out, side, version, frame_id, 6, action, None, payload);
+    call_msg(out, side, version, frame_id, 6, action, None, payload, None);
 }
 
 /// `,"s":<action>,"m":{msgId, topic, ocpp, payload}}`: the rest of a call event.
@@ -90,6 +107,7 @@ fn call_msg(
     action: &str,
     msg_id: Option<&str>,
     payload: &str,
+    unified: Option<&str>,
 ) {
     out.push_str(r#","s":"#);
     push_json_str(out, action);
@@ -122,7 +140,17 @@ fn call_msg(
     push_json_str(out, action);
     out.push_str(r#","data":"#);
     out.push_str(payload);
-    out.push_str("}}}");
+    out.push('}');
+    push_unified(out, unified);
+    out.push_str("}}");
+}
+
+/// `,"unified":<json>` when there is one.
+fn push_unified(out: &mut String, unified: Option<&str>) {
+    if let Some(unified) = unified {
+        out.push_str(r#","unified":"#);
+        out.push_str(unified);
+    }
 }
 
 /// `"ocpp":{"websocket":<state>,["chargeBoxIdentity":<cb>,]"ocppVersion":<v>`, left open.
@@ -189,6 +217,8 @@ pub struct SoapCall<'a> {
     pub from: Option<&'a str>,
     /// JSON object text.
     pub payload: &'a str,
+    /// `msg.unified` (JSON object text) with unified messages on.
+    pub unified: Option<&'a str>,
 }
 
 pub fn soap_call(out: &mut String, c: &SoapCall<'_>) {
@@ -215,7 +245,9 @@ pub fn soap_call(out: &mut String, c: &SoapCall<'_>) {
     push_json_str(out, c.action);
     out.push_str(r#","data":"#);
     out.push_str(c.payload);
-    out.push_str("}}}");
+    out.push('}');
+    push_unified(out, c.unified);
+    out.push_str("}}");
 }
 
 /// A file a station uploaded to the `CS server`'s file endpoints
@@ -358,6 +390,26 @@ mod tests {
     }
 
     #[test]
+    fn a_unified_call_carries_msg_unified_beside_the_native_payload() {
+        let v = parsed(|o| {
+            call_unified(
+                o,
+                Side::Station("CB"),
+                OcppVersion::V16,
+                "f",
+                "Heartbeat",
+                "m",
+                "{}",
+                Some(r#"{"event":"Heartbeat"}"#),
+            )
+        });
+        assert_eq!(v["m"]["unified"]["event"], "Heartbeat");
+        assert_eq!(v["m"]["payload"]["data"], serde_json::json!({}));
+        let plain = parsed(|o| call(o, Side::Station("CB"), OcppVersion::V16, "f", "Heartbeat", "m", "{}"));
+        assert!(plain["m"].get("unified").is_none());
+    }
+
+    #[test]
     fn soap_msgs_have_the_original_shape() {
         let call = SoapCall {
             cb: "CB1",
@@ -367,6 +419,7 @@ mod tests {
             message_id: None,
             from: Some("http://cp"),
             payload: "{}",
+            unified: None,
         };
         let v = parsed(|o| soap_call(o, &call));
         assert_eq!(

@@ -94,6 +94,19 @@ describe('edit dialogs', () => {
     assert.strictEqual(element('CP client JSON', 'node-input-persistQueue').type, 'checkbox');
   });
 
+  it('CS server: Unified messages is a checkbox on for new nodes, with bootInterval and the autoAnswer multi-select', () => {
+    const def = defs['CS server'].defaults;
+    assert.strictEqual(def.unified.value, true);
+    assert.strictEqual(element('CS server', 'node-input-unified').type, 'checkbox');
+    assert.strictEqual(def.bootInterval.value, 300);
+    for (const v of [1, 300, 86400]) assert.strictEqual(def.bootInterval.validate.call({}, v), true, `bootInterval ${v}`);
+    for (const v of [0, 86401, 1.5]) assert.notStrictEqual(def.bootInterval.validate.call({}, v), true, `bootInterval ${v}`);
+    assert.deepStrictEqual([...def.autoAnswer.value], ['Heartbeat']);
+    assert.ok('multiple' in element('CS server', 'node-input-autoAnswer') || /<select[^>]*id="node-input-autoAnswer"[^>]*multiple/.test(templates['CS server']));
+    const offered = [...templates['CS server'].matchAll(/<option value="(\w+)">/g)].map((m) => m[1]);
+    for (const e of ['Heartbeat', 'StatusChanged', 'MeterValues', 'TransactionUpdated', 'BootNotification', 'Authorize']) assert.ok(offered.includes(e), `offers ${e}`);
+  });
+
   it('Command params is JSON text wherever a node has it', () => {
     for (const [type, def] of Object.entries(defs)) {
       if (!('cmddata' in def.defaults)) continue;

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::mailbox::{Answered, ConnCmd, ConnTx};
 use super::metrics::{Action, Direction as Way, Protocol, ServerMetrics};
+use super::transactions;
 use crate::ocppj::answer::{Answer, AnswerError};
 use crate::ocppj::frame::{self, ErrorCode, MessageType};
 use crate::schema::{check_schema, Direction};
@@ -20,10 +21,14 @@ use crate::soap::envelope::{self, Addressing};
 use crate::soap::operation::Operation;
 use crate::soap::Service;
 use crate::sync::lock;
+use crate::unified::answers::{self as unified_answers, AnswerContext};
 use crate::version::OcppVersion;
 
 pub struct PendingAnswer {
     pub waiter: Waiter,
+    /// What the answer needs beyond being sent (unified completion, the
+    /// transaction tracker); none for most CALLs while unified messages are off.
+    pub hook: Option<Box<AnswerHook>>,
     /// The server whose sweeper watches this entry.
     pub server: u64,
     /// When the request was handed to the flow, for the answer-time metric.
@@ -140,6 +145,54 @@ impl SoapWaiter {
     }
 }
 
+/// What happens to a station request's answer besides being sent.
+pub struct AnswerHook {
+    pub cb_id: Arc<str>,
+    /// A 1.6 StartTransaction's connector: its accepted answer starts a
+    /// transaction in the tracker (`cs/transactions.rs`).
+    pub start_connector: Option<u32>,
+    /// The server has unified messages on: the flow's answer is completed.
+    pub unified: Option<UnifiedAnswer>,
+}
+
+/// What completing a unified answer needs of its request (`unified::answers::complete`).
+pub struct UnifiedAnswer {
+    pub version: OcppVersion,
+    pub action: Box<str>,
+    pub request: serde_json::Value,
+    /// A 1.6 StartTransaction's minted id.
+    pub minted: Option<i64>,
+    pub boot_interval: u32,
+}
+
+impl AnswerHook {
+    /// The flow's answer completed into the native one; `None` sends it as
+    /// written (unified messages off, a CALLERROR or Fault, or text the usual
+    /// checks will word an error for).
+    fn complete(&self, payload: Option<&str>) -> Result<Option<String>, RespondError> {
+        let (Some(u), Some(text)) = (&self.unified, payload) else { return Ok(None) };
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return Ok(None) };
+        let error = value.get("msgType").and_then(serde_json::Value::as_u64) == Some(4);
+        if !value.is_object() || error || value.get("Fault").is_some() {
+            return Ok(None);
+        }
+        let now = super::unify::now_rfc3339();
+        let ctx = AnswerContext { now: &now, heartbeat_interval: u.boot_interval, minted_transaction_id: u.minted };
+        let done = unified_answers::complete(u.version, &u.action, &u.request, &value, &ctx)
+            .map_err(|e| RespondError::Unified(u.action.to_string(), e.to_string()))?;
+        Ok(Some(done.to_string()))
+    }
+
+    /// The answer went out: an accepted 1.6 StartTransaction runs from now.
+    fn sent(&self, answer: Option<&str>) {
+        if let (Some(connector), Some(text)) = (self.start_connector, answer) {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+                transactions::start_answered(&self.cb_id, connector, &value);
+            }
+        }
+    }
+}
+
 static PENDING: LazyLock<Mutex<HashMap<String, PendingAnswer>>> = LazyLock::new(Default::default);
 
 fn pending() -> MutexGuard<'static, HashMap<String, PendingAnswer>> {
@@ -157,6 +210,9 @@ pub enum RespondError {
     StationGone(String),
     #[error("msg.payload does not fit the SOAP {0} response: {1}")]
     Soap(&'static str, String),
+    /// Unified messages: the flow's answer cannot be completed.
+    #[error("the unified answer to {0} cannot be completed: {1}")]
+    Unified(String, String),
     /// Strict mode: the answer does not match its schema.
     #[error("{0}")]
     Schema(String),
@@ -181,10 +237,24 @@ pub fn wait_for_answer(msg_id: String, answer: PendingAnswer) {
 pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<Option<String>, RespondError> {
     let entry = pending().remove(msg_id).ok_or_else(|| RespondError::UnknownMsgId(msg_id.to_owned()))?;
     let flow_time = entry.handed.elapsed();
-    match entry.waiter {
+    let hook = entry.hook;
+    // Unified messages: the flow's answer completed first; one that cannot be
+    // is refused like any answer that cannot be sent.
+    let (completed, refused) = match hook.as_deref().map(|h| h.complete(payload)) {
+        Some(Ok(Some(text))) => (Some(text), None),
+        Some(Err(why)) => (None, Some(why)),
+        _ => (None, None),
+    };
+    let payload = completed.as_deref().or(payload);
+    let outcome = match entry.waiter {
         Waiter::Station { tx, frame_id, action, counted } => {
             let version = tx.version();
-            let ((text, error), outcome) = match station_frame(version, &frame_id, action.as_deref(), payload) {
+            let framed = match refused {
+                Some(why) => Err(why),
+                None => station_frame(version, &frame_id, action.as_deref(), payload),
+            };
+            let sent_ok = matches!(framed, Ok((_, None)));
+            let ((text, error), outcome) = match framed {
                 Ok(framed) => (framed, Ok(None)),
                 Err(why) => {
                     let description = format!("no valid answer: {why}");
@@ -195,20 +265,30 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<Option<String>, Res
             };
             let answered = Answered { text, action: counted, error, flow_time: Some(flow_time) };
             tx.send(ConnCmd::Answer(answered)).map_err(|_| RespondError::StationGone(tx.cb_id().to_string()))?;
-            outcome
+            (outcome, sent_ok)
         }
         Waiter::Soap(waiter) => {
-            let (document, outcome) = match waiter.document(payload) {
+            let document = match refused {
+                Some(why) => Err(why),
+                None => waiter.document(payload),
+            };
+            let (document, outcome) = match document {
                 Ok((document, notes)) => (document, Ok(first_time(waiter.operation.name, &notes))),
                 Err(why) => (waiter.refusal(&why), Err(RespondError::StationTold(Box::new(why), "a SOAP Fault"))),
             };
+            let sent_ok = document.0 == 200;
             waiter.count(document.0);
             waiter.metrics.flow_answer.observe(flow_time);
             let cb = waiter.addressing.charge_box_identity.unwrap_or_default();
             waiter.reply.send(document).map_err(|_| RespondError::StationGone(cb))?;
-            outcome
+            (outcome, sent_ok)
         }
+    };
+    let (outcome, sent_ok) = outcome;
+    if let (Some(hook), true) = (hook, sent_ok) {
+        hook.sent(payload);
     }
+    outcome
 }
 
 /// The frame answering an OCPP-J station's CALL with the flow's payload, and
@@ -313,6 +393,7 @@ mod tests {
                 action: None,
                 counted: Action::of(None),
             },
+            hook: None,
             server,
             handed: Instant::now(),
             deadline,

@@ -18,6 +18,7 @@ use super::mailbox::{conn_channel, Answered, ConnCmd, ConnRx, ConnTx};
 use super::metrics::{Action, Direction, Protocol, ServerMetrics};
 use super::options::ServerConfig;
 use super::registry;
+use super::unify::{self, Unifier};
 use super::{rotation, secrets};
 use crate::events::EventSink;
 use crate::flow::CallOutcome;
@@ -39,7 +40,13 @@ pub struct ServerContext {
     pub cluster: Option<Arc<Cluster>>,
     /// What the server counts for `GET /ocpp/metrics`.
     pub metrics: Arc<ServerMetrics>,
+    /// Unified messages, when the server has them on.
+    pub unified: Option<Arc<Unifier>>,
 }
+
+/// How long a 1.6 StartTransaction waits for a block of transaction ids to be
+/// reserved (the disk, or the cluster's Redis) before it goes to the flow without one.
+const MINT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The Central System's side of a link: CALLs go to the flow.
 struct StationHandler {
@@ -105,21 +112,41 @@ impl LinkHandler for StationHandler {
 
     fn call(&mut self, frame_id: String, action: &str, payload: &str) {
         self.unanswered += 1;
-        let msg_id = uuid::Uuid::new_v4().to_string();
-        // Register before the flow can see the msg: its answer may come back
-        // from another thread before `emit` returns.
-        let handed = tokio::time::Instant::now();
-        let deadline = handed + self.server.config.answer_timeout;
-        // The action is kept only when the answer will be checked against its schema.
-        let action_for_check = self.tx.strict().then(|| Box::from(action));
-        let counted = Action::of(Some(action));
-        let waiter =
-            Waiter::Station { tx: self.tx.clone(), frame_id: frame_id.clone(), action: action_for_check, counted };
-        let pending = PendingAnswer { waiter, server: self.server.server_id, handed, deadline };
-        answers::wait_for_answer(msg_id.clone(), pending);
-        let cb = &self.cb_id;
         let version = self.tx.version();
-        self.server.sink.emit(|out| msgs::call(out, Side::Station(cb), version, &frame_id, action, &msg_id, payload));
+        // Unified messages: a 1.6 StartTransaction goes to the flow with its
+        // minted id, so TransactionStarted names it already; when no id is
+        // reserved yet the msg waits for one (never for long: blocks are
+        // reserved ahead).
+        let minter = self.server.unified.as_ref().filter(|_| Unifier::mints_for(version, action)).map(|u| &u.minter);
+        let minted = match minter {
+            None => None,
+            Some(minter) => match minter.try_mint() {
+                Some(id) => Some(id),
+                None => {
+                    let (minter, server, tx, cb) =
+                        (minter.clone(), self.server.clone(), self.tx.clone(), self.cb_id.clone());
+                    let (action, payload) = (action.to_owned(), payload.to_owned());
+                    tokio::spawn(async move {
+                        // Bounded: an unreachable Redis must not hold the station's CALL.
+                        let minted = match tokio::time::timeout(MINT_WAIT, minter.mint()).await {
+                            Ok(Ok(id)) => Some(id),
+                            Ok(Err(e)) => {
+                                server.sink.emit(|out| msgs::warn(out, &cb, &e.to_string()));
+                                None
+                            }
+                            Err(_) => {
+                                let text = format!("no transaction id could be reserved within {MINT_WAIT:?}; the flow must give this StartTransaction's transactionId");
+                                server.sink.emit(|out| msgs::warn(out, &cb, &text));
+                                None
+                            }
+                        };
+                        hand_call(&server, &tx, &cb, frame_id, &action, &payload, minted);
+                    });
+                    return;
+                }
+            },
+        };
+        hand_call(&self.server, &self.tx, &self.cb_id, frame_id, action, payload, minted);
     }
 
     fn send(&mut self, frame_id: String, action: &str, payload: &str) {
@@ -174,6 +201,44 @@ impl LinkHandler for StationHandler {
 
     fn settled(&self, _action: &str, after: Option<std::time::Duration>) {
         self.server.metrics.request_settled(after);
+    }
+}
+
+/// Hands a station's CALL to the flow: files it for the answer, then emits
+/// the msg (with `msg.unified` when the server has unified messages on); an
+/// event the server answers itself (`autoAnswer`) is answered at once.
+fn hand_call(
+    server: &Arc<ServerContext>,
+    tx: &ConnTx,
+    cb: &Arc<str>,
+    frame_id: String,
+    action: &str,
+    payload: &str,
+    minted: Option<i64>,
+) {
+    let version = tx.version();
+    let reading = unify::read(cb, version, action, payload, server.unified.as_deref(), minted);
+    let msg_id = uuid::Uuid::new_v4().to_string();
+    // Register before the flow can see the msg: its answer may come back
+    // from another thread before `emit` returns.
+    let handed = tokio::time::Instant::now();
+    let deadline = handed + server.config.answer_timeout;
+    // The action is kept only when the answer will be checked against its schema.
+    let action_for_check = tx.strict().then(|| Box::from(action));
+    let counted = Action::of(Some(action));
+    let waiter = Waiter::Station { tx: tx.clone(), frame_id: frame_id.clone(), action: action_for_check, counted };
+    let pending = PendingAnswer { waiter, hook: reading.hook, server: server.server_id, handed, deadline };
+    answers::wait_for_answer(msg_id.clone(), pending);
+    let unified = reading.unified_json.as_deref();
+    server
+        .sink
+        .emit(|out| msgs::call_unified(out, Side::Station(cb), version, &frame_id, action, &msg_id, payload, unified));
+    if reading.auto {
+        if let Err(e) = answers::answer(&msg_id, Some(unify::AUTO_ANSWER)) {
+            server
+                .sink
+                .emit(|out| msgs::warn(out, cb, &format!("{action} was not answered by the server itself: {e}")));
+        }
     }
 }
 

@@ -20,6 +20,8 @@
 //! - [`secrets`]: station passwords in frames, hidden where frames are shown, read where one is given.
 //! - [`rotation`]: a password a station accepted is the one the CS server requires from then on.
 //! - [`transactions`]: the transactions running on each station, per EVSE.
+//! - [`txids`]: minted 1.6 transaction ids, unique across restarts and cluster instances.
+//! - [`unify`]: unified messages: `msg.unified` on station msgs, what their answers need.
 
 pub mod answers;
 pub mod auth;
@@ -41,6 +43,8 @@ pub mod secrets;
 pub mod server;
 pub mod station_limits;
 pub mod transactions;
+pub mod txids;
+pub mod unify;
 
 pub use options::ServerOptions;
 pub use server::{CsServer, ServerError};

@@ -88,6 +88,16 @@ pub struct ServerOptions {
     pub min_body_rate: u64,
     /// The Node-RED node's id, which the OCPP sidebar names a station's server by.
     pub node_id: Option<String>,
+    /// Unified messages (docs/UNIFIED.md): `msg.unified` on every station msg,
+    /// answers written once. Off when absent, as in the original's flows.
+    pub unified: bool,
+    /// The BootNotification `interval` a unified answer gets unless it gives one.
+    pub boot_interval: u32,
+    /// Unified events the engine answers itself with `{status: "Accepted"}` completed.
+    pub auto_answer: Vec<String>,
+    /// Where minted 1.6 transaction ids are reserved (`<userDir>/ocpp-rs/transaction-ids-<node id>`);
+    /// none keeps them in memory (unique only while the process runs).
+    pub transaction_ids_file: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -128,7 +138,31 @@ impl Default for ServerOptions {
             body_timeout_s: 30.0,
             min_body_rate: 1024,
             node_id: None,
+            unified: false,
+            boot_interval: 300,
+            auto_answer: Vec::new(),
+            transaction_ids_file: None,
         }
+    }
+}
+
+/// The unified events a CS server may answer itself (`autoAnswer`): those
+/// where `{status: "Accepted"}` (or `{}`) is the answer a flow would give anyway.
+pub const AUTO_ANSWERABLE: [&str; 6] =
+    ["Heartbeat", "StatusChanged", "MeterValues", "TransactionUpdated", "BootNotification", "Authorize"];
+
+/// The unified-messages settings of a server with `unified` on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnifiedConfig {
+    pub boot_interval: u32,
+    /// A subset of [`AUTO_ANSWERABLE`].
+    pub auto_answer: Vec<&'static str>,
+    pub ids_file: Option<PathBuf>,
+}
+
+impl UnifiedConfig {
+    pub fn answers_itself(&self, event: &str) -> bool {
+        self.auto_answer.contains(&event)
     }
 }
 
@@ -187,6 +221,8 @@ pub struct ServerConfig {
     /// How fast a SOAP request's body must come (`bodyTimeout`, `minBodyRate`).
     pub body: BodyLimits,
     pub node_id: Arc<str>,
+    /// Unified messages, when on.
+    pub unified: Option<UnifiedConfig>,
 }
 
 /// Why a server's options cannot be used.
@@ -253,6 +289,7 @@ impl ServerOptions {
             deadline_option: "bodyTimeout",
         };
         let files = self.files()?;
+        let unified = self.unified()?;
         Ok(ServerConfig {
             json_prefix: self.json_path.as_deref().map(normalise_prefix),
             soap15_path: self.soap15_path.as_deref().map(normalise_prefix),
@@ -277,7 +314,36 @@ impl ServerOptions {
             pending,
             body,
             node_id: self.node_id.as_deref().unwrap_or_default().into(),
+            unified,
         })
+    }
+
+    /// `unified`, `bootInterval` and `autoAnswer`, checked: an interval from 1 s
+    /// to a day, auto-answered events from [`AUTO_ANSWERABLE`].
+    fn unified(&self) -> Result<Option<UnifiedConfig>, OptionsError> {
+        if !(1..=86_400).contains(&self.boot_interval) {
+            return Err(OptionsError::Option(format!(
+                "bootInterval must be from 1 to 86400 seconds, got {}",
+                self.boot_interval
+            )));
+        }
+        let mut auto_answer = Vec::new();
+        for event in &self.auto_answer {
+            let Some(known) = AUTO_ANSWERABLE.iter().find(|e| **e == event.as_str()) else {
+                return Err(OptionsError::Option(format!(
+                    "autoAnswer: {event:?} is not an event the server can answer itself; use some of {}",
+                    AUTO_ANSWERABLE.join(", ")
+                )));
+            };
+            if !auto_answer.contains(known) {
+                auto_answer.push(*known);
+            }
+        }
+        if !self.unified {
+            return Ok(None);
+        }
+        let ids_file = self.transaction_ids_file.as_deref().filter(|f| !f.is_empty()).map(PathBuf::from);
+        Ok(Some(UnifiedConfig { boot_interval: self.boot_interval, auto_answer, ids_file }))
     }
 
     /// The file endpoints: both `filesPath` and `filesDir`, or neither; a path
@@ -436,6 +502,24 @@ mod tests {
         assert_eq!(normalise_prefix(""), "");
         assert_eq!(normalise_prefix("/ocpp/"), "/ocpp");
         assert_eq!(normalise_prefix("ocpp"), "/ocpp");
+    }
+
+    #[test]
+    fn unified_options_are_checked_and_off_unless_asked_for() {
+        let config = ServerOptions::default().validate().unwrap();
+        assert_eq!(config.unified, None, "a flow without the key behaves as before");
+        let on = ServerOptions {
+            unified: true,
+            auto_answer: vec!["Heartbeat".into(), "Heartbeat".into(), "StatusChanged".into()],
+            ..Default::default()
+        };
+        let unified = on.validate().unwrap().unified.unwrap();
+        assert_eq!(unified.auto_answer, ["Heartbeat", "StatusChanged"]);
+        assert_eq!(unified.boot_interval, 300);
+        let bad = ServerOptions { unified: true, auto_answer: vec!["StartTransaction".into()], ..Default::default() };
+        assert!(bad.validate().unwrap_err().to_string().contains("autoAnswer: \"StartTransaction\""));
+        let bad = ServerOptions { unified: true, boot_interval: 0, ..Default::default() };
+        assert!(bad.validate().unwrap_err().to_string().contains("bootInterval"));
     }
 
     #[test]

@@ -31,6 +31,8 @@ use super::metrics::{self, Action, Direction, Gauges, Protocol, ServerMetrics};
 use super::options::{OptionsError, ServerOptions};
 use super::refusals::{self, Reason, Refusal, Refusals};
 use super::registry;
+use super::txids::Minter;
+use super::unify::{self, Unifier};
 use crate::events::{Deliver, EventSink};
 use crate::listener::{self, text_response, Body, Handler, ListenError};
 use crate::msgs;
@@ -50,6 +52,8 @@ pub enum ServerError {
     Options(#[from] OptionsError),
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    #[error(transparent)]
+    TransactionIds(#[from] super::txids::MintError),
 }
 
 static NEXT_SERVER_ID: AtomicU64 = AtomicU64::new(1);
@@ -85,6 +89,11 @@ impl CsServer {
                 crate::schema::warm_up(*version);
             }
         }
+        // Read before binding: a damaged id file leaves nothing behind.
+        let minter = match &config.unified {
+            Some(u) => Some(Minter::open(u.ids_file.clone(), None)?),
+            None => None,
+        };
         let host = options.host.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
         // Bound before joining the cluster: a busy port then leaves no membership behind.
         let std_listener = listener::bind(SocketAddr::new(host, options.port))?;
@@ -95,7 +104,16 @@ impl CsServer {
         let port = std_listener.local_addr().map(|a| a.port()).unwrap_or(options.port);
         let files = config.files.clone().map(Files::new);
         let label = metrics::unique_label(options.name.as_deref(), port);
+        let unified = match (&config.unified, minter) {
+            (Some(u), Some(minter)) => {
+                let minter = Arc::new(minter.in_cluster(cluster.clone()));
+                minter.prepare();
+                Some(Arc::new(Unifier { config: u.clone(), minter }))
+            }
+            _ => None,
+        };
         let ctx = ServerContext {
+            unified,
             server_id: NEXT_SERVER_ID.fetch_add(1, Ordering::Relaxed),
             config,
             sink: EventSink::start_with_limit(deliver, backlog),
@@ -273,6 +291,13 @@ impl soap::server::HandOver for ServerShared {
             }
         }
         let payload = request.payload.to_string();
+        // SOAP stations speak OCPP 1.5 or 1.6: unified words read them as 1.6.
+        let unified = self.ctx.unified.as_deref();
+        let op_name = request.operation.name;
+        let minted =
+            unified.filter(|_| Unifier::mints_for(OcppVersion::V16, op_name)).and_then(|u| u.minter.try_mint());
+        let cb_arc: Arc<str> = Arc::from(cb.as_str());
+        let reading = unify::read(&cb_arc, OcppVersion::V16, op_name, &payload, unified, minted);
         let call = msgs::SoapCall {
             cb: &cb,
             version: request.service.version(),
@@ -281,6 +306,7 @@ impl soap::server::HandOver for ServerShared {
             message_id: request.addressing.message_id.as_deref(),
             from: request.addressing.from.as_deref(),
             payload: &payload,
+            unified: reading.unified_json.as_deref(),
         };
         let mut event = String::new();
         msgs::soap_call(&mut event, &call);
@@ -298,9 +324,16 @@ impl soap::server::HandOver for ServerShared {
         });
         let handed = tokio::time::Instant::now();
         let deadline = handed + self.ctx.config.answer_timeout;
-        let pending = answers::PendingAnswer { waiter, server: self.ctx.server_id, handed, deadline };
-        answers::wait_for_answer(msg_id, pending);
+        let pending =
+            answers::PendingAnswer { waiter, hook: reading.hook, server: self.ctx.server_id, handed, deadline };
+        answers::wait_for_answer(msg_id.clone(), pending);
         self.ctx.sink.emit(|out| out.push_str(&event));
+        if reading.auto {
+            if let Err(e) = answers::answer(&msg_id, Some(unify::AUTO_ANSWER)) {
+                let text = format!("{op_name} was not answered by the server itself: {e}");
+                self.ctx.sink.emit(|out| msgs::warn(out, &cb, &text));
+            }
+        }
         Ok(answer)
     }
 

@@ -26,7 +26,8 @@ if (seen.length > 2000) seen.shift();
 global.set('seen', seen);
 return null;`;
 
-function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, timeout = 5, password = null }) {
+// `cs`: more CS server settings; `answer`: the answering function's code instead of ANSWER.
+function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, timeout = 5, password = null, cs = {}, answer = ANSWER }) {
   const z = 'tab';
   return [
     { id: z, type: 'tab', label: 'cluster' },
@@ -34,9 +35,9 @@ function clusterFlow({ csPort, redisPort, prefix, instance, strict = false, time
     {
       id: 'cs', z, type: 'CS server', name: 'CS', port: String(csPort), portType: 'num', enabled15: false, enabled16: false,
       enabled16j: true, path16j: '/ocpp', json16: true, json201: true, strict, pingInterval: 30, answerTimeout: 10,
-      requireAuth: !!password, cluster: 'cl', wires: [['answer', 'record'], []],
+      requireAuth: !!password, cluster: 'cl', wires: [['answer', 'record'], []], ...cs,
     },
-    { id: 'answer', z, type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
+    { id: 'answer', z, type: 'function', func: answer, outputs: 1, wires: [['resp']] },
     { id: 'resp', z, type: 'server response', name: '' },
     { id: 'record', z, type: 'function', func: RECORD, outputs: 1, wires: [[]] },
     { id: 'st', z, type: 'status', scope: ['cs'], wires: [['keepStatus']] },

@@ -92,6 +92,11 @@ impl Keys {
     pub fn soap_seen(&self) -> String {
         format!("{}:soap:seen", self.prefix)
     }
+
+    /// Counter: the highest 1.6 transaction id any instance reserved (`cs/txids.rs`).
+    pub fn transaction_ids(&self) -> String {
+        format!("{}:transaction-ids", self.prefix)
+    }
 }
 
 #[cfg(test)]

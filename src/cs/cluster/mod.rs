@@ -253,6 +253,23 @@ impl Cluster {
         pipe.query_async::<()>(&mut conn).await.map_err(|_| ClusterError::Unavailable)
     }
 
+    /// Reserves `count` 1.6 transaction ids for this instance; returns the
+    /// last. The counter is first raised to `floor` (this instance's own
+    /// high-water mark), so a Redis that restarted empty never reissues ids.
+    pub async fn reserve_transaction_ids(&self, count: i64, floor: i64) -> Result<i64, ClusterError> {
+        const RESERVE: &str = "local cur = tonumber(redis.call('GET', KEYS[1]) or '0') \
+            if cur < tonumber(ARGV[2]) then cur = tonumber(ARGV[2]) end \
+            cur = cur + tonumber(ARGV[1]) redis.call('SET', KEYS[1], cur) return cur";
+        let mut conn = self.shared.conn();
+        redis::Script::new(RESERVE)
+            .key(self.shared.keys.transaction_ids())
+            .arg(count)
+            .arg(floor)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(|_| ClusterError::Unavailable)
+    }
+
     /// A SOAP station's new address, for every instance (in the background).
     pub fn share_soap_address(&self, cb: &str, address: &str) {
         let shared = self.shared.clone();
