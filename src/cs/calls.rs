@@ -35,7 +35,17 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         return Ticket::settled(id, CallOutcome::failed(Failure::NotConnected, message));
     };
     if charge_limit::is_command(&req.action) {
-        return charge_limit::start(&req, id, conn_id, tx.version());
+        let (cb_id, timeout) = (req.cb_id.clone(), req.timeout);
+        let send = move |action: &str, payload: String| {
+            call_station(CallRequest {
+                cb_id: cb_id.clone(),
+                action: action.to_owned(),
+                payload,
+                timeout,
+                message_id: None,
+            })
+        };
+        return charge_limit::start(&req.cb_id, &req.action, &req.payload, id, conn_id, tx.version(), Box::new(send));
     }
     if let Err(message) = check_profile(&req, conn_id, tx.version()) {
         return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(tx.version());

@@ -3,18 +3,17 @@
 //! commands"): "limit this station (or EVSE) to 16 A" as one msg, for 1.6,
 //! 2.0.1 and 2.1 alike.
 //!
-//! A small exchange over the ordinary CALL path (`calls::call_station`, so
-//! every profile is checked and every answer read like a flow's): read the
+//! A small exchange over the ordinary CALL path (`calls::call_station`, handed
+//! in as `send` so this file does not import it back; every profile is
+//! checked and every answer read like a flow's): read the
 //! station's limits once per connection, build the profile (`smart::profiles`),
 //! set it, fall back when the station refuses, confirm with
 //! GetCompositeSchedule. It runs on the instance holding the station: in a
 //! cluster the command travels there like any CALL.
 
 use serde_json::{json, Value};
-use std::time::Duration;
 use tokio::sync::oneshot;
 
-use super::calls::{self, CallRequest};
 use super::{station_limits, transactions};
 use crate::flow::{CallOutcome, Failure, Ticket};
 use crate::smart::profiles::{self, Purpose, Target};
@@ -91,42 +90,48 @@ pub fn parse(action: &str, data: &str) -> Result<Ask, String> {
     Ok(Ask { evse_id, limit, unit, volts, phases })
 }
 
-/// Starts the exchange; the ticket settles with its answer.
-pub fn start(req: &CallRequest, id: String, conn_id: u64, version: OcppVersion) -> Ticket {
-    let ask = match parse(&req.action, &req.payload) {
+/// How the exchange sends one CALL to the station: `calls::call_station`
+/// with the command's station and timeout.
+pub type SendCall = dyn Fn(&str, String) -> Ticket + std::marker::Send + Sync;
+
+/// Starts the exchange for `action` with `data` (the command's JSON text);
+/// the ticket settles with its answer.
+pub fn start(
+    cb_id: &str,
+    action: &str,
+    data: &str,
+    id: String,
+    conn_id: u64,
+    version: OcppVersion,
+    send: Box<SendCall>,
+) -> Ticket {
+    let ask = match parse(action, data) {
         Ok(ask) => ask,
         Err(message) => return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(version),
     };
     let (done, outcome) = oneshot::channel();
-    let (cb_id, timeout) = (req.cb_id.clone(), req.timeout);
+    let cb = cb_id.to_owned();
     tokio::spawn(async move {
-        let station = Station { cb_id: &cb_id, conn_id, version, timeout };
+        let station = Station { cb_id: &cb, conn_id, version, send: &*send };
         let result = match ask.limit {
             Some(limit) => station.set(&ask, limit).await,
             None => station.clear(ask.evse_id).await,
         };
         let _ = done.send(result);
     });
-    Ticket::waiting(id, outcome, req.cb_id.clone()).for_peer(version)
+    Ticket::waiting(id, outcome, cb_id.to_owned()).for_peer(version)
 }
 
 struct Station<'a> {
     cb_id: &'a str,
     conn_id: u64,
     version: OcppVersion,
-    timeout: Duration,
+    send: &'a SendCall,
 }
 
 impl Station<'_> {
     async fn call(&self, action: &str, payload: Value) -> CallOutcome {
-        let req = CallRequest {
-            cb_id: self.cb_id.to_owned(),
-            action: action.to_owned(),
-            payload: payload.to_string(),
-            timeout: self.timeout,
-            message_id: None,
-        };
-        calls::call_station(req).outcome().await.1
+        (self.send)(action, payload.to_string()).outcome().await.1
     }
 
     /// The station's limits, asked for if this connection has told none.
