@@ -7,12 +7,13 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::mailbox::ConnCmd;
-use super::registry;
 use super::words::{self, ForStation};
+use super::{charge_limit, registry, station_limits, transactions};
 use crate::flow::{CallOutcome, Failure, Ticket};
 use crate::ocppj::frame::check_call;
 use crate::ocppj::session::OutgoingCall;
 use crate::schema::{check_schema, Direction};
+use crate::smart;
 
 /// A CALL a flow asks for.
 pub struct CallRequest {
@@ -31,11 +32,20 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         Ok(id) => id,
         Err(ticket) => return *ticket,
     };
-    let Some(tx) = registry::lookup(&req.cb_id) else {
+    let Some((conn_id, tx)) = registry::lookup_conn(&req.cb_id) else {
         let message = format!("station {} is not connected to any CS server", req.cb_id);
         return Ticket::settled(id, CallOutcome::failed(Failure::NotConnected, message));
     };
     let version = tx.version();
+    // The charge-limit commands are no OCPP action: their exchange sends the
+    // station's own CALLs back through here.
+    if charge_limit::is_command(&req.action) {
+        let (cb_id, timeout) = (req.cb_id.clone(), req.timeout);
+        let send = move |action: &str, payload: String| {
+            call_station(CallRequest { cb_id: cb_id.clone(), action: action.to_owned(), payload, timeout, message_id: None })
+        };
+        return charge_limit::start(&req.cb_id, &req.action, &req.payload, id, conn_id, version, Box::new(send));
+    }
     // A command in the other version's words becomes the station's; its
     // answer goes back through the ticket.
     let translation = match words::for_station(version, tx.strict(), &req.action, &req.payload) {
@@ -51,12 +61,17 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         Some(t) => ticket.for_peer(version).translated(t),
         None => ticket.for_peer(version),
     };
+    // Checked in the station's words, whichever words the flow wrote.
+    if let Err(message) = check_profile(&req, conn_id, version) {
+        return noted(Ticket::settled(id, CallOutcome::invalid(message)));
+    }
     if tx.strict() {
         if let Err(message) = check_schema(version, &req.action, Direction::Request, &req.payload) {
             return noted(Ticket::settled(id, CallOutcome::invalid(message)));
         }
     }
     let (reply, outcome) = oneshot::channel();
+    let reply = station_limits::watch(&req.cb_id, conn_id, version, &req.action, reply);
     let call = OutgoingCall {
         id: id.clone(),
         action: req.action,
@@ -69,6 +84,21 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         return noted(Ticket::settled(id, CallOutcome::disconnected(&req.cb_id)));
     }
     noted(Ticket::waiting(id, outcome, req.cb_id))
+}
+
+/// A SetChargingProfile is checked before it leaves, strict mode or not,
+/// against the rules a station applies, the limits this connection told and
+/// the transactions the engine knows (`smart::check_profile`). Other actions
+/// pass untouched, unparsed.
+fn check_profile(req: &CallRequest, conn_id: u64, version: crate::version::OcppVersion) -> Result<(), String> {
+    if req.action != "SetChargingProfile" {
+        return Ok(());
+    }
+    // Text that is not JSON is the schema check's (strict mode) or the station's to judge.
+    let Ok(payload) = serde_json::from_str::<serde_json::Value>(&req.payload) else { return Ok(()) };
+    let limits = station_limits::get(&req.cb_id, conn_id);
+    let running = |evse: u32| transactions::running(&req.cb_id, evse);
+    smart::check_profile(version, &req.action, &payload, &limits, &running).map_err(|e| e.to_string())
 }
 
 /// The CALL's message id (the caller's, or a fresh UUID), once the CALL is

@@ -321,6 +321,7 @@ impl Drop for Admitted {
     /// a newer connection took its place.
     fn drop(&mut self) {
         registry::unregister(&self.cb_id, self.conn_id);
+        super::station_limits::forget(&self.cb_id, self.conn_id);
         if let Some(cluster) = &self.place.0.cluster {
             cluster.release(&self.cb_id, self.conn_id);
         }

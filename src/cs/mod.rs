@@ -27,6 +27,7 @@
 pub mod answers;
 pub mod auth;
 pub mod calls;
+pub mod charge_limit;
 pub mod cluster;
 pub mod connection;
 pub mod files;
@@ -41,6 +42,7 @@ pub mod rotation;
 pub mod route;
 pub mod secrets;
 pub mod server;
+pub mod station_limits;
 pub mod transactions;
 pub mod txids;
 pub mod unify;

@@ -162,6 +162,11 @@ pub fn lookup(cb_id: &str) -> Option<ConnTx> {
     lock(&STATIONS).get(cb_id).map(|s| s.tx.clone())
 }
 
+/// [`lookup`], with the connection's id (what per-connection state is keyed by).
+pub fn lookup_conn(cb_id: &str) -> Option<(u64, ConnTx)> {
+    lock(&STATIONS).get(cb_id).map(|s| (s.conn_id, s.tx.clone()))
+}
+
 pub fn is_online(cb_id: &str) -> bool {
     lock(&STATIONS).contains_key(cb_id)
 }
