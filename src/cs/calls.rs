@@ -42,7 +42,13 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
     if charge_limit::is_command(&req.action) {
         let (cb_id, timeout) = (req.cb_id.clone(), req.timeout);
         let send = move |action: &str, payload: String| {
-            call_station(CallRequest { cb_id: cb_id.clone(), action: action.to_owned(), payload, timeout, message_id: None })
+            call_station(CallRequest {
+                cb_id: cb_id.clone(),
+                action: action.to_owned(),
+                payload,
+                timeout,
+                message_id: None,
+            })
         };
         return charge_limit::start(&req.cb_id, &req.action, &req.payload, id, conn_id, version, Box::new(send));
     }
