@@ -221,7 +221,7 @@ const PACKAGES = {
       };
     },
   },
-  // Unified messages (docs/UNIFIED-CS.md): the same flow, msg.unified added; and the Heartbeats answered by the engine.
+  // Unified messages (docs/UNIFIED.md): the same flow, msg.unified added; and the Heartbeats answered by the engine.
   'ours-unified': { key: 'ours-unified', cs: { unified: true, autoAnswer: [] } },
   // The flow as a user writes it with auto-answers: answered msgs are not answered again.
   'ours-auto': { key: 'ours-auto', cs: { unified: true, autoAnswer: ['Heartbeat'] }, skipAnswered: true },

@@ -1,5 +1,5 @@
 'use strict';
-// Unified messages on the CS server (issue 21, docs/UNIFIED-CS.md): one flow
+// Unified messages on the CS server (issue 21, docs/UNIFIED.md): one flow
 // answering {status: "Accepted"} serves 1.6, 2.0.1 and 2.1 stations (ocpp-rpc
 // in strict mode checks every answer against OCA's schemas), msg.unified
 // carries what the stations sent with units applied, auto-answers, minted

@@ -1,4 +1,4 @@
-//! Minted OCPP 1.6 transaction ids (docs/UNIFIED-CS.md, "Minted transaction
+//! Minted OCPP 1.6 transaction ids (docs/UNIFIED.md, "Minted transaction
 //! ids"): with unified messages on, a 1.6 StartTransaction gets an integer id
 //! from the engine when the flow gives none.
 //!

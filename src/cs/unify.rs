@@ -1,4 +1,4 @@
-//! Unified messages on the Central System (docs/UNIFIED-CS.md): what the
+//! Unified messages on the Central System (docs/UNIFIED.md): what the
 //! engine adds to a station's CALL when the CS server's `unified` option is
 //! on (`msg.unified`, from `unified::events`, with the EVSE the tracker knows
 //! and the minted transaction id), and what every CALL tells the transaction
