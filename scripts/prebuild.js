@@ -81,7 +81,7 @@ function ensureTools(targets) {
   const venvBin = path.join(venv, 'bin');
   if (fs.existsSync(path.join(venvBin, 'cargo-zigbuild'))) env.PATH = `${venvBin}${path.delimiter}${env.PATH}`;
   const haveZig = () => ok('zig', ['version'], env) || ok('python3', ['-m', 'ziglang', 'version'], env);
-  if (!ok('cargo', ['zigbuild', '--version'], env) || !haveZig()) {
+  if (!ok('cargo-zigbuild', ['--version'], env) || !haveZig()) {
     if (!has('python3')) ensureDebs(['python3', 'python3-venv'], 'zig and cargo-zigbuild (PyPI)');
     if (!fs.existsSync(path.join(venvBin, 'python3'))) {
       if (spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' }).status !== 0) {
@@ -93,7 +93,7 @@ function ensureTools(targets) {
     run(path.join(venvBin, 'python3'), ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', ...PY_TOOLS]);
     env.PATH = `${venvBin}${path.delimiter}${process.env.PATH}`;
   }
-  console.log(`prebuild: ${ok('cargo', ['zigbuild', '--version'], env)}, zig ${haveZig()}, ${ok('rustc', ['--version'])}`);
+  console.log(`prebuild: ${ok('cargo-zigbuild', ['--version'], env)}, zig ${haveZig()}, ${ok('rustc', ['--version'])}`);
   return env;
 }
 

@@ -4,8 +4,8 @@
 // linux-arm-gnueabihf).
 //
 // For each ARM target:
-//   1. its engine, npm/<suffix>/ocpp-rs.<suffix>.node (built by `npm run prebuild -- <suffix>`
-//      first when missing);
+//   1. its engine, npm/<suffix>/ocpp-rs.<suffix>.node, built by `npm run prebuild -- <suffix>`
+//      (incremental; `--no-build` takes the file as it is);
 //   2. QEMU: Debian's qemu-user-static and binfmt-support with the target's C and C++ runtime
 //      (libc6-<arch>-cross, ...), binfmt_misc mounted and enabled, so the kernel hands every ARM
 //      executable to QEMU: the device's `node` and each child process npm spawns run as they
@@ -79,6 +79,14 @@ function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+// The engine of the source as it is: `npm run prebuild -- <suffix>` (incremental in
+// target/prebuild/, seconds when nothing changed). `--no-build` tests the file already there.
+function build(suffix) {
+  const engine = path.join(ROOT, 'npm', suffix, binaryName(suffix));
+  if (!process.argv.includes('--no-build') || !fs.existsSync(engine)) run(process.execPath, [path.join(__dirname, 'prebuild.js'), suffix]);
+  return engine;
 }
 
 // binfmt_misc mounted, QEMU's entries registered and enabled: then the kernel runs ARM
@@ -206,11 +214,18 @@ function devicePath(nodeBin) {
   return [nodeBin, ...system.filter((d) => !fs.existsSync(path.join(d, 'cargo')) && !fs.existsSync(path.join(d, 'rustc')))].join(':');
 }
 
+// The device's environment: this one (proxies, CA certificates, HOME) without what npm run
+// adds (npm_*, for the outer npm) or what points at Rust (CARGO*, RUSTUP*), with the device's PATH.
+function deviceEnv(nodeBin, ldPrefix) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(npm_|CARGO|RUSTUP|RUSTC|RUSTFLAGS|INIT_CWD|NODE$)/i.test(k)) env[k] = v;
+  return { ...env, PATH: devicePath(nodeBin), QEMU_LD_PREFIX: ldPrefix };
+}
+
 async function emulated(suffix) {
   const dev = DEVICES[suffix];
   console.log(`test-prebuilt: ${suffix}: emulated ${dev.arch} (${dev.binfmt}, ${dev.node})`);
-  const engine = path.join(ROOT, 'npm', suffix, binaryName(suffix));
-  if (!fs.existsSync(engine)) run(process.execPath, [path.join(__dirname, 'prebuild.js'), suffix]);
+  build(suffix);
   ensureDebs(['qemu-user-static', 'binfmt-support', ...dev.debs], `running ${suffix} under QEMU`);
   ensureBinfmt(dev.binfmt);
 
@@ -219,8 +234,7 @@ async function emulated(suffix) {
   const nodeBin = path.join(nodeDir, 'bin');
   const emuNode = path.join(nodeBin, 'node');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `ocpp-rs-test-prebuilt-${dev.arch}-`));
-  const env = { PATH: devicePath(nodeBin), HOME: process.env.HOME || tmp, QEMU_LD_PREFIX: dev.ldPrefix, LANG: 'C.UTF-8' };
-  for (const k of ['npm_config_cache', 'npm_config_registry', 'TMPDIR']) if (process.env[k]) env[k] = process.env[k];
+  const env = deviceEnv(nodeBin, dev.ldPrefix);
   let red = null;
   try {
     const who = spawnSync(emuNode, ['-p', 'process.arch + " " + process.version'], { env, encoding: 'utf8' });
@@ -274,7 +288,7 @@ async function emulated(suffix) {
     red.stdout.on('data', (d) => (log += d));
     red.stderr.on('data', (d) => (log += d));
     const started = await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), 300000);
+      const timer = setTimeout(() => resolve(false), 600000); // emulated and shared: minutes
       const poll = setInterval(() => {
         if (/Started flows/.test(log) || red.exitCode !== null) {
           clearTimeout(timer);
@@ -321,8 +335,7 @@ async function emulated(suffix) {
 
 // What can be known of an engine without running it: for musl, no Alpine Node runs here.
 function staticOnly(suffix) {
-  const engine = path.join(ROOT, 'npm', suffix, binaryName(suffix));
-  if (!fs.existsSync(engine)) run(process.execPath, [path.join(__dirname, 'prebuild.js'), suffix]);
+  const engine = build(suffix);
   const facts = elfFacts(readelf(engine));
   const problems = elfProblems(suffix, facts, '2.28');
   check(
