@@ -356,14 +356,18 @@ async function main() {
   }
 }
 
-main().then(
-  () => {
-    const failed = results.filter((r) => !r.ok).length;
-    console.log(`test-prebuilt: ${results.length - failed} passed, ${failed} failed`);
-    process.exitCode = failed || !results.length ? 1 : 0;
-  },
-  (err) => {
-    console.error(`test-prebuilt: ${err.message}`);
-    process.exitCode = 1;
-  }
-);
+if (require.main === module) {
+  main().then(
+    () => {
+      const failed = results.filter((r) => !r.ok).length;
+      console.log(`test-prebuilt: ${results.length - failed} passed, ${failed} failed`);
+      process.exitCode = failed || !results.length ? 1 : 0;
+    },
+    (err) => {
+      console.error(`test-prebuilt: ${err.message}`);
+      process.exitCode = 1;
+    }
+  );
+}
+
+module.exports = { ensureBinfmt, deviceEnv, devicePath, DEVICES };
