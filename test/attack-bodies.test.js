@@ -154,11 +154,12 @@ describe('attacks on request bodies, connections and the file endpoints (issue 2
   });
 
   it('4: an anonymous upload cannot replace the firmware stations download, nor any stored file; stations cannot read uploads', async () => {
-    // The shipped example's settings.
+    // The shipped example's CS server with its file settings, on this test's port and directory; without the
+    // example's own simulated station, whose uploads are not this test's.
     const EXAMPLE = path.join(__dirname, '..', 'examples', 'diagnostics-and-firmware.json');
-    const flow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8').replace(/\b8838\b/g, String(port)));
-    flow.find((n) => n.id === 'df.cs').filesDir = dir;
-    await loadFlow(NODES, flow);
+    const example = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+    const cs = { ...example.find((n) => n.id === 'df.cs'), port: String(port), portType: 'num', filesDir: dir, wires: [[], []] };
+    await loadFlow(NODES, [{ id: cs.z, type: 'tab', label: 'files' }, cs]);
     const genuine = Buffer.from('genuine firmware image');
     fs.mkdirSync(path.join(dir, 'firmware'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'firmware', 'firmware.bin'), genuine);

@@ -61,7 +61,12 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
             req.payload = cmd.payload.to_string();
             Some(words::translation(*cmd, version))
         }
-        Err(message) => return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(version),
+        // A profile that breaks a rule stations apply fits neither schema either:
+        // the rule says more than the two schemas do.
+        Err(message) => {
+            let message = check_profile(&req, conn_id, version).err().unwrap_or(message);
+            return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(version);
+        }
     };
     let noted = |ticket: Ticket| match translation {
         Some(t) => ticket.for_peer(version).translated(t),
