@@ -85,6 +85,42 @@ describe('SOAP request nodes and CP server SOAP', function () {
     }
   });
 
+  // Issue 22: every SetChargingProfile is checked before it leaves, over SOAP too (docs/SMART-CHARGING.md).
+  it('CS request SOAP refuses a SetChargingProfile a station would reject, naming the rule, and sends nothing; a valid one goes out', async () => {
+    const cp = await soapPeer(wsdl('OCPP_ChargePointService_1.6.wsdl'), 'ChargePointService', 'ChargePointServiceSoap12', {
+      SetChargingProfile: () => ({ status: 'Accepted' }),
+    });
+    const profile = (startPeriod) => ({
+      connectorId: 1,
+      csChargingProfiles: {
+        chargingProfileId: 7, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Relative',
+        chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod, limit: 16 }] },
+      },
+    });
+    try {
+      await loadFlow(NODES, onTab([
+        { id: 'rcp', type: 'ocpp-remote-cp', name: '', cbId: 'SOAPCP-SC', url: cp.url, ocppver: '1.6s' },
+        { id: 'req', type: 'CS request SOAP', remotecb: 'rcp', command: 'SetChargingProfile', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]));
+      const req = helper.getNode('req');
+      req.receive({ topic: 'bad', payload: { data: profile(5) } });
+      const err = await collector(helper.getNode('caught')).next((m) => m.topic === 'bad');
+      assert.match(err.error.message, /K01\.FR\.31: the first startPeriod must be 0/);
+      assert.strictEqual(err.ocpp.failure, 'Invalid');
+      req.receive({ topic: 'good', payload: { data: profile(0) } });
+      const ok = await collector(helper.getNode('out')).next((m) => m.topic === 'good');
+      assert.deepStrictEqual(ok.payload.data, { status: 'Accepted' });
+      // The valid profile is the only one the station received.
+      assert.deepStrictEqual(cp.seen.map((c) => c.name), ['SetChargingProfile']);
+      assert.strictEqual(Number(cp.seen[0].args.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].startPeriod), 0);
+    } finally {
+      cp.close();
+    }
+  });
+
   it('CP Request SOAP calls a SOAP Central System (1.5 and 1.6) with its id, MessageID and From', async () => {
     for (const [version, file] of [['1.6s', 'OCPP_CentralSystemService_1.6.wsdl'], ['1.5s', 'ocpp_centralsystemservice_1.5_final.wsdl']]) {
       const cs = await soapPeer(wsdl(file), 'CentralSystemService', 'CentralSystemServiceSoap12', {

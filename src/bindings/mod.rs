@@ -145,7 +145,7 @@ pub fn soap_call<'env>(env: &'env Env, request_json: String, payload_json: Strin
     let request: soap::client::SoapRequest =
         serde_json::from_str(&request_json).map_err(|e| reason(format!("invalid SOAP request options: {e}")))?;
     env.spawn_future(async move {
-        let (id, outcome) = soap::client::call(request, &payload_json).await;
+        let (id, outcome) = calls::soap_call(request, &payload_json).await;
         Ok(outcome.to_json(&id, None))
     })
 }
