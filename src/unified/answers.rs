@@ -8,6 +8,7 @@
 //! is completed here, then validated; what cannot be completed is an
 //! [`AnswerError`] saying what to write instead.
 
+use crate::json::kind_of;
 use crate::schema::{self, Direction};
 use crate::version::OcppVersion;
 use serde_json::{Map, Value};
@@ -141,7 +142,7 @@ pub fn complete(
     ctx: &AnswerContext<'_>,
 ) -> Result<Value, AnswerError> {
     let Value::Object(given) = answer else {
-        return Err(AnswerError::NotAnObject { action: action.to_owned(), found: kind(answer) });
+        return Err(AnswerError::NotAnObject { action: action.to_owned(), found: kind_of(answer) });
     };
     if !schema::knows_action(version, action) || schema::validate(version, action, Direction::Response, answer).is_ok()
     {
@@ -198,17 +199,6 @@ pub fn complete(
     let done = Value::Object(out);
     schema::check_schema(version, action, Direction::Response, &done.to_string()).map_err(AnswerError::Schema)?;
     Ok(done)
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn bad(action: &str, field: &'static str, expected: &'static str) -> AnswerError {
