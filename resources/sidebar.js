@@ -280,6 +280,12 @@
     const action = callAction.val();
     callError.hide();
     if (!s || !action || !payloadEditor) return;
+    // An action no version lists (typed by hand): the payload is left as it is; sending it says why.
+    const known = state.actions[s.version];
+    if (known && !known.toStation.includes(action) && !(known.otherWords || []).includes(action)) {
+      callHint.text('');
+      return;
+    }
     // An action in the other version's words: its template comes from that version's schemas.
     const words = wordsOf(s.version, action);
     const key = `${words} ${action}`;
