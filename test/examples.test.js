@@ -198,6 +198,46 @@ describe('example flows', function () {
     station.ws.close();
   }));
 
+  it('demo: its stations keep the profiles they are given, so SetChargeLimit 16 A reads back 16 A, and a clear removes it (issue 22)', () => withDemoPorts(async () => {
+    const flow = loadExample('demo-central-system-and-stations.json', {});
+    flow.find((n) => n.id === 'demo.tick').onceDelay = '0.1';
+    const collectors = tap(flow, 'demo.tab', { probe: ['demo.cs', 0], log: ['demo.cs', 1], answers: ['demo.req', 0], errors: ['demo.catch', 0] });
+    await loadFlow(ALL_NODES, flow);
+    const { probe, log, answers, errors } = collectors();
+    await probe.next((m) => m.ocpp && m.ocpp.websocket === 'ONLINE' && m.ocpp.chargeBoxIdentity === 'DEMO-CP-2', 10000);
+    let n = 0;
+    const ask = async (command, data) => {
+      const topic = `ask-${++n}`;
+      helper.getNode('demo.req').receive({ topic, payload: { cbId: 'DEMO-CP-2', command, data } });
+      const got = await Promise.race([
+        answers.next((m) => m.topic === topic, 10000),
+        errors.next((m) => m.topic === topic, 10000).then((m) => assert.fail(`${command}: ${m.error.message}`)),
+      ]);
+      return got.payload.data;
+    };
+    const composite = async () => (await ask('GetCompositeSchedule', { connectorId: 0, duration: 60, chargingRateUnit: 'A' })).chargingSchedule.chargingSchedulePeriod[0].limit;
+
+    const set = await ask('SetChargeLimit', { limit: 16, unit: 'A' });
+    assert.deepStrictEqual(set, { status: 'Accepted', purpose: 'ChargePointMaxProfile', chargingProfileId: 1000000001, effectiveLimit: 16, unit: 'A' });
+    assert.strictEqual(await composite(), 16, 'read back from the profile the station holds');
+    const lower = await ask('SetChargeLimit', { limit: 6, unit: 'A' });
+    assert.strictEqual(lower.effectiveLimit, 6, 'the same id replaced the 16 A profile');
+    // The smart-charging keys, in 1.6 words and (translated by the engine) in 2.x words.
+    const conf = await ask('GetConfiguration', { key: ['ChargeProfileMaxStackLevel', 'ChargingScheduleAllowedChargingRateUnit', 'ChargingScheduleMaxPeriods'] });
+    assert.deepStrictEqual(conf.configurationKey.map((k) => [k.key, k.value]), [
+      ['ChargeProfileMaxStackLevel', '8'], ['ChargingScheduleAllowedChargingRateUnit', 'Current,Power'], ['ChargingScheduleMaxPeriods', '24'],
+    ]);
+    const vars = await ask('GetVariables', { getVariableData: [{ component: { name: 'SmartChargingCtrlr' }, variable: { name: 'ProfileStackLevel' } }] });
+    assert.strictEqual(vars.getVariableResult[0].attributeValue, '8');
+
+    const cleared = await ask('ClearChargeLimit', { evseId: 0 });
+    assert.deepStrictEqual(cleared, { status: 'Accepted', cleared: [1000000001] });
+    assert.strictEqual(await composite(), 32, 'gone: only the hardware limit is left');
+    assert.deepStrictEqual(await ask('ClearChargeLimit', { evseId: 0 }), { status: 'Unknown', cleared: [] });
+    assert.deepStrictEqual(errors.msgs, []);
+    assert.ok(assertValidOcpp16(log.msgs.map((m) => m.payload)) > 0);
+  }));
+
   it('demo: answers a 2.0.1 station in 2.0.1, and a 1.6 one in 1.6, with payloads valid in their versions', () => withDemoPorts(async (port) => {
     const flow = loadExample('demo-central-system-and-stations.json', {});
     const collectors = tap(flow, 'demo.tab', { errors: ['demo.catch', 0] });
