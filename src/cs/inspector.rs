@@ -907,7 +907,13 @@ mod tests {
 
     #[test]
     fn charge_limits_one_per_evse_sorted_and_bounded() {
-        let entry = |evse_id, limit| ChargeLimitEntry { evse_id, limit: Some(limit), unit: "A", purpose: "TxDefaultProfile", at: 1 };
+        let entry = |evse_id, limit| ChargeLimitEntry {
+            evse_id,
+            limit: Some(limit),
+            unit: "A",
+            purpose: "TxDefaultProfile",
+            at: 1,
+        };
         let mut list = Vec::new();
         put_charge_limit(&mut list, 2, Some(entry(2, 10.0)));
         put_charge_limit(&mut list, 0, Some(entry(0, 16.0)));
@@ -921,7 +927,11 @@ mod tests {
         }
         assert_eq!(list.len(), MAX_CHARGE_LIMITS);
         put_charge_limit(&mut list, 1, Some(entry(1, 1.0)));
-        assert_eq!((list.len(), list[0].evse_id, list[1].evse_id), (MAX_CHARGE_LIMITS, 1, 2), "a lower EVSE id displaces the highest");
+        assert_eq!(
+            (list.len(), list[0].evse_id, list[1].evse_id),
+            (MAX_CHARGE_LIMITS, 1, 2),
+            "a lower EVSE id displaces the highest"
+        );
     }
 
     #[test]
