@@ -320,6 +320,16 @@ function stationGoneWarnings(node, { everyMs = 10000, gatherMs = 1000 } = {}) {
 
 // --- CS request JSON ---
 
+// SetChargeLimit's data (JSON text) with the node's voltage and phases where the msg gave none
+// (absent or null); data that is not an object goes on unchanged, for the engine to refuse.
+function withLimitSettings(body, { voltage, phases }) {
+  const data = JSON.parse(body);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return body;
+  if (data.voltage === undefined || data.voltage === null) data.voltage = voltage;
+  if (data.phases === undefined || data.phases === null) data.phases = phases;
+  return JSON.stringify(data);
+}
+
 const OCPP_VERSION = '1.6j';
 
 // An engine outcome of a local command: its value, or an error carrying the
@@ -469,6 +479,20 @@ module.exports = function register(RED) {
       node.error(`${err.message}; using 60 s`);
     }
 
+    // SetChargeLimit's A <-> W conversion (docs/SMART-CHARGING.md): the node's voltage and phase
+    // count, sent to the engine in the command's data unless the msg gives its own. A bad value
+    // fails every SetChargeLimit with its key named, rather than converting with a wrong default.
+    let limitSettings;
+    try {
+      limitSettings = {
+        voltage: options.number(config.limitVoltage, 'limitVoltage (Voltage, for A ↔ W)', { min: 1, max: 1000, fallback: 230 }),
+        phases: options.number(config.limitPhases, 'limitPhases (Phases, for A ↔ W)', { min: 1, max: 3, fallback: 3, integer: true }),
+      };
+    } catch (err) {
+      limitSettings = err;
+      node.error(err.message);
+    }
+
     const showConnection = (online) =>
       status.set(
         online
@@ -511,6 +535,13 @@ module.exports = function register(RED) {
         body = options.requestBody(payload, config.cmddata);
       } catch (err) {
         return done(err);
+      }
+      if (String(command) === 'SetChargeLimit') {
+        if (limitSettings instanceof Error) {
+          msg.ocpp = { command: String(command), failure: 'Invalid' };
+          return done(limitSettings);
+        }
+        body = withLimitSettings(body, limitSettings);
       }
       const userId = payload.MessageId || payload.MessageID;
       status.set({ fill: 'green', shape: 'dot', text: `${cbId}:${command}` });

@@ -86,7 +86,8 @@
   const list = $('<div class="ocpp-sb-list">').appendTo(content);
   const table = $(
     '<table class="ocpp-sb-table"><thead><tr><th>station</th><th>version</th><th>server</th><th class="ocpp-sb-instance" title="The cluster instance holding the station">instance</th><th>since</th><th>last message</th>' +
-      '<th class="ocpp-sb-num" title="CALLs from the station / to it">in / out</th><th class="ocpp-sb-num">errors</th></tr></thead><tbody></tbody></table>'
+      '<th class="ocpp-sb-num" title="CALLs from the station / to it">in / out</th><th class="ocpp-sb-num">errors</th>' +
+      '<th class="ocpp-sb-num" title="The charge limit SetChargeLimit set and read back on this connection (#n: EVSE n; else the whole station)">limit</th></tr></thead><tbody></tbody></table>'
   ).appendTo(list);
   const empty = $('<div class="ocpp-sb-empty">No OCPP-J station is connected to a CS server.</div>').appendTo(list);
   const detail = $('<div class="ocpp-sb-detail">').hide().appendTo(content);
@@ -100,6 +101,11 @@
     if (!s.last) return '';
     const what = `${s.last.action || ''} ${KIND_SHORT[s.last.kind] === undefined ? s.last.kind : KIND_SHORT[s.last.kind]}`.trim() || s.last.kind;
     return `${what} ${s.last.dir} · ${time(s.last.at)}`;
+  }
+
+  // The effective charge limits of an entry: "16 A", "#1 10 A", "? A" when the station gave no schedule.
+  function limitText(s) {
+    return (s.chargeLimits || []).map((l) => `${l.evseId ? `#${l.evseId} ` : ''}${l.limit === null ? '?' : l.limit} ${l.unit}`).join(', ');
   }
 
   function drawStations() {
@@ -122,7 +128,7 @@
           .append($('<td class="ocpp-sb-server">').text(s.node ? serverName(s.node) : ''))
           .append($('<td>').text(s.instance))
           .append($('<td>').text(s.since ? time(s.since) : ''))
-          .append($('<td colspan="3">').text('on another instance'))
+          .append($('<td colspan="4">').text('on another instance'))
           .appendTo(body);
         continue;
       }
@@ -137,6 +143,7 @@
         .append($('<td>').text(lastText(s)).attr('title', s.last ? `${s.last.kind} ${arrow(s.last.dir)}` : ''))
         .append($('<td class="ocpp-sb-num">').text(`${s.callsIn} / ${s.callsOut}`))
         .append($('<td class="ocpp-sb-num">').text(s.errors).toggleClass('ocpp-sb-err', s.errors > 0))
+        .append($('<td class="ocpp-sb-num ocpp-sb-limit">').text(limitText(s)))
         .appendTo(body);
     }
     table.toggle(all.length > 0);
@@ -176,6 +183,18 @@
 
   // --- one station: its frames and the CALL form ---
   const head = $('<h4>').appendTo(detail);
+  // SetChargeLimit / ClearChargeLimit (docs/SMART-CHARGING.md), through the call endpoint; the
+  // answer shows under the CALL form, the limit read back here and in the list.
+  const limitSection = $('<div class="ocpp-sb-section ocpp-sb-charge-limit">').appendTo(detail);
+  const limitBar = $('<div class="ocpp-sb-head">').appendTo(limitSection);
+  $('<b>Charge limit</b>').appendTo(limitBar);
+  const limitValue = $('<input type="number" min="0" step="0.1" placeholder="16" style="width:70px">').appendTo(limitBar);
+  const limitUnit = $('<select style="width:auto"><option value="A">A</option><option value="W">W</option></select>').appendTo(limitBar);
+  $('<span> EVSE </span>').attr('title', '0: the whole station').appendTo(limitBar);
+  const limitEvse = $('<input type="number" min="0" step="1" value="0" style="width:50px">').appendTo(limitBar);
+  const limitSet = $('<button type="button" class="red-ui-button red-ui-button-small">set</button>').appendTo(limitBar);
+  const limitClear = $('<button type="button" class="red-ui-button red-ui-button-small">clear</button>').appendTo(limitBar);
+  const limitNow = $('<div class="ocpp-sb-note">').appendTo(limitSection);
   const callSection = $('<div class="ocpp-sb-section">').appendTo(detail);
   const callBar = $('<div class="ocpp-sb-head">').appendTo(callSection);
   $('<b>Send a CALL</b>').appendTo(callBar);
@@ -214,11 +233,18 @@
       head.find('.ocpp-sb-sub').text(`on instance ${s.instance}: its frames and CALL form are in that instance's editor`);
       callAction.prop('disabled', true);
       sendButton.prop('disabled', true);
+      limitSet.prop('disabled', true);
+      limitClear.prop('disabled', true);
+      limitNow.text('');
       return;
     }
     const write = canWrite();
     callAction.prop('disabled', !write || !s);
     sendButton.prop('disabled', !write || !s);
+    limitSet.prop('disabled', !write || !s);
+    limitClear.prop('disabled', !write || !s);
+    const limits = s ? limitText(s) : '';
+    limitNow.text(limits ? `Read back: ${limits}` : 'No limit set through SetChargeLimit on this connection.');
     if (!write) answer.text('Sending a CALL needs the ocpp.write permission.');
     if (s) fillActions(s.version);
   }
@@ -458,6 +484,31 @@
       }
       send(id, action, payload);
     });
+  });
+
+  // The charge-limit form's EVSE: a whole number of 0 or more, else null.
+  function evseOf() {
+    const evse = Number(limitEvse.val() || 0);
+    return Number.isInteger(evse) && evse >= 0 ? evse : null;
+  }
+  limitSet.on('click', () => {
+    callError.hide();
+    const limit = Number(limitValue.val());
+    const evseId = evseOf();
+    if (limitValue.val() === '' || !Number.isFinite(limit) || limit < 0 || evseId === null) {
+      callError.text('Not sent: the limit is a number of at least 0, the EVSE a whole number (0: the whole station)').show();
+      return;
+    }
+    send(state.selected, 'SetChargeLimit', { limit, unit: limitUnit.val(), evseId });
+  });
+  limitClear.on('click', () => {
+    callError.hide();
+    const evseId = evseOf();
+    if (evseId === null) {
+      callError.text('Not sent: the EVSE is a whole number (0: the whole station)').show();
+      return;
+    }
+    send(state.selected, 'ClearChargeLimit', { evseId });
   });
 
   function send(id, action, payload) {

@@ -259,6 +259,42 @@ describe('the OCPP sidebar admin API', function () {
     assert.strictEqual(resets, 1);
   });
 
+  it("shows a station's effective charge limit (SetChargeLimit's read-back) and sets and clears one through the call endpoint (issue 22)", async () => {
+    const a = station(port1, 'SB-L');
+    clients.push(a);
+    const held = new Map();
+    a.handle('GetConfiguration', () => ({ configurationKey: [{ key: 'ChargeProfileMaxStackLevel', readonly: true, value: '3' }] }));
+    a.handle('SetChargingProfile', ({ params }) => {
+      held.set(params.csChargingProfiles.chargingProfileId, { connectorId: params.connectorId, ...params.csChargingProfiles });
+      return { status: 'Accepted' };
+    });
+    a.handle('ClearChargingProfile', ({ params }) => ({ status: held.delete(params.id) ? 'Accepted' : 'Unknown' }));
+    a.handle('GetCompositeSchedule', ({ params }) => {
+      const limits = [...held.values()].filter((p) => params.connectorId === 0 || p.connectorId === params.connectorId).map((p) => p.chargingSchedule.chargingSchedulePeriod[0].limit);
+      if (!limits.length) return { status: 'Rejected' };
+      return { status: 'Accepted', connectorId: params.connectorId, chargingSchedule: { chargingRateUnit: params.chargingRateUnit, chargingSchedulePeriod: [{ startPeriod: 0, limit: Math.min(...limits) }] } };
+    });
+    await a.connect();
+    assert.deepStrictEqual((await until(async () => (await stationsById())['SB-L'])).chargeLimits, [], 'none until one is set');
+    const set = await helper.request().post('/ocpp/stations/SB-L/call').send({ action: 'SetChargeLimit', payload: { limit: 16, unit: 'A' } });
+    assert.strictEqual(set.status, 200, set.text);
+    assert.deepStrictEqual(set.body.result, { status: 'Accepted', purpose: 'ChargePointMaxProfile', chargingProfileId: 1000000001, effectiveLimit: 16, unit: 'A' });
+    const shown = (await stationsById())['SB-L'].chargeLimits;
+    assert.strictEqual(shown.length, 1, JSON.stringify(shown));
+    assert.deepStrictEqual({ ...shown[0], at: 0 }, { evseId: 0, limit: 16, unit: 'A', purpose: 'ChargePointMaxProfile', at: 0 });
+    assert.ok(Math.abs(shown[0].at - Date.now()) < 10000);
+    const evse = await helper.request().post('/ocpp/stations/SB-L/call').send({ action: 'SetChargeLimit', payload: { limit: 10, evseId: 1 } });
+    assert.strictEqual(evse.body.result.effectiveLimit, 10, evse.text);
+    assert.deepStrictEqual((await stationsById())['SB-L'].chargeLimits.map((l) => [l.evseId, l.limit]), [[0, 16], [1, 10]]);
+    const cleared = await helper.request().post('/ocpp/stations/SB-L/call').send({ action: 'ClearChargeLimit', payload: { evseId: 0 } });
+    assert.deepStrictEqual(cleared.body.result, { status: 'Accepted', cleared: [1000000001] });
+    assert.deepStrictEqual((await stationsById())['SB-L'].chargeLimits.map((l) => [l.evseId, l.limit]), [[1, 10]], 'EVSE 0 cleared, EVSE 1 kept');
+    // The sidebar's inspector offers both commands.
+    const sidebar = fs.readFileSync(path.join(__dirname, '..', 'resources', 'sidebar.js'), 'utf8');
+    assert.match(sidebar, /send\(state.selected, 'SetChargeLimit', \{ limit, unit: limitUnit.val\(\), evseId \}\)/);
+    assert.match(sidebar, /send\(state.selected, 'ClearChargeLimit', \{ evseId \}\)/);
+  });
+
   it('gives the CALL form a template of the action\'s required fields with enum values, and checks a payload (issue 25)', async () => {
     const t16 = await get('/ocpp/actions/1.6j/Reset/template');
     assert.deepStrictEqual(t16.payload, { type: 'Hard' });

@@ -29,7 +29,7 @@ switch (msg.payload.command) {
 }
 return msg;`;
 
-function csFlow(port) {
+function csFlow(port, reqConfig = {}) {
   return [
     { id: 'tab', type: 'tab', label: 'charge limit' },
     {
@@ -38,7 +38,7 @@ function csFlow(port) {
     },
     { id: 'answer', z: 'tab', type: 'function', func: ANSWER, outputs: 1, wires: [['resp']] },
     { id: 'resp', z: 'tab', type: 'server response' },
-    { id: 'req', z: 'tab', type: 'CS request JSON', timeout: 5, wires: [['reqOut']] },
+    { id: 'req', z: 'tab', type: 'CS request JSON', timeout: 5, ...reqConfig, wires: [['reqOut']] },
     { id: 'reqOut', z: 'tab', type: 'helper' },
     { id: 'catcher', z: 'tab', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: 'tab', type: 'helper' },
@@ -207,6 +207,59 @@ describe('SetChargeLimit / ClearChargeLimit (CS request JSON)', function () {
       assert.strictEqual(p.stackLevel, 5, "the station's maximum stack level");
     });
   }
+});
+
+describe("SetChargeLimit: the node's A ↔ W settings (limitVoltage, limitPhases)", function () {
+  this.timeout(30000);
+  let port;
+  let clients = [];
+  beforeEach(async () => {
+    port = await freePort();
+    clients = [];
+  });
+  afterEach(async () => {
+    await Promise.all(clients.map((c) => c.close({ force: true }).catch(() => {})));
+    await helper.unload();
+  });
+
+  function send(topic, cbId, command, data) {
+    const caught = collector(helper.getNode('caught'));
+    const out = collector(helper.getNode('reqOut'));
+    helper.getNode('req').receive({ topic, payload: { cbId, command, data } });
+    return Promise.race([
+      caught.next((m) => m.topic === topic, 15000).then((m) => { throw new Error(`${topic} failed: ${m.error.message}`); }),
+      out.next((m) => m.topic === topic, 15000).then((m) => m.payload.data),
+    ]);
+  }
+
+  for (const version of ['ocpp1.6', 'ocpp2.0.1']) {
+    it(`${version}: a W-only station gets limit × the node's voltage × phases; a msg's voltage/phases still override`, async () => {
+      await loadFlow(NODES, csFlow(port, { limitVoltage: 120, limitPhases: 1 }));
+      const id = `NODE-WATTS-${version}`;
+      const { cp, held } = await station(port, id, version, { units: 'W' });
+      clients.push(cp);
+      const answer = await send('node-settings', id, 'SetChargeLimit', { limit: 16, unit: 'A', evseId: 1 });
+      assert.deepStrictEqual(answer, { status: 'Accepted', purpose: 'TxDefaultProfile', chargingProfileId: 1000000012, effectiveLimit: 1920, unit: 'W' }, '16 A × 120 V × 1 phase');
+      const p = held.get(1000000012);
+      assert.strictEqual((version === 'ocpp1.6' ? p.chargingSchedule : p.chargingSchedule[0]).chargingSchedulePeriod[0].limit, 1920);
+      const over = await send('msg-settings', id, 'SetChargeLimit', { limit: 16, unit: 'A', evseId: 1, voltage: 230, phases: 2 });
+      assert.strictEqual(over.effectiveLimit, 7360, "16 A × 230 V × 2 phases: the msg's values win");
+    });
+  }
+
+  it('a bad setting is a node error naming the key, and nothing is sent', async () => {
+    await loadFlow(NODES, csFlow(port, { limitVoltage: 230, limitPhases: 4 }));
+    const id = 'BAD-PHASES';
+    const { cp, calls } = await station(port, id, 'ocpp1.6', { units: 'W' });
+    clients.push(cp);
+    await assert.rejects(send('bad', id, 'SetChargeLimit', { limit: 16, unit: 'A' }), /limitPhases/);
+    await helper.unload();
+    await loadFlow(NODES, csFlow(port, { limitVoltage: 'mains', limitPhases: 3 }));
+    const again = await station(port, 'BAD-VOLTS', 'ocpp1.6', { units: 'W' });
+    clients.push(again.cp);
+    await assert.rejects(send('bad-volts', 'BAD-VOLTS', 'SetChargeLimit', { limit: 16, unit: 'A' }), /limitVoltage/);
+    assert.strictEqual(calls.length + again.calls.length, 0, 'nothing was sent');
+  });
 });
 
 describe('SetChargeLimit in a cluster', function () {

@@ -280,10 +280,11 @@ pub fn check_request(version: String, action: String, payload: String) -> Option
     inspector::check_request(&version, &action, &payload).err()
 }
 
-/// Whether a Central System sends the action in any OCPP-J version.
+/// Whether a Central System sends the action in any OCPP-J version, or it
+/// is one of the charge-limit commands (`SetChargeLimit`, `ClearChargeLimit`).
 #[napi]
 pub fn known_call_action(action: String) -> bool {
-    inspector::sent_in_any_version(&action)
+    inspector::sent_in_any_version(&action) || cs::charge_limit::is_command(&action)
 }
 
 /// JSON text with station passwords (AuthorizationKey values, BasicAuthPassword

@@ -14,6 +14,7 @@
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
+use super::inspector::{self, ChargeLimitEntry};
 use super::{station_limits, transactions};
 use crate::flow::{CallOutcome, Failure, Ticket};
 use crate::smart::profiles::{self, Purpose, Target};
@@ -198,6 +199,15 @@ impl Station<'_> {
             CallOutcome::Result(text) => effective_limit(&text),
             _ => None,
         };
+        // The sidebar shows it under the EVSE asked for (0: the whole station).
+        let shown = ChargeLimitEntry {
+            evse_id: target.evse_id,
+            limit: effective,
+            unit: unit.as_str(),
+            purpose: purpose.name(self.version),
+            at: inspector::now_ms(),
+        };
+        inspector::note_charge_limit(self.cb_id, target.evse_id, Some(shown));
         let answer = json!({
             "status": "Accepted", "purpose": purpose.name(self.version), "chargingProfileId": id,
             "effectiveLimit": effective, "unit": unit.as_str(),
@@ -221,6 +231,8 @@ impl Station<'_> {
                 failed => return failed,
             }
         }
+        // Whatever the station held there, none of the helper's profiles is left.
+        inspector::note_charge_limit(self.cb_id, evse_id, None);
         let status = if cleared.is_empty() { "Unknown" } else { "Accepted" };
         CallOutcome::Result(json!({ "status": status, "cleared": cleared }).to_string())
     }

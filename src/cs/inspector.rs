@@ -277,6 +277,9 @@ struct Stats {
     /// with the other way's, as OCPP-J allows one CALL in flight per direction.
     call_in: Name,
     call_out: Name,
+    /// What the last `SetChargeLimit` read back, per EVSE (0: the whole
+    /// station), sorted by EVSE; at most [`MAX_CHARGE_LIMITS`].
+    charge_limits: Vec<ChargeLimitEntry>,
     /// Changed since the sidebar's last look.
     dirty: bool,
 }
@@ -520,6 +523,7 @@ impl Watch {
             recording: self.recording(now),
             frames,
             ring_bytes,
+            charge_limits: stats.charge_limits.clone(),
         }
     }
 }
@@ -597,6 +601,54 @@ pub struct StationEntry {
     pub recording: bool,
     pub frames: usize,
     pub ring_bytes: usize,
+    /// The charge limits `SetChargeLimit` set on this connection and read
+    /// back, per EVSE; a `ClearChargeLimit` removes its EVSE's.
+    pub charge_limits: Vec<ChargeLimitEntry>,
+}
+
+/// A station's effective charge limit on one EVSE, as the charge-limit
+/// helper read it back (GetCompositeSchedule) after setting it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ChargeLimitEntry {
+    pub evse_id: u32,
+    /// `None`: the station accepted the profile but gave no composite schedule.
+    pub limit: Option<f64>,
+    pub unit: &'static str,
+    /// The profile's purpose, in the station's version's words.
+    pub purpose: &'static str,
+    /// When it was read back (ms since the epoch).
+    pub at: u64,
+}
+
+/// EVSEs whose limit a station's entry keeps; the lowest ids stay (as many as
+/// `cs/transactions.rs` tracks per station).
+const MAX_CHARGE_LIMITS: usize = 64;
+
+/// Sets (`Some`) or forgets (`None`) the effective limit shown for `evse_id`
+/// of the station connected as `cb_id` (`cs/charge_limit.rs` calls it after
+/// a read-back or a clear). Nothing happens when the station is not listed.
+pub fn note_charge_limit(cb_id: &str, evse_id: u32, limit: Option<ChargeLimitEntry>) {
+    let Some(watch) = find(cb_id) else { return };
+    let mut stats = lock(&watch.stats);
+    put_charge_limit(&mut stats.charge_limits, evse_id, limit);
+    stats.dirty = true;
+}
+
+/// The list kept sorted by EVSE, one entry each, bounded.
+fn put_charge_limit(list: &mut Vec<ChargeLimitEntry>, evse_id: u32, limit: Option<ChargeLimitEntry>) {
+    let at = list.binary_search_by_key(&evse_id, |e| e.evse_id);
+    match (at, limit) {
+        (Ok(i), Some(entry)) => list[i] = entry,
+        (Ok(i), None) => {
+            list.remove(i);
+        }
+        (Err(i), Some(entry)) if i < MAX_CHARGE_LIMITS => {
+            list.insert(i, entry);
+            list.truncate(MAX_CHARGE_LIMITS);
+        }
+        (Err(_), _) => {}
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -852,6 +904,35 @@ fn unknown_version(version: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charge_limits_one_per_evse_sorted_and_bounded() {
+        let entry = |evse_id, limit| ChargeLimitEntry {
+            evse_id,
+            limit: Some(limit),
+            unit: "A",
+            purpose: "TxDefaultProfile",
+            at: 1,
+        };
+        let mut list = Vec::new();
+        put_charge_limit(&mut list, 2, Some(entry(2, 10.0)));
+        put_charge_limit(&mut list, 0, Some(entry(0, 16.0)));
+        put_charge_limit(&mut list, 2, Some(entry(2, 6.0)));
+        assert_eq!(list.iter().map(|e| (e.evse_id, e.limit)).collect::<Vec<_>>(), [(0, Some(16.0)), (2, Some(6.0))]);
+        put_charge_limit(&mut list, 0, None);
+        put_charge_limit(&mut list, 7, None);
+        assert_eq!(list.iter().map(|e| e.evse_id).collect::<Vec<_>>(), [2]);
+        for evse in 100..300 {
+            put_charge_limit(&mut list, evse, Some(entry(evse, 1.0)));
+        }
+        assert_eq!(list.len(), MAX_CHARGE_LIMITS);
+        put_charge_limit(&mut list, 1, Some(entry(1, 1.0)));
+        assert_eq!(
+            (list.len(), list[0].evse_id, list[1].evse_id),
+            (MAX_CHARGE_LIMITS, 1, 2),
+            "a lower EVSE id displaces the highest"
+        );
+    }
 
     #[test]
     fn actions_are_known_when_some_version_sends_them() {

@@ -160,11 +160,23 @@ async function checkSidebar(page) {
   await page.click('.ocpp-sb-detail button:has(.fa-paper-plane)');
   // The API's own words (not a check in the page): `unknown action "Rest": OCPP 1.6j has the Central System send ...`.
   await page.waitForFunction(() => /unknown action "Rest": OCPP 1\.6j has the Central System send .*Reset/.test($('.ocpp-sb-call-error').text()), null, { timeout: 10000 });
+  // Issue 22: the inspector's Charge limit row sets 16 A on the demo station, which holds the profile: the answer,
+  // the read-back under the row and in the list's limit column; clear removes it.
+  const limitCell = () => page.$eval(`${row('DEMO-CP-1')} td.ocpp-sb-limit`, (td) => td.textContent);
+  await page.fill('.ocpp-sb-charge-limit input[type="number"] >> nth=0', '16');
+  await page.click('.ocpp-sb-charge-limit button:text-is("set")');
+  await page.waitForFunction(() => /^CALLRESULT[\s\S]*"effectiveLimit": 16/.test($('.ocpp-sb-answer').text()), null, { timeout: 15000 });
+  await page.waitForFunction((sel) => $(sel).text() === '16 A', `${row('DEMO-CP-1')} td.ocpp-sb-limit`, { timeout: 10000 });
+  await page.waitForFunction(() => /Read back: 16 A/.test($('.ocpp-sb-charge-limit .ocpp-sb-note').text()), null, { timeout: 10000 });
+  await page.click('.ocpp-sb-charge-limit button:text-is("clear")');
+  await page.waitForFunction(() => /"cleared": \[\s*1000000001\s*\]/.test($('.ocpp-sb-answer').text()), null, { timeout: 15000 });
+  await page.waitForFunction((sel) => $(sel).text() === '', `${row('DEMO-CP-1')} td.ocpp-sb-limit`, { timeout: 10000 });
+  assert.strictEqual(await limitCell(), '');
   await page.selectOption('.ocpp-sb-call-action', 'GetConfiguration');
   await page.waitForTimeout(1200);
   await page.screenshot({ path: path.join(root, 'docs', 'editor-sidebar.png') });
   const rows = await page.$$eval('.ocpp-sb-table tbody tr', (trs) => trs.length);
-  return `${rows} stations listed, GetConfiguration sent to DEMO-CP-1 and answered, ${seqs.length} frames inspected, Reset from the template Accepted, a bad payload and an unknown action shown inline`;
+  return `${rows} stations listed, GetConfiguration sent to DEMO-CP-1 and answered, ${seqs.length} frames inspected, Reset from the template Accepted, a bad payload and an unknown action shown inline, a 16 A charge limit set, read back and cleared from the inspector`;
 }
 
 async function main() {
