@@ -98,7 +98,8 @@ function unifiedOptions(RED, node, config) {
     bootInterval: options.number(config.bootInterval, 'Boot interval', { min: 1, max: 86400, fallback: 300, integer: true }),
     autoAnswer: Array.isArray(config.autoAnswer) ? config.autoAnswer : [],
     // Minted 1.6 transaction ids survive restarts here; without a user directory, in memory only.
-    transactionIdsFile: userDir ? path.join(userDir, 'ocpp-rs', `transaction-ids-${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}`) : null,
+    // One file for the user directory: ids stay unique when a flow is re-imported under new node ids.
+    transactionIdsFile: userDir ? path.join(userDir, 'ocpp-rs', 'transaction-ids') : null,
   };
 }
 

@@ -289,7 +289,76 @@ describe('unified messages (CS server)', function () {
       }
       assert.strictEqual(new Set(ids).size, ids.length, `unique across a SIGKILL and restart: ${ids}`);
       assert.ok(ids.every(Number.isInteger));
-      assert.ok(fs.existsSync(path.join(userDir, 'ocpp-rs', 'transaction-ids-cs')), 'kept under the user directory');
+      assert.ok(fs.existsSync(path.join(userDir, 'ocpp-rs', 'transaction-ids')), 'kept under the user directory');
+    } finally {
+      fs.rmSync(userDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a flow answering StartTransaction with its own transactionId replaces the minted one (as documented)', async () => {
+    const own = "if (!msg.msgId) return null; msg.payload = msg.payload.command === 'StartTransaction' ? { status: 'Accepted', transactionId: 777001 } : { status: 'Accepted' }; return msg;";
+    await loadFlow(NODES, csFlow(port, {}, own));
+    const seen = collector(helper.getNode('seen'));
+    const cp = station(port, 'OWNID', 'ocpp1.6');
+    clients.push(cp);
+    await cp.connect();
+    const start = await cp.call('StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: now() });
+    assert.strictEqual(start.transactionId, 777001, 'the station gets the flow\'s id');
+    const started = await unifiedOf(seen, 'OWNID', 'StartTransaction');
+    assert.ok(/^\d+$/.test(started.unified.transactionId) && started.unified.transactionId !== '777001', `TransactionStarted named the minted id: ${started.unified.transactionId}`);
+    await cp.call('StopTransaction', { transactionId: 777001, meterStop: 10, timestamp: now() });
+    const stopped = await unifiedOf(seen, 'OWNID', 'StopTransaction');
+    assert.strictEqual(stopped.unified.transactionId, '777001', 'later events carry the flow\'s id');
+    assert.strictEqual(stopped.unified.evseId, 1, 'the tracker kept the flow\'s id');
+  });
+
+  it('mints 1.6 transaction ids that keep rising when the flow is redeployed under another node id', async () => {
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-unified-'));
+    const base = csFlow(port).filter((n) => n.type !== 'helper' && n.type !== 'catch');
+    base[1].wires = [['answer'], []];
+    const ids = [];
+    try {
+      for (const nodeId of ['cs', 'cs-copy']) {
+        // The same flow re-imported: the server node has a new id.
+        const flow = base.map((n) => (n.id === 'cs' ? { ...n, id: nodeId } : n));
+        const red = await startOurRed(userDir, flow, { editorPort: await freePort() });
+        try {
+          const cp = station(port, `NODEID-${nodeId}`, 'ocpp1.6');
+          await cp.connect();
+          for (let i = 0; i < 3; i += 1) {
+            ids.push((await cp.call('StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: now() })).transactionId);
+          }
+          await cp.close({ force: true });
+        } finally {
+          await red.kill();
+        }
+      }
+      assert.ok(ids.every(Number.isInteger), `integers: ${ids}`);
+      assert.ok(Math.min(...ids.slice(3)) > Math.max(...ids.slice(0, 3)), `the new node id's ids are higher: ${ids}`);
+      assert.ok(fs.existsSync(path.join(userDir, 'ocpp-rs', 'transaction-ids')), 'one file for the user directory');
+    } finally {
+      fs.rmSync(userDir, { recursive: true, force: true });
+    }
+  });
+
+  it('migrates the highest mark of the old per-node id files when the shared file does not exist yet', async () => {
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-unified-'));
+    fs.mkdirSync(path.join(userDir, 'ocpp-rs'));
+    fs.writeFileSync(path.join(userDir, 'ocpp-rs', 'transaction-ids-old1'), '700\n');
+    fs.writeFileSync(path.join(userDir, 'ocpp-rs', 'transaction-ids-old2'), '4200\n');
+    const flow = csFlow(port).filter((n) => n.type !== 'helper' && n.type !== 'catch');
+    flow[1].wires = [['answer'], []];
+    try {
+      const red = await startOurRed(userDir, flow, { editorPort: await freePort() });
+      try {
+        const cp = station(port, 'MIGRATE', 'ocpp1.6');
+        await cp.connect();
+        const start = await cp.call('StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: now() });
+        await cp.close({ force: true });
+        assert.ok(start.transactionId > 4200, `above the old files' highest mark: ${start.transactionId}`);
+      } finally {
+        await red.kill();
+      }
     } finally {
       fs.rmSync(userDir, { recursive: true, force: true });
     }
@@ -322,6 +391,47 @@ describe('unified messages (CS server)', function () {
       const reply = await redis.command('GET', `${prefix}:transaction-ids`); // RESP: $<len>\r\n<value>\r\n
       const counter = Number((/\r\n(\d+)\r\n/.exec(reply) || [])[1]);
       assert.ok(counter >= Math.max(...ids), `reserved in Redis (${prefix}:transaction-ids = ${counter})`);
+    } finally {
+      for (const cp of stations) await cp.close({ force: true }).catch(() => {});
+      for (const inst of instances) {
+        await inst.kill();
+        inst.cleanup();
+      }
+      await redis.stop();
+    }
+  });
+
+  it('mints 1.6 transaction ids unique across two clustered instances when Redis restarts empty (FLUSHALL)', async function () {
+    this.timeout(180000);
+    const redis = await startRedis(await freePort());
+    const instances = [];
+    const stations = [];
+    try {
+      const prefix = `uf${Date.now().toString(36)}`;
+      for (const instance of ['fa', 'fb']) {
+        instances.push(await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: redis.port, prefix, instance, cs: { unified: true }, answer: ACCEPT }));
+      }
+      for (const inst of instances) {
+        const cp = station(inst.csPort, `FL-${inst.instance}`, 'ocpp1.6');
+        stations.push(cp);
+        await cp.connect();
+      }
+      const ids = [];
+      const mint = async (cp, count) => {
+        for (let i = 0; i < count; i += 1) {
+          ids.push((await cp.call('StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: now() })).transactionId);
+        }
+      };
+      // One instance mints little, the other a lot (its blocks are above the first one's mark).
+      await mint(stations[0], 1);
+      await mint(stations[1], 160);
+      await redis.command('FLUSHALL');
+      // Enough for the first instance to use up its block and reserve new ones from the empty Redis.
+      await mint(stations[0], 150);
+      await mint(stations[1], 50);
+      const dups = ids.filter((id, i) => ids.indexOf(id) !== i);
+      assert.deepStrictEqual(dups, [], `no id twice across a Redis that restarted empty (${ids.length} ids)`);
+      assert.ok(ids.every((id) => Number.isInteger(id) && id <= 2147483647));
     } finally {
       for (const cp of stations) await cp.close({ force: true }).catch(() => {});
       for (const inst of instances) {

@@ -95,7 +95,7 @@ pub struct ServerOptions {
     pub boot_interval: u32,
     /// Unified events the engine answers itself with `{status: "Accepted"}` completed.
     pub auto_answer: Vec<String>,
-    /// Where minted 1.6 transaction ids are reserved (`<userDir>/ocpp-rs/transaction-ids-<node id>`);
+    /// Where minted 1.6 transaction ids are reserved (`<userDir>/ocpp-rs/transaction-ids`, shared by every server of the process);
     /// none keeps them in memory (unique only while the process runs).
     pub transaction_ids_file: Option<String>,
 }

@@ -254,18 +254,33 @@ impl Cluster {
     }
 
     /// Reserves `count` 1.6 transaction ids for this instance; returns the
-    /// last. The counter is first raised to `floor` (this instance's own
-    /// high-water mark), so a Redis that restarted empty never reissues ids.
-    pub async fn reserve_transaction_ids(&self, count: i64, floor: i64) -> Result<i64, ClusterError> {
-        const RESERVE: &str = "local cur = tonumber(redis.call('GET', KEYS[1]) or '0') \
-            if cur < tonumber(ARGV[2]) then cur = tonumber(ARGV[2]) end \
+    /// last. `mark` is the highest counter this instance has seen (kept in its
+    /// id file): a counter that is missing (while `mark` is above 0) or below
+    /// it means Redis restarted empty, and is first raised to `mark + gap`, above
+    /// the ids other instances gave out since this one last looked.
+    pub async fn reserve_transaction_ids(&self, count: i64, mark: i64, gap: i64) -> Result<i64, ClusterError> {
+        const RESERVE: &str = "local mark = tonumber(ARGV[2]) \
+            local cur = tonumber(redis.call('GET', KEYS[1]) or '-1') \
+            if cur < 0 and mark <= 0 then cur = 0 elseif cur < mark then cur = mark + tonumber(ARGV[3]) end \
             cur = cur + tonumber(ARGV[1]) redis.call('SET', KEYS[1], cur) return cur";
         let mut conn = self.shared.conn();
         redis::Script::new(RESERVE)
             .key(self.shared.keys.transaction_ids())
             .arg(count)
-            .arg(floor)
+            .arg(mark)
+            .arg(gap)
             .invoke_async(&mut conn)
+            .await
+            .map_err(|_| ClusterError::Unavailable)
+    }
+
+    /// The cluster's transaction id counter now (`None`: missing), a cheap GET
+    /// an instance makes now and then to keep its mark current (`cs/txids.rs`).
+    pub async fn transaction_ids_counter(&self) -> Result<Option<i64>, ClusterError> {
+        let mut conn = self.shared.conn();
+        redis::cmd("GET")
+            .arg(self.shared.keys.transaction_ids())
+            .query_async::<Option<i64>>(&mut conn)
             .await
             .map_err(|_| ClusterError::Unavailable)
     }
