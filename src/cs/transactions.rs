@@ -345,7 +345,8 @@ mod tests {
         let huge = "x".repeat(256 * 1024);
         for (n, evse) in (1..=40u32).enumerate() {
             let id = format!("{n}{huge}");
-            let started = json!({"eventType": "Started", "transactionInfo": {"transactionId": id}, "evse": {"id": evse}});
+            let started =
+                json!({"eventType": "Started", "transactionInfo": {"transactionId": id}, "evse": {"id": evse}});
             let seen = t.observe("H", OcppVersion::V201, "TransactionEvent", &started);
             assert_eq!(seen, Observed { evse_id: Some(evse), transaction_id: Some(id) }, "passed on as sent");
         }
@@ -355,7 +356,11 @@ mod tests {
         t.set("H", 1, longest.clone());
         assert_eq!(t.running("H", 1), Some(longest), "an id of the schemas' maximum length is tracked");
         t.set("H", 1, "z".repeat(MAX_TRANSACTION_ID_LEN + 1));
-        assert_eq!(t.running("H", 1).map(|id| id.len()), Some(MAX_TRANSACTION_ID_LEN), "an over-long id replaces nothing");
+        assert_eq!(
+            t.running("H", 1).map(|id| id.len()),
+            Some(MAX_TRANSACTION_ID_LEN),
+            "an over-long id replaces nothing"
+        );
         // The whole table's bytes are bounded: count x (station id + transaction id).
         assert!(MAX_TRANSACTIONS * (crate::station_id::MAX_CHARS + MAX_TRANSACTION_ID_LEN) < 64 << 20);
     }
