@@ -44,15 +44,22 @@ async function station(port, identity, protocol, limits) {
     strictModeValidators: [STRICT_21],
   });
   const profiles = [];
+  const starts = [];
   cp.on('message', ({ message, outbound }) => {
     if (outbound) return;
     const frame = JSON.parse(String(message));
+    if (frame[0] === 2 && /^(Remote|Request)StartTransaction$/.test(frame[2])) {
+      const p = frame[3].chargingProfile;
+      starts.push(p ? p.chargingProfileId ?? p.id : null);
+    }
     if (frame[0] === 2 && frame[2] === 'SetChargingProfile') {
       const p = frame[3].csChargingProfiles || frame[3].chargingProfile;
       profiles.push(Array.isArray(p) ? p[0].chargingProfileId : p.chargingProfileId ?? p.id);
     }
   });
   cp.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
+  cp.handle('RemoteStartTransaction', () => ({ status: 'Accepted' }));
+  cp.handle('RequestStartTransaction', () => ({ status: 'Accepted' }));
   cp.handle('GetConfiguration', () => ({
     configurationKey: [
       { key: 'ChargeProfileMaxStackLevel', readonly: true, value: String(limits.stack) },
@@ -69,7 +76,7 @@ async function station(port, identity, protocol, limits) {
     }),
   }));
   await cp.connect();
-  return { cp, profiles };
+  return { cp, profiles, starts };
 }
 
 // One profile in `version`'s shape, with `change` applied to the profile
@@ -147,8 +154,8 @@ for (const strict of [false, true]) {
       ]);
     }
 
-    async function refused(topic, cbId, data, message) {
-      const r = await send(topic, cbId, 'SetChargingProfile', data);
+    async function refused(topic, cbId, data, message, command = 'SetChargingProfile') {
+      const r = await send(topic, cbId, command, data);
       assert.ok(r.refused, `${topic}: the profile went out and the station answered ${JSON.stringify(r.answered && r.answered.payload)}`);
       assert.strictEqual(r.refused.ocpp.failure, 'Invalid', topic);
       // The catch node's error.message is the Error's toString().
@@ -176,6 +183,41 @@ for (const strict of [false, true]) {
         assert.strictEqual(answer.status, 'Accepted');
         assert.deepStrictEqual(profiles, [1], 'only the valid profile reached the station');
       });
+
+      // Issue 22 (attacker): a profile inside a remote start was never checked.
+      // The same rules hold there, except those about a transaction that does
+      // not exist yet: F01.FR.09 (a TxProfile) and F01.FR.11 (no transactionId)
+      // instead. Native words, and the other version's words translated.
+      for (const words of ['ocpp1.6', 'ocpp2.x']) {
+        it(`${version}: a profile in a remote start in ${words} words is checked, nothing sent; a valid one goes out`, async () => {
+          await loadFlow(NODES, csFlow(port, strict));
+          const id = `START-${version}-${words}`;
+          const { cp, starts } = await station(port, id, version, LIMITS);
+          clients.push(cp);
+          const w16 = words === 'ocpp1.6';
+          const command = w16 ? 'RemoteStartTransaction' : 'RequestStartTransaction';
+          const sent = version === 'ocpp1.6' ? 'RemoteStartTransaction' : 'RequestStartTransaction';
+          // In the station's words, whichever words the flow wrote.
+          const sched = version === 'ocpp1.6' ? 'chargingProfile.chargingSchedule' : 'chargingProfile.chargingSchedule[0]';
+          const start = (pid, change = () => {}) => {
+            const { ...payload } = profile(w16 ? 'ocpp1.6' : 'ocpp2.0.1', pid, (p, s) => { p.chargingProfilePurpose = 'TxProfile'; change(p, s); });
+            const p = payload.csChargingProfiles || payload.chargingProfile;
+            return w16
+              ? { idTag: 'T1', connectorId: 1, chargingProfile: p }
+              : { idToken: { idToken: 'T1', type: 'ISO14443' }, remoteStartId: pid, evseId: 1, chargingProfile: p };
+          };
+          await refused('start period 5', id, start(11, (p, s) => { s.chargingSchedulePeriod[0].startPeriod = 5; }),
+            `K01.FR.31: the first startPeriod must be 0 (${sched}.chargingSchedulePeriod[0].startPeriod is 5)`, command);
+          await refused('start TxDefaultProfile', id, start(12, (p) => { p.chargingProfilePurpose = 'TxDefaultProfile'; }),
+            `F01.FR.09: the profile in a ${sent} must be a TxProfile (chargingProfile.chargingProfilePurpose is TxDefaultProfile)`, command);
+          await refused('start with transactionId', id, start(13, (p) => { p.transactionId = w16 ? 7 : 'tx-7'; }),
+            `F01.FR.11: the profile in a ${sent} must not name a transaction, none exists yet (chargingProfile.transactionId is set)`, command);
+          assert.deepStrictEqual(starts, [], 'no refused start reached the station');
+          const answer = await accepted('valid start', id, command, start(14));
+          assert.strictEqual(answer.status, 'Accepted');
+          assert.deepStrictEqual(starts, [14], 'only the valid start reached the station');
+        });
+      }
 
       it(`${version}: the station's maxima and units count once its answer was seen`, async () => {
         await loadFlow(NODES, csFlow(port, strict));

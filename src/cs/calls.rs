@@ -99,12 +99,12 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
     noted(Ticket::waiting(id, outcome, req.cb_id))
 }
 
-/// A SetChargingProfile is checked before it leaves, strict mode or not,
-/// against the rules a station applies, the limits this connection told and
-/// the transactions the engine knows (`smart::check_profile`). Other actions
-/// pass untouched, unparsed.
+/// A SetChargingProfile, and the profile in a remote start, is checked before
+/// it leaves, strict mode or not, against the rules a station applies, the
+/// limits this connection told and the transactions the engine knows
+/// (`smart::check_profile`). Other actions pass untouched, unparsed.
 fn check_profile(req: &CallRequest, conn_id: u64, version: OcppVersion) -> Result<(), String> {
-    if req.action != "SetChargingProfile" {
+    if !smart::carries_profile(&req.action) {
         return Ok(());
     }
     // Text that is not JSON is the schema check's (strict mode) or the station's to judge.
@@ -114,12 +114,13 @@ fn check_profile(req: &CallRequest, conn_id: u64, version: OcppVersion) -> Resul
     smart::check_profile(version, &req.action, &payload, &limits, &running).map_err(|e| e.to_string())
 }
 
-/// A SOAP request (`CS request SOAP`, `CP Request SOAP`); a SetChargingProfile
-/// for a SOAP charge point is checked first, as over OCPP-J, and refused
-/// without being sent when it breaks a rule. Returns the MessageID and the outcome.
+/// A SOAP request (`CS request SOAP`, `CP Request SOAP`); a profile for a SOAP
+/// charge point (SetChargingProfile, RemoteStartTransaction) is checked first,
+/// as over OCPP-J, and refused without being sent when it breaks a rule.
+/// Returns the MessageID and the outcome.
 pub async fn soap_call(req: SoapRequest, payload_json: &str) -> (String, CallOutcome) {
-    if req.target == "cp" && req.action == "SetChargingProfile" {
-        if let Err(message) = check_soap_profile(&req.charge_box_identity, payload_json) {
+    if req.target == "cp" && smart::carries_profile(&req.action) {
+        if let Err(message) = check_soap_profile(&req.charge_box_identity, &req.action, payload_json) {
             let id = req.message_id.clone().unwrap_or_else(|| format!("urn:uuid:{}", uuid::Uuid::new_v4()));
             return (id, CallOutcome::invalid(message));
         }
@@ -130,12 +131,12 @@ pub async fn soap_call(req: SoapRequest, payload_json: &str) -> (String, CallOut
 /// The profile checks for a SOAP charge point (OCPP 1.6 words): the rules and
 /// the transactions the engine knows; a SOAP station's maxima are not read,
 /// so they are its own to judge.
-fn check_soap_profile(cb_id: &str, payload_json: &str) -> Result<(), String> {
+fn check_soap_profile(cb_id: &str, action: &str, payload_json: &str) -> Result<(), String> {
     // Text that is not JSON is the SOAP codec's to refuse.
     let Ok(payload) = serde_json::from_str::<serde_json::Value>(payload_json) else { return Ok(()) };
     let running = |evse: u32| transactions::running(cb_id, evse);
     let limits = smart::StationLimits::default();
-    smart::check_profile(OcppVersion::V16, "SetChargingProfile", &payload, &limits, &running).map_err(|e| e.to_string())
+    smart::check_profile(OcppVersion::V16, action, &payload, &limits, &running).map_err(|e| e.to_string())
 }
 
 /// The CALL's message id (the caller's, or a fresh UUID), once the CALL is

@@ -13,7 +13,10 @@
 //! still charges, and its StopTransaction comes after it reconnects. The table
 //! is bounded instead: at most [`MAX_EVSES_PER_STATION`] EVSEs per station and
 //! [`MAX_TRANSACTIONS`] transactions in the process; past either, the entry
-//! touched least recently goes (a transaction whose end was never seen).
+//! touched least recently goes (a transaction whose end was never seen). Its
+//! bytes are bounded too: an id longer than the schemas allow
+//! ([`MAX_TRANSACTION_ID_LEN`]) is never held, and a station id is at most 255
+//! bytes, so the table holds at most 200,000 x 291 bytes of ids (about 58 MB).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{LazyLock, Mutex};
@@ -27,6 +30,11 @@ use crate::version::OcppVersion;
 pub const MAX_EVSES_PER_STATION: usize = 64;
 /// Transactions tracked in the process: a fleet of this many charging EVSEs.
 pub const MAX_TRANSACTIONS: usize = 200_000;
+/// The longest transaction id tracked, in bytes: 2.0.1's and 2.1's schemas
+/// allow 36 characters (`transactionId` maxLength), and a 1.6 id is an
+/// integer. A longer id (strict mode off) is passed on as sent, never held,
+/// so the table's bytes are bounded with its count.
+pub const MAX_TRANSACTION_ID_LEN: usize = 36;
 
 /// The transaction running on EVSE `evse_id` of station `cb_id`, as text
 /// (1.6 ids are integers written in decimal).
@@ -100,6 +108,12 @@ impl Table {
         self.clock
     }
 
+    /// The bytes of ids the table holds (station ids and transaction ids).
+    #[cfg(test)]
+    fn held_bytes(&self) -> usize {
+        self.stations.iter().map(|(cb, evses)| cb.len() + evses.values().map(|e| e.id.len()).sum::<usize>()).sum()
+    }
+
     fn running(&self, cb: &str, evse: u32) -> Option<String> {
         self.stations.get(cb)?.get(&evse).map(|e| e.id.clone())
     }
@@ -114,8 +128,13 @@ impl Table {
         self.stations.get(cb)?.iter().find(|(_, e)| e.id == id).map(|(evse, _)| *evse)
     }
 
-    /// Transaction `id` runs on `evse`, and nowhere else on the station.
+    /// Transaction `id` runs on `evse`, and nowhere else on the station; an id
+    /// longer than [`MAX_TRANSACTION_ID_LEN`] is no id a schema allows and is
+    /// not held (nor does it replace what runs there).
     fn set(&mut self, cb: &str, evse: u32, id: String) {
+        if id.len() > MAX_TRANSACTION_ID_LEN {
+            return;
+        }
         let touched = self.tick();
         if let Some(old) = self.evse_of(cb, &id).filter(|e| *e != evse) {
             self.remove(cb, old);
@@ -315,6 +334,35 @@ mod tests {
         t.set("F", 2, "2".into());
         assert_eq!(t.running_all("F"), vec![(2, "2".to_string())]);
         assert_eq!(t.count, 1);
+    }
+
+    /// Attacker finding (issue 21): 2.x ids of 256 KB (strict off) were
+    /// tracked, 200,000 of them grew the process to 1.5 GB. An id longer than
+    /// the schemas allow is passed on as sent but never held.
+    #[test]
+    fn ids_longer_than_the_schemas_allow_are_not_held() {
+        let mut t = Table::default();
+        let huge = "x".repeat(256 * 1024);
+        for (n, evse) in (1..=40u32).enumerate() {
+            let id = format!("{n}{huge}");
+            let started =
+                json!({"eventType": "Started", "transactionInfo": {"transactionId": id}, "evse": {"id": evse}});
+            let seen = t.observe("H", OcppVersion::V201, "TransactionEvent", &started);
+            assert_eq!(seen, Observed { evse_id: Some(evse), transaction_id: Some(id) }, "passed on as sent");
+        }
+        assert!(t.running_all("H").is_empty(), "no over-long id is tracked");
+        assert!(t.held_bytes() < 1024, "the table holds {} bytes", t.held_bytes());
+        let longest = "y".repeat(MAX_TRANSACTION_ID_LEN);
+        t.set("H", 1, longest.clone());
+        assert_eq!(t.running("H", 1), Some(longest), "an id of the schemas' maximum length is tracked");
+        t.set("H", 1, "z".repeat(MAX_TRANSACTION_ID_LEN + 1));
+        assert_eq!(
+            t.running("H", 1).map(|id| id.len()),
+            Some(MAX_TRANSACTION_ID_LEN),
+            "an over-long id replaces nothing"
+        );
+        // The whole table's bytes are bounded: count x (station id + transaction id).
+        const _: () = assert!(MAX_TRANSACTIONS * (crate::station_id::MAX_CHARS + MAX_TRANSACTION_ID_LEN) < 64 << 20);
     }
 
     #[test]

@@ -87,9 +87,17 @@ fn names(version: OcppVersion) -> Names {
     }
 }
 
-/// Checks a CALL a flow sends: every rule for `SetChargingProfile`, nothing
-/// for another action. `running(evse)` is the transaction the engine knows
-/// to be running on that EVSE (connector for 1.6), `None` when it knows none.
+/// The actions that carry a charging profile: `SetChargingProfile`, and the
+/// remote starts (1.6 `RemoteStartTransaction`, 2.x `RequestStartTransaction`,
+/// both in `chargingProfile`).
+pub fn carries_profile(action: &str) -> bool {
+    matches!(action, "SetChargingProfile" | "RemoteStartTransaction" | "RequestStartTransaction")
+}
+
+/// Checks a CALL a flow sends: every rule for a profile it carries
+/// (`carries_profile`), nothing for another action. `running(evse)` is the
+/// transaction the engine knows to be running on that EVSE (connector for
+/// 1.6), `None` when it knows none.
 pub fn check_profile(
     version: OcppVersion,
     action: &str,
@@ -97,24 +105,31 @@ pub fn check_profile(
     station: &StationLimits,
     running: &dyn Fn(u32) -> Option<String>,
 ) -> Result<(), ProfileError> {
-    if action != "SetChargingProfile" {
+    if !carries_profile(action) {
         return Ok(());
     }
     let n = names(version);
-    let Some(profile) = payload.get(n.profile) else { return Ok(()) };
+    let start = action != "SetChargingProfile";
+    // A remote start keeps its profile in `chargingProfile` in both versions.
+    let root = if start { "chargingProfile" } else { n.profile };
+    let Some(profile) = payload.get(root) else { return Ok(()) };
     if let Value::Array(items) = profile {
-        if version == OcppVersion::V16 {
+        if version == OcppVersion::V16 && !start {
             return Err(ProfileError::ProfilesArray { items: items.len() });
         }
     }
     let Some(profile) = profile.as_object() else { return Ok(()) };
-    let at = |field: &str| format!("{}.{field}", n.profile);
+    let at = |field: &str| format!("{root}.{field}");
 
     check_stack_level(profile.get("stackLevel"), station, &n, &at("stackLevel"))?;
     check_validity(profile, &at("validFrom"), &at("validTo"))?;
-    let evse = payload.get(n.evse).and_then(Value::as_u64).and_then(|e| u32::try_from(e).ok());
-    if profile.get("chargingProfilePurpose").and_then(Value::as_str) == Some("TxProfile") {
-        check_transaction(version, profile.get("transactionId"), evse, &n, &at("transactionId"), running)?;
+    if start {
+        check_start(version, profile, &at)?;
+    } else {
+        let evse = payload.get(n.evse).and_then(Value::as_u64).and_then(|e| u32::try_from(e).ok());
+        if profile.get("chargingProfilePurpose").and_then(Value::as_str) == Some("TxProfile") {
+            check_transaction(version, profile.get("transactionId"), evse, &n, &at("transactionId"), running)?;
+        }
     }
     let kind = profile.get("chargingProfileKind").and_then(Value::as_str);
     match profile.get("chargingSchedule") {
@@ -191,6 +206,31 @@ fn check_transaction(
         }
         _ => Ok(()),
     }
+}
+
+/// A remote start's profile is for the transaction it starts, which has no
+/// id yet: a TxProfile (F01.FR.09; OCPP 1.6 §3.13.4 says the same) without a
+/// transactionId (F01.FR.11), in place of the rules that need a transaction.
+fn check_start(
+    version: OcppVersion,
+    profile: &serde_json::Map<String, Value>,
+    at: &dyn Fn(&str) -> String,
+) -> Result<(), ProfileError> {
+    let action = if version == OcppVersion::V16 { "RemoteStartTransaction" } else { "RequestStartTransaction" };
+    match profile.get("chargingProfilePurpose").and_then(Value::as_str) {
+        Some("TxProfile") | None => {}
+        Some(other) => {
+            return Err(ProfileError::StartNotTxProfile {
+                action,
+                path: at("chargingProfilePurpose"),
+                found: other.into(),
+            })
+        }
+    }
+    if profile.get("transactionId").is_some_and(|id| !id.is_null()) {
+        return Err(ProfileError::StartWithTransaction { action, path: at("transactionId") });
+    }
+    Ok(())
 }
 
 fn check_schedule(
@@ -366,6 +406,38 @@ mod tests {
         let e = check(OcppVersion::V201, &v2(p), &StationLimits::default()).unwrap_err();
         assert!(e.starts_with("K01.FR.31: "), "{e}");
         assert!(e.contains("(chargingProfile.chargingSchedule[0].chargingSchedulePeriod[0].startPeriod is 5)"), "{e}");
+    }
+
+    #[test]
+    fn remote_starts_follow_the_rules_and_f01() {
+        let any = StationLimits::default();
+        let tx = |p: Value| with(p, "/chargingProfilePurpose", json!("TxProfile"));
+        let start16 = |p: Value| json!({ "idTag": "T", "connectorId": 1, "chargingProfile": p });
+        let start2 = |p: Value| json!({ "idToken": { "idToken": "T", "type": "ISO14443" }, "remoteStartId": 1, "chargingProfile": p });
+        let run16 = |p| check_profile(OcppVersion::V16, "RemoteStartTransaction", &start16(p), &any, &none);
+        let run2 = |p| check_profile(OcppVersion::V201, "RequestStartTransaction", &start2(p), &any, &none);
+        // A TxProfile without a transactionId is right here (K01.FR.03 cannot apply).
+        assert_eq!(run16(tx(profile16())), Ok(()));
+        assert_eq!(run2(tx(profile2())), Ok(()));
+        let late = |p: Value, at: &str| with(p, at, json!(5));
+        let e = run16(late(tx(profile16()), "/chargingSchedule/chargingSchedulePeriod/0/startPeriod")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "K01.FR.31: the first startPeriod must be 0 (chargingProfile.chargingSchedule.chargingSchedulePeriod[0].startPeriod is 5)"
+        );
+        let e = run2(late(tx(profile2()), "/chargingSchedule/0/chargingSchedulePeriod/0/startPeriod")).unwrap_err();
+        assert!(e.to_string().starts_with("K01.FR.31: "), "{e}");
+        assert_eq!(
+            run16(profile16()).unwrap_err().to_string(),
+            "F01.FR.09: the profile in a RemoteStartTransaction must be a TxProfile (chargingProfile.chargingProfilePurpose is TxDefaultProfile)"
+        );
+        assert_eq!(
+            run2(with(tx(profile2()), "/transactionId", json!("tx-1"))).unwrap_err().to_string(),
+            "F01.FR.11: the profile in a RequestStartTransaction must not name a transaction, none exists yet (chargingProfile.transactionId is set)"
+        );
+        // A start without a profile has nothing to check.
+        let bare = json!({ "idTag": "T" });
+        assert_eq!(check_profile(OcppVersion::V16, "RemoteStartTransaction", &bare, &any, &none), Ok(()));
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub enum ProfileError {
     )]
     OtherTransaction { path: String, id: String, evse_field: &'static str, evse: u32, running: String },
 
+    #[error("F01.FR.09: the profile in a {action} must be a TxProfile ({path} is {found})")]
+    StartNotTxProfile { action: &'static str, path: String, found: String },
+
+    #[error("F01.FR.11: the profile in a {action} must not name a transaction, none exists yet ({path} is set)")]
+    StartWithTransaction { action: &'static str, path: String },
+
     #[error("{key}: the stackLevel must be at most {max}, the station's maximum ({path} is {found})")]
     StackLevel { key: &'static str, path: String, found: i64, max: u32 },
 

@@ -7,5 +7,5 @@ mod error;
 pub mod limits;
 pub mod profiles;
 
-pub use checks::{check_profile, RateUnit, StationLimits};
+pub use checks::{carries_profile, check_profile, RateUnit, StationLimits};
 pub use error::ProfileError;

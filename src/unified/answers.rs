@@ -37,6 +37,10 @@ pub enum AnswerError {
         "{action} has nothing to accept or refuse: answer {{}} or {{status: \"Accepted\"}}, not status {status:?}"
     )]
     NothingToDecide { action: String, status: String },
+    #[error(
+        "{action} without {token} has nothing to accept or refuse: answer {{}} or {{status: \"Accepted\"}}, not status {status:?}"
+    )]
+    NoTokenToDecide { action: String, token: &'static str, status: String },
     #[error("the answer to a 1.6 StartTransaction needs a transactionId (an integer) and none was given or minted")]
     MissingTransactionId,
     #[error("transactionId {0} is not an integer: a 1.6 StartTransaction's transactionId is a whole number (or its decimal text)")]
@@ -179,6 +183,9 @@ pub fn complete(
                 if let Some(info) = token_info(version, action, given, status, needed)? {
                     out.insert(info_key(version).into(), info);
                 }
+            } else if let Some(refused) = status.filter(|s| *s != "Accepted") {
+                // No token to refuse: a refusal would go out as `{}`, silently lost.
+                return Err(AnswerError::NoTokenToDecide { action: action.to_owned(), token, status: refused.into() });
             }
         }
         Shape::StartTransaction16 => {
@@ -546,6 +553,23 @@ mod tests {
             err(V16, "StopTransaction", without, json!({ "status": "Nope" })),
             AnswerError::UnknownStatus { .. }
         ));
+    }
+
+    /// Attacker finding (issue 22): `{status: "Blocked"}` for a stop without
+    /// a token went out as `{}`, the refusal silently dropped.
+    #[test]
+    fn a_refusal_where_no_token_was_given_is_an_error() {
+        let without = json!({ "transactionId": 1, "meterStop": 10, "timestamp": NOW });
+        let e = err(V16, "StopTransaction", without, json!({ "status": "Blocked" }));
+        assert_eq!(
+            e.to_string(),
+            "StopTransaction without idTag has nothing to accept or refuse: answer {} or {status: \"Accepted\"}, not status \"Blocked\""
+        );
+        for v in V2X {
+            let e = err(v, "TransactionEvent", json!({ "eventType": "Updated" }), json!({ "status": "Invalid" }));
+            assert!(matches!(e, AnswerError::NoTokenToDecide { .. }), "{e}");
+            assert!(e.to_string().starts_with("TransactionEvent without idToken has nothing"), "{e}");
+        }
     }
 
     #[test]

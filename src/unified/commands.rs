@@ -228,16 +228,14 @@ fn stop_transaction(station: OcppVersion, action: &str, payload: &Value) -> Resu
     let (to_action, to_id) = match native {
         Words::V16 => {
             let n = match id {
-                Value::String(s) => s.parse::<i64>().ok().filter(|n| i32::try_from(*n).is_ok()).ok_or_else(|| {
-                    CommandError::Untranslatable {
+                Value::String(s) => {
+                    i64::from(int32_id("transactionId", s).map_err(|reason| CommandError::Untranslatable {
                         action: action.to_owned(),
                         from: written_in.label(),
                         to: native.label(),
-                        reason: format!(
-                            "transactionId {s:?} is not a number, and a 1.6 station's transactions have integer ids"
-                        ),
-                    }
-                })?,
+                        reason,
+                    })?)
+                }
                 other => other.as_i64().unwrap_or_default(),
             };
             ("RemoteStopTransaction", json!(n))
@@ -412,9 +410,7 @@ fn profile_to_v16(p: &Value) -> Result<Value, String> {
     let mut out = Obj::new();
     copy(&mut out, "chargingProfileId", p, "id");
     if let Some(t) = p.get("transactionId").and_then(Value::as_str) {
-        let n: i64 = t.parse().map_err(|_| {
-            format!("chargingProfile.transactionId {t:?} is not a number, and a 1.6 station's transactions have integer ids")
-        })?;
+        let n = int32_id("chargingProfile.transactionId", t)?;
         out.insert("transactionId".into(), json!(n));
     }
     copy(&mut out, "stackLevel", p, "stackLevel");
@@ -1141,6 +1137,19 @@ fn variable_result(asked: &Value, keys: &[&Obj]) -> Value {
     r
 }
 
+/// A 2.x transaction id as a 1.6 one: 1.6 ids are integers (int32 in 1.6's
+/// schema), so text that is no whole number, or one out of int32's range, is
+/// refused, each with its own words.
+fn int32_id(field: &str, text: &str) -> Result<i32, String> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{field} {text:?} is not a number, and a 1.6 station's transactions have integer ids"));
+    }
+    text.parse::<i32>().map_err(|_| {
+        format!("{field} {text:?} is out of the 1.6 integer range (-2147483648 to 2147483647) a 1.6 station's transaction ids have")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1229,6 +1238,19 @@ mod tests {
     /// `(2.x answer, 1.6 answer)` pairs where the status is the same word.
     fn same(statuses: &[&str]) -> Vec<(Value, Value)> {
         statuses.iter().map(|s| (st(s), st(s))).collect()
+    }
+
+    /// Attacker finding (issue 22): "2147483648" was refused as "not a number".
+    #[test]
+    fn a_1_6_transaction_id_out_of_int32_says_so() {
+        assert_eq!(int32_id("transactionId", "2147483647"), Ok(i32::MAX));
+        assert_eq!(int32_id("transactionId", "-5"), Ok(-5));
+        for big in ["2147483648", "99999999999999999999"] {
+            let e = int32_id("transactionId", big).unwrap_err();
+            assert!(e.contains("is out of the 1.6 integer range"), "{e}");
+        }
+        assert!(int32_id("transactionId", "uuid-1").unwrap_err().contains("is not a number"));
+        assert!(int32_id("transactionId", "").unwrap_err().contains("is not a number"));
     }
 
     #[test]
