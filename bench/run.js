@@ -106,7 +106,7 @@ for (let i = 0; i < argv.length; i++) {
       break;
     case '--only':
       opts.only = val();
-      if (!['original', 'ours'].includes(opts.only)) die('--only original|ours');
+      if (!['original', 'ours', 'ours-unified', 'ours-auto'].includes(opts.only)) die('--only original|ours|ours-unified|ours-auto');
       break;
     case '--scenarios':
       opts.scenarios = val().split(',').map((s) => s.trim()).filter(Boolean);
@@ -272,9 +272,14 @@ function benchFlow(port, pkg = {}) {
       log: false, pathlog: '', strict: opts.strict === true,
       // Every simulated station comes from 127.0.0.1, storms all at once: no cap on handshakes in progress.
       maxHttpConnections: 1000000, maxHttpConnectionsPerIp: 1000000,
-      x: 140, y: 100, wires: [['bench.fn'], []], ...(pkg.cs || {}),
+      x: 140, y: 100, wires: [[pkg.skipAnswered ? 'bench.open' : 'bench.fn'], []], ...(pkg.cs || {}),
     },
-    { id: 'bench.fn', z: 'bench.tab', type: 'function', name: 'answer', func: (pkg.skipAnswered ? 'if (msg.unified && msg.unified.answered) return null;\n' : '') + ANSWER, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 330, y: 100, wires: [['bench.resp']] },
+    // With auto-answers a flow routes to its answer only what the engine left open:
+    // a switch on msg.unified.answered (absent unless the engine answered).
+    ...(pkg.skipAnswered
+      ? [{ id: 'bench.open', z: 'bench.tab', type: 'switch', name: 'not answered yet', property: 'unified.answered', propertyType: 'msg', rules: [{ t: 'null' }], checkall: 'true', repair: false, outputs: 1, x: 240, y: 160, wires: [['bench.fn']] }]
+      : []),
+    { id: 'bench.fn', z: 'bench.tab', type: 'function', name: 'answer', func: ANSWER, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 330, y: 100, wires: [['bench.resp']] },
     { id: 'bench.resp', z: 'bench.tab', type: 'server response', name: '', x: 520, y: 100, wires: [] },
   ];
 }

@@ -19,8 +19,11 @@ function step(span, n) {
 
 function plotSoak(rep) {
   const W = 960;
-  const H = 665;
   const run = rep.samples.filter((s) => s.phase === 'run' || s.phase === 'end');
+  // The engine's own heap (runs since it was sampled): a panel of its own.
+  const engine = run.some((s) => typeof s.engine_heap_mb === 'number');
+  const axis = engine ? 770 : 600;
+  const H = axis + 65;
   const warmMin = rep.memory.warmup_s / 60;
   const tMax = Math.max(rep.duration_s / 60, ...run.map((s) => s.t_s / 60));
   const left = 70;
@@ -91,13 +94,14 @@ function plotSoak(rep) {
     { key: 'peer_sockets', label: "stations' open sockets (station process fds - its baseline)", color: '#9ab', width: 1.4 },
   ]);
   panel(470, 600, 'fds', [{ key: 'fd_overhead', label: "Node-RED fds not held by a station's socket", color: '#c0504d', width: 2 }], 'fd_overhead', 'fds');
+  if (engine) panel(640, 770, 'engine heap (MB)', [{ key: 'engine_heap_mb', label: "the engine's own heap (its allocator's live bytes)", color: '#8e44ad', width: 2 }], 'engine_heap_mb', 'MB', 1);
 
   const ts = step(tMax, 10);
   for (let m = 0; m <= tMax + 1e-9; m += ts) {
-    o.push(`<line x1="${sx(m).toFixed(1)}" y1="600" x2="${sx(m).toFixed(1)}" y2="605" stroke="#666"/>`);
-    o.push(`<text x="${sx(m).toFixed(1)}" y="617" text-anchor="middle">${+m.toFixed(2)}</text>`);
+    o.push(`<line x1="${sx(m).toFixed(1)}" y1="${axis}" x2="${sx(m).toFixed(1)}" y2="${axis + 5}" stroke="#666"/>`);
+    o.push(`<text x="${sx(m).toFixed(1)}" y="${axis + 17}" text-anchor="middle">${+m.toFixed(2)}</text>`);
   }
-  o.push(`<text x="${(left + right) / 2}" y="636" text-anchor="middle">minutes (dashed orange: full redeploy through the admin API)</text>`);
+  o.push(`<text x="${(left + right) / 2}" y="${axis + 36}" text-anchor="middle">minutes (dashed orange: full redeploy through the admin API)</text>`);
   const mc = rep.machine || {};
   o.push(`<text x="${left}" y="${H - 12}" font-size="10" fill="#666">${esc(`${rep.command} | ${mc.nproc || '?'} cores ${mc.cpu_model || ''}, Node ${mc.node || '?'}, Node-RED ${mc.node_red || '?'} | ${rep.date.slice(0, 16)}`)}</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="11">
@@ -107,7 +111,18 @@ ${o.join('\n')}
 `;
 }
 
-module.exports = { plotSoak };
+/** The docs' SVG of a run: the smoke run, the 10-minute soak, or an hour on one runtime. */
+function svgName(rep) {
+  return rep.smoke ? 'soak-smoke.svg' : `soak${sectionSuffix(rep)}.svg`;
+}
+
+/** '' for the 10-minute soak; '-hour-node-red-<major>' for runs of an hour or more. */
+function sectionSuffix(rep) {
+  if (rep.smoke || rep.options.minutes < 60) return '';
+  return `-hour-node-red-${String((rep.machine || {}).node_red || '4').split('.')[0]}`;
+}
+
+module.exports = { plotSoak, svgName, sectionSuffix };
 
 if (require.main === module) {
   const args = process.argv.slice(2);
@@ -118,7 +133,7 @@ if (require.main === module) {
   }
   const rep = JSON.parse(fs.readFileSync(file, 'utf8'));
   const i = args.indexOf('--out');
-  const out = i >= 0 ? path.resolve(args[i + 1]) : path.join(__dirname, '..', 'docs', rep.smoke ? 'soak-smoke.svg' : 'soak.svg');
+  const out = i >= 0 ? path.resolve(args[i + 1]) : path.join(__dirname, '..', 'docs', svgName(rep));
   fs.writeFileSync(out, plotSoak(rep));
   console.log(path.relative(process.cwd(), out));
 }

@@ -18,7 +18,7 @@ const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const { root, settingsJs, rssKb, procCpuS, fdCount, nofileLimit, sleep, getJson, startRed, machine, cleanup } = require('./lib/red');
-const { plotSoak } = require('./soak-plot');
+const { plotSoak, svgName, sectionSuffix } = require('./soak-plot');
 
 const USAGE = `node bench/soak.js [options]      (npm run soak -- [options])
   --minutes N           soak duration (10)
@@ -36,7 +36,10 @@ const USAGE = `node bench/soak.js [options]      (npm run soak -- [options])
   --fd-slope N          "flat": fd slope after warm-up under this many fds a minute (1)
   --out FILE            results file (default bench/results/soak-<date>.json)
   --no-docs             don't write docs/RELIABILITY.md and the SVG
-  --docs-from FILE      no run: write the docs section and SVG of an earlier results file`;
+  --docs-from FILE      no run: write the docs section and SVG of an earlier results file
+  --node-red-5          run Node-RED 5 on Node 24 (installed into .node-red-5/ like npm run test:node-red-5)
+                        instead of the repository's Node-RED 4 on this Node
+A run of 60 minutes or more writes its own section per Node-RED major (docs/soak-hour-node-red-<N>.svg).`;
 
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
@@ -78,6 +81,7 @@ for (let i = 0; i < argv.length; i++) {
     console.log(USAGE);
     process.exit(0);
   } else if (a === '--no-docs') opts.docs = false;
+  else if (a === '--node-red-5') opts.nodeRed5 = true;
   else if (a === '--docs-from') opts.docsFrom = path.resolve(argv[++i] || die('--docs-from needs a value'));
   else if (a === '--out') opts.out = path.resolve(argv[++i] || die('--out needs a value'));
   else if (FLAGS[a]) {
@@ -274,6 +278,24 @@ function startPool() {
 }
 
 // ---------------------------------------------------------------- the run
+let RUNTIME = null; // {nodeBin, nodeVersion, redDir, redVersion} with --node-red-5
+
+/**
+ * The engine's own heap and live tokio tasks, read from GET /ocpp/metrics
+ * (ocpp_engine_heap_bytes, ocpp_engine_tasks): what grows in the engine,
+ * apart from V8 and the system allocator. Empty when the route does not answer.
+ */
+async function engineStats(uiPort) {
+  const r = await request(uiPort, 'GET', '/ocpp/metrics').catch(() => null);
+  if (!r || r.status !== 200) return {};
+  const read = (name) => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(r.text);
+    return m ? Number(m[1]) : null;
+  };
+  const heap = read('ocpp_engine_heap_bytes');
+  return { engine_heap_mb: heap === null ? null : round(heap / 1048576, 2), engine_tasks: read('ocpp_engine_tasks') };
+}
+
 async function main() {
   const addon = path.join(root, 'native', `ocpp-rs.${process.platform}-${process.arch}.node`);
   if (!fs.existsSync(addon)) throw new Error(`no ${path.relative(root, addon)}: build the engine first (npm run build)`);
@@ -292,7 +314,10 @@ async function main() {
       logKinds[kind] = (logKinds[kind] || 0) + 1;
     }
   };
-  const red = await startRed({ key: 'soak', flow: soakFlow, settings: settingsJs({ nodesDir: [root], deny: ['node-red-contrib-ocpp'] }), onLine });
+  // --node-red-5: Node 24 and Node-RED 5 from the npm registry (scripts/test-node-red-5.js installs them).
+  RUNTIME = opts.nodeRed5 ? require('../scripts/test-node-red-5').prepare() : null;
+  if (RUNTIME) progress(`runtime: Node ${RUNTIME.nodeVersion}, Node-RED ${RUNTIME.redVersion} (${path.relative(root, RUNTIME.redDir)})`);
+  const red = await startRed({ key: 'soak', flow: soakFlow, settings: settingsJs({ nodesDir: [root], deny: ['node-red-contrib-ocpp'] }), onLine, runtime: RUNTIME });
   let pool = null;
   const stopAll = async () => {
     if (pool) pool.kill();
@@ -308,7 +333,7 @@ async function main() {
     progress(`Node-RED pid ${red.pid} up in ${red.startMs} ms, OCPP on ${red.ocppPort}, admin on ${red.uiPort}, open-file limit ${nofileLimit(red.pid)}`);
 
     pool = await startPool();
-    const baseline = { rss_mb: round(rssKb(red.pid) / 1024), fds: fdCount(red.pid), pool_fds: fdCount(pool.pid) };
+    const baseline = { rss_mb: round(rssKb(red.pid) / 1024), fds: fdCount(red.pid), pool_fds: fdCount(pool.pid), ...(await engineStats(red.uiPort)) };
     progress(`baseline (no station): RSS ${baseline.rss_mb} MB, ${baseline.fds} fds`);
 
     // -------- sampling
@@ -319,6 +344,7 @@ async function main() {
     let redExit = null;
     const takeSample = async (phase) => {
       const stats = await pool.ask('stats').catch(() => null);
+      const engine = await engineStats(red.uiPort);
       const t = Date.now();
       const fds = fdCount(red.pid);
       const poolFds = fdCount(pool.pid);
@@ -338,6 +364,7 @@ async function main() {
         red_cpu_pct: pct('red'),
         pool_cpu_pct: pct('pool'),
         pool_rss_mb: round(rssKb(pool.pid) / 1024),
+        ...engine,
       };
       lastCpu = cpu;
       samples.push(s);
@@ -428,9 +455,9 @@ async function main() {
     await takeSample('drained');
     await pool.ask('close');
     await sleep(5000);
-    const after = { rss_mb: round(rssKb(red.pid) / 1024), fds: fdCount(red.pid) };
+    const after = { rss_mb: round(rssKb(red.pid) / 1024), fds: fdCount(red.pid), ...(await engineStats(red.uiPort)) };
     samples.push({ t_s: round((Date.now() - t0) / 1000, 1), phase: 'stations gone', ...after });
-    progress(`all stations gone: RSS ${after.rss_mb} MB, ${after.fds} fds (baseline ${baseline.rss_mb} MB, ${baseline.fds} fds)`);
+    progress(`all stations gone: RSS ${after.rss_mb} MB, ${after.fds} fds, engine heap ${after.engine_heap_mb} MB, ${after.engine_tasks} tasks (baseline ${baseline.rss_mb} MB, ${baseline.fds} fds, ${baseline.engine_heap_mb} MB, ${baseline.engine_tasks} tasks)`);
     if (red.exit()) redExit = red.exit();
     await pool.ask('exit').catch(() => null);
     const logTail = red.log().slice(-4000);
@@ -473,10 +500,10 @@ function analyse(r) {
   const memory = {
     warmup_s: warmS,
     baseline: r.baseline,
-    warmup_end: { t_s: warmEnd.t_s, rss_mb: warmEnd.rss_mb, fds: warmEnd.fds, fd_overhead: warmEnd.fd_overhead },
-    end: { t_s: end.t_s, rss_mb: end.rss_mb, fds: end.fds, fd_overhead: end.fd_overhead },
-    max: { rss_mb: max('rss_mb'), fds: max('fds'), fd_overhead: max('fd_overhead') },
-    slope_per_min: { rss_mb: round(slope(series('rss_mb')), 2), fds: round(slope(series('fds')), 2), fd_overhead: round(slope(series('fd_overhead')), 2) },
+    warmup_end: { t_s: warmEnd.t_s, rss_mb: warmEnd.rss_mb, fds: warmEnd.fds, fd_overhead: warmEnd.fd_overhead, engine_heap_mb: warmEnd.engine_heap_mb, engine_tasks: warmEnd.engine_tasks },
+    end: { t_s: end.t_s, rss_mb: end.rss_mb, fds: end.fds, fd_overhead: end.fd_overhead, engine_heap_mb: end.engine_heap_mb, engine_tasks: end.engine_tasks },
+    max: { rss_mb: max('rss_mb'), fds: max('fds'), fd_overhead: max('fd_overhead'), engine_heap_mb: max('engine_heap_mb'), engine_tasks: max('engine_tasks') },
+    slope_per_min: { rss_mb: round(slope(series('rss_mb')), 2), fds: round(slope(series('fds')), 2), fd_overhead: round(slope(series('fd_overhead')), 2), engine_heap_mb: round(slope(series('engine_heap_mb')), 3), engine_tasks: round(slope(series('engine_tasks')), 2) },
     cycles,
     cycle_slope_per_min: cycles.length >= 3 ? { rss_mb: round(slope(cycles.map((c) => [(c.from_s + c.to_s) / 120, c.rss_mb])), 2), fd_overhead: round(slope(cycles.map((c) => [(c.from_s + c.to_s) / 120, c.fd_overhead])), 2) } : null,
     stations_gone: r.after,
@@ -549,7 +576,7 @@ function analyse(r) {
     date: r.started.toISOString(),
     command: r.command,
     smoke: !FULL,
-    machine: machine(),
+    machine: machine(RUNTIME),
     engine: engineVersion(),
     options: { ...opts, cs_timeout_s: CS_TIMEOUT_S, station_call_timeout_s: CALL_TIMEOUT_S },
     duration_s: r.runEndS,
@@ -639,8 +666,8 @@ function printSummary(rep, file) {
 const BLOCK = (kind) => [`<!-- soak:${kind}:start (written by bench/soak.js) -->`, `<!-- soak:${kind}:end -->`];
 
 function writeDocs(rep, file) {
-  const kind = rep.smoke ? 'smoke' : 'full';
-  const svg = path.join(root, 'docs', rep.smoke ? 'soak-smoke.svg' : 'soak.svg');
+  const kind = rep.smoke ? 'smoke' : `full${sectionSuffix(rep)}`;
+  const svg = path.join(root, 'docs', svgName(rep));
   fs.writeFileSync(svg, plotSoak(rep));
   const doc = path.join(root, 'docs', 'RELIABILITY.md');
   let text = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : '# Reliability\n';
@@ -660,7 +687,15 @@ function markdown(rep, resultsFile, svgName) {
   const mc = rep.machine;
   const n = (v) => (v === null || v === undefined ? '–' : Number(v).toLocaleString('en-US'));
   const list = (o) => Object.entries(o || {}).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k}: ${n(v)}`).join('; ') || 'none';
-  const title = rep.smoke ? `### Smoke run (${round(rep.duration_s / 60, 1)} min, ${n(rep.options.stations)} stations): a check that the soak works, not the soak` : `### Soak: ${round(rep.duration_s / 60, 1)} min, ${n(rep.options.stations)} stations`;
+  const runtime = sectionSuffix(rep) ? `, Node-RED ${mc.node_red} on Node ${mc.node}` : '';
+  const title = rep.smoke ? `### Smoke run (${round(rep.duration_s / 60, 1)} min, ${n(rep.options.stations)} stations): a check that the soak works, not the soak` : `### Soak: ${round(rep.duration_s / 60, 1)} min, ${n(rep.options.stations)} stations${runtime}`;
+  const engineRows =
+    m.max.engine_heap_mb === undefined || !Number.isFinite(m.max.engine_heap_mb)
+      ? []
+      : [
+          `| engine heap MB (its allocator) | ${m.baseline.engine_heap_mb} | ${m.warmup_end.engine_heap_mb} | ${m.end.engine_heap_mb} | ${m.max.engine_heap_mb} | ${m.slope_per_min.engine_heap_mb} MB/min | ${m.stations_gone.engine_heap_mb} |`,
+          `| engine tokio tasks | ${m.baseline.engine_tasks} | ${m.warmup_end.engine_tasks} | ${m.end.engine_tasks} | ${m.max.engine_tasks} | ${m.slope_per_min.engine_tasks}/min | ${m.stations_gone.engine_tasks} |`,
+        ];
   const lines = [
     title,
     '',
@@ -679,6 +714,7 @@ function markdown(rep, resultsFile, svgName) {
     `| RSS MB | ${m.baseline.rss_mb} | ${m.warmup_end.rss_mb} | ${m.end.rss_mb} | ${m.max.rss_mb} | ${m.slope_per_min.rss_mb} MB/min | ${m.stations_gone.rss_mb} |`,
     `| open fds | ${m.baseline.fds} | ${m.warmup_end.fds} | ${m.end.fds} | ${m.max.fds} | ${m.slope_per_min.fds}/min | ${m.stations_gone.fds} |`,
     `| fds not held by a station's socket | | ${m.warmup_end.fd_overhead} | ${m.end.fd_overhead} | ${m.max.fd_overhead} | ${m.slope_per_min.fd_overhead}/min | |`,
+    ...engineRows,
     '',
     `Warm-up: the first ${round(m.warmup_s / 60, 2)} min.${m.cycle_slope_per_min ? ` Median RSS per redeploy cycle after warm-up: ${m.cycles.map((c) => c.rss_mb).join(', ')} MB (slope ${m.cycle_slope_per_min.rss_mb} MB/min).` : ''}`,
     '',

@@ -97,4 +97,13 @@ function main() {
   return r.status === null ? 1 : r.status;
 }
 
-process.exitCode = main();
+/** Installs (when missing) and returns Node 24 and Node-RED 5: `{nodeBin, nodeVersion, redDir, redVersion}`; bench/soak.js --node-red-5 runs on them. */
+function prepare() {
+  install();
+  const node = nodeBinary();
+  const redDir = path.join(dir, 'node_modules', 'node-red');
+  return { nodeBin: node.bin, nodeVersion: node.version, redDir, redVersion: require(path.join(redDir, 'package.json')).version };
+}
+
+if (require.main === module) process.exitCode = main();
+module.exports = { prepare };

@@ -141,7 +141,7 @@ const userDirs = new Set();
  * (settingsJs), resolves once the OCPP port accepts connections. `key` names the
  * userDir and the process title; `onLine(line)`, when given, sees every output line.
  */
-async function startRed({ key, flow, settings, onLine = null }) {
+async function startRed({ key, flow, settings, onLine = null, runtime = null }) {
   const ocppPort = await freePort();
   const uiPort = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `ocpp-bench-${key}-`));
@@ -150,13 +150,15 @@ async function startRed({ key, flow, settings, onLine = null }) {
   const settingsFile = path.join(userDir, 'settings.js');
   fs.writeFileSync(flowsFile, JSON.stringify(flow(ocppPort), null, 2));
   fs.writeFileSync(settingsFile, settings);
-  const red = require.resolve('node-red/red.js', { paths: [root] });
+  // `runtime` ({nodeBin, redDir}): another Node and Node-RED (bench/soak.js --node-red-5).
+  const red = runtime ? path.join(runtime.redDir, 'red.js') : require.resolve('node-red/red.js', { paths: [root] });
+  const nodeBin = runtime ? runtime.nodeBin : process.execPath;
   // `exec` keeps one pid: the one we sample is Node-RED itself.
   const script = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"';
   // --title: a broad \`pkill node-red\` elsewhere on the machine must not stop a run.
   // OCPP_BENCH_NODE_ARGS: extra Node.js flags for Node-RED, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.OCPP_BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
-  const child = spawn('bash', ['-c', script, process.execPath, ...nodeArgs, red, '--title', `ocpp-bench-${key}`, '--userDir', userDir, '--port', String(uiPort), '--settings', settingsFile, flowsFile], {
+  const child = spawn('bash', ['-c', script, nodeBin, ...nodeArgs, red, '--title', `ocpp-bench-${key}`, '--userDir', userDir, '--port', String(uiPort), '--settings', settingsFile, flowsFile], {
     cwd: userDir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
@@ -215,7 +217,8 @@ async function startRed({ key, flow, settings, onLine = null }) {
   return handle;
 }
 
-function machine() {
+/** The machine, and the Node and Node-RED a run used (`runtime`: see startRed). */
+function machine(runtime = null) {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
   const meminfo = fs.readFileSync('/proc/meminfo', 'utf8');
   const first = (re, text) => ((re.exec(text) || [])[1] || '').trim();
@@ -226,8 +229,8 @@ function machine() {
     cpu_mhz: Number(first(/cpu MHz\s*:\s*(.*)/, cpuinfo)) || null,
     memory_gb: Math.round(Number(first(/MemTotal:\s*(\d+)/, meminfo)) / 1024 / 1024),
     kernel: `${os.type()} ${os.release()}`,
-    node: process.version,
-    node_red: require(require.resolve('node-red/package.json', { paths: [root] })).version,
+    node: runtime ? runtime.nodeVersion : process.version,
+    node_red: runtime ? runtime.redVersion : require(require.resolve('node-red/package.json', { paths: [root] })).version,
     rustc: cmd('rustc', ['--version']),
     nofile_hard: Number(cmd('bash', ['-c', 'ulimit -Hn'])) || null,
   };

@@ -174,18 +174,21 @@ pub fn online_list(env: &Env) -> Result<PromiseRaw<'_, String>> {
     env.spawn_future(async move { local_outcome(route::online().await) })
 }
 
-/// The engine's own heap (`alloc.rs`): `{liveBytes, allocations}`, for the
-/// redeploy test, the soak and anyone measuring a long run.
+/// The engine's own heap (`alloc.rs`) and its live tokio tasks:
+/// `{liveBytes, allocations, tasks}`, for the redeploy test, the soak and
+/// anyone measuring a long run (a task left behind per deploy shows here).
 #[napi(object)]
 pub struct EngineMemory {
     pub live_bytes: f64,
     pub allocations: f64,
+    pub tasks: f64,
 }
 
 #[napi]
 pub fn engine_memory() -> EngineMemory {
     let u = alloc::usage();
-    EngineMemory { live_bytes: u.live_bytes as f64, allocations: u.allocations as f64 }
+    let tasks = within_runtime_if_available(cs::metrics::live_tasks).unwrap_or(0);
+    EngineMemory { live_bytes: u.live_bytes as f64, allocations: u.allocations as f64, tasks: tasks as f64 }
 }
 
 #[napi]
@@ -299,7 +302,8 @@ pub fn redact_secrets(json: String) -> String {
 /// for `GET /ocpp/metrics`.
 #[napi]
 pub fn metrics_text() -> String {
-    cs::metrics::render()
+    // Inside the runtime so the engine's live task count can be read.
+    within_runtime_if_available(cs::metrics::render)
 }
 
 /// A simulated charge point (`CP client JSON` node).

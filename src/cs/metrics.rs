@@ -516,6 +516,17 @@ fn render_engine(out: &mut String) {
     let name = "ocpp_engine_allocations_total";
     family(out, name, "Allocations the engine made since it was loaded.", "counter");
     sample(out, name, &[], usage.allocations as f64);
+    if let Some(tasks) = live_tasks() {
+        let name = "ocpp_engine_tasks";
+        family(out, name, "Tokio tasks of the engine alive now (links, listeners, timers).", "gauge");
+        sample(out, name, &[], tasks as f64);
+    }
+}
+
+/// The engine runtime's live tasks, when called inside it (the bindings
+/// enter it): a task left behind by a closed server or link shows as growth.
+pub fn live_tasks() -> Option<usize> {
+    tokio::runtime::Handle::try_current().ok().map(|h| h.metrics().num_alive_tasks())
 }
 
 /// A metric's name, its help, and how to read it from a server.
