@@ -236,6 +236,8 @@ describe('GET /ocpp/metrics', function () {
       // The engine's heap, counted by its allocator: a running Central System holds some, and has allocated.
       assert.ok(m.number('ocpp_engine_heap_bytes', {}) > 1000, `engine heap ${m.number('ocpp_engine_heap_bytes', {})}`);
       assert.ok(m.number('ocpp_engine_allocations_total', {}) >= m.number('ocpp_engine_heap_bytes', {}) / (1 << 20));
+      // Its live tokio tasks: at least the running server's listener.
+      assert.ok(m.number('ocpp_engine_tasks', {}) >= 1, `engine tasks ${m.number('ocpp_engine_tasks', {})}`);
     });
 
     it('is not there at all with httpAdminRoot: false (the flows\' own HTTP routes still are)', async () => {
