@@ -88,7 +88,7 @@ function plotSoak(rep) {
     }
   };
 
-  panel(50, 220, 'RSS (MB)', [{ key: 'rss_mb', label: 'RSS of Node-RED', color: '#1f8a70', width: 2.2 }], 'rss_mb', 'MB', 20);
+  panel(50, 220, 'RSS (MB)', [{ key: 'rss_mb', label: 'RSS of Node-RED', color: '#1f8a70', width: 2.2 }, ...(run.some((s) => typeof s.heap_total_mb === 'number') ? [{ key: 'heap_total_mb', label: "V8's heap, committed", color: '#e08a00', width: 1.4 }] : [])], 'rss_mb', 'MB', 20);
   panel(260, 430, 'open fds', [
     { key: 'fds', label: 'open fds of Node-RED', color: '#3366cc', width: 2 },
     { key: 'peer_sockets', label: "stations' open sockets (station process fds - its baseline)", color: '#9ab', width: 1.4 },

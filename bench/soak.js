@@ -193,6 +193,8 @@ function soakFlow(port) {
     fn('soak.errors', 'count errors', ERRORS, [], 330, 280),
     { id: 'soak.get', z: 'soak.tab', type: 'http in', name: '', url: '/soak/counters', method: 'get', upload: false, swaggerDoc: '', x: 140, y: 340, wires: [['soak.read']] },
     fn('soak.read', 'counters', `msg.payload = global.get('soak');\nreturn msg;`, ['soak.http'], 330, 340),
+    { id: 'soak.mem', z: 'soak.tab', type: 'http in', name: '', url: '/soak/memory', method: 'get', upload: false, swaggerDoc: '', x: 140, y: 460, wires: [['soak.v8']] },
+    fn('soak.v8', 'V8 heap', `msg.payload = global.get('soakV8')();\nreturn msg;`, ['soak.http'], 330, 460),
     { id: 'soak.post', z: 'soak.tab', type: 'http in', name: '', url: '/soak/stop', method: 'post', upload: false, swaggerDoc: '', x: 140, y: 400, wires: [['soak.stop']] },
     fn('soak.stop', 'stop CS requests', `global.get('soak').stopped = true;\nmsg.payload = { stopped: true };\nreturn msg;`, ['soak.http'], 330, 400),
     { id: 'soak.http', z: 'soak.tab', type: 'http response', name: '', statusCode: '', headers: {}, x: 530, y: 370, wires: [] },
@@ -296,6 +298,24 @@ async function engineStats(uiPort) {
   return { engine_heap_mb: heap === null ? null : round(heap / 1048576, 2), engine_tasks: read('ocpp_engine_tasks') };
 }
 
+/**
+ * V8's heap in Node-RED (GET /soak/memory, no GC forced): used and committed, and
+ * the young generation's committed size apart (Node 22+ sizes it by the machine's
+ * memory, so it can hold tens of MB more than Node 20's).
+ */
+async function v8Stats(uiPort) {
+  const r = await request(uiPort, 'GET', '/soak/memory').catch(() => null);
+  if (!r || r.status !== 200) return {};
+  try {
+    const { memory, spaces } = JSON.parse(r.text);
+    const mb = (b) => round(b / 1048576, 1);
+    const young = spaces.filter((x) => /new_space|new_large_object_space/.test(x.space_name)).reduce((a, x) => a + x.space_size, 0);
+    return { heap_used_mb: mb(memory.heapUsed), heap_total_mb: mb(memory.heapTotal), young_total_mb: mb(young), external_mb: mb(memory.external), array_buffers_mb: mb(memory.arrayBuffers) };
+  } catch (_) {
+    return {};
+  }
+}
+
 async function main() {
   const addon = path.join(root, 'native', `ocpp-rs.${process.platform}-${process.arch}.node`);
   if (!fs.existsSync(addon)) throw new Error(`no ${path.relative(root, addon)}: build the engine first (npm run build)`);
@@ -317,7 +337,9 @@ async function main() {
   // --node-red-5: Node 24 and Node-RED 5 from the npm registry (scripts/test-node-red-5.js installs them).
   RUNTIME = opts.nodeRed5 ? require('../scripts/test-node-red-5').prepare() : null;
   if (RUNTIME) progress(`runtime: Node ${RUNTIME.nodeVersion}, Node-RED ${RUNTIME.redVersion} (${path.relative(root, RUNTIME.redDir)})`);
-  const red = await startRed({ key: 'soak', flow: soakFlow, settings: settingsJs({ nodesDir: [root], deny: ['node-red-contrib-ocpp'] }), onLine, runtime: RUNTIME });
+  // V8's own figures for GET /soak/memory (a function node has no `process`): what of RSS is V8's heap.
+  const more = `functionGlobalContext: { soakV8: () => ({ memory: process.memoryUsage(), spaces: require('v8').getHeapSpaceStatistics() }) },`;
+  const red = await startRed({ key: 'soak', flow: soakFlow, settings: settingsJs({ nodesDir: [root], deny: ['node-red-contrib-ocpp'], more }), onLine, runtime: RUNTIME });
   let pool = null;
   const stopAll = async () => {
     if (pool) pool.kill();
@@ -345,6 +367,7 @@ async function main() {
     const takeSample = async (phase) => {
       const stats = await pool.ask('stats').catch(() => null);
       const engine = await engineStats(red.uiPort);
+      const v8 = await v8Stats(red.uiPort);
       const t = Date.now();
       const fds = fdCount(red.pid);
       const poolFds = fdCount(pool.pid);
@@ -365,6 +388,7 @@ async function main() {
         pool_cpu_pct: pct('pool'),
         pool_rss_mb: round(rssKb(pool.pid) / 1024),
         ...engine,
+        ...v8,
       };
       lastCpu = cpu;
       samples.push(s);
@@ -500,10 +524,10 @@ function analyse(r) {
   const memory = {
     warmup_s: warmS,
     baseline: r.baseline,
-    warmup_end: { t_s: warmEnd.t_s, rss_mb: warmEnd.rss_mb, fds: warmEnd.fds, fd_overhead: warmEnd.fd_overhead, engine_heap_mb: warmEnd.engine_heap_mb, engine_tasks: warmEnd.engine_tasks },
-    end: { t_s: end.t_s, rss_mb: end.rss_mb, fds: end.fds, fd_overhead: end.fd_overhead, engine_heap_mb: end.engine_heap_mb, engine_tasks: end.engine_tasks },
-    max: { rss_mb: max('rss_mb'), fds: max('fds'), fd_overhead: max('fd_overhead'), engine_heap_mb: max('engine_heap_mb'), engine_tasks: max('engine_tasks') },
-    slope_per_min: { rss_mb: round(slope(series('rss_mb')), 2), fds: round(slope(series('fds')), 2), fd_overhead: round(slope(series('fd_overhead')), 2), engine_heap_mb: round(slope(series('engine_heap_mb')), 3), engine_tasks: round(slope(series('engine_tasks')), 2) },
+    warmup_end: { t_s: warmEnd.t_s, rss_mb: warmEnd.rss_mb, fds: warmEnd.fds, fd_overhead: warmEnd.fd_overhead, engine_heap_mb: warmEnd.engine_heap_mb, engine_tasks: warmEnd.engine_tasks, heap_used_mb: warmEnd.heap_used_mb, heap_total_mb: warmEnd.heap_total_mb, young_total_mb: warmEnd.young_total_mb },
+    end: { t_s: end.t_s, rss_mb: end.rss_mb, fds: end.fds, fd_overhead: end.fd_overhead, engine_heap_mb: end.engine_heap_mb, engine_tasks: end.engine_tasks, heap_used_mb: end.heap_used_mb, heap_total_mb: end.heap_total_mb, young_total_mb: end.young_total_mb },
+    max: { rss_mb: max('rss_mb'), fds: max('fds'), fd_overhead: max('fd_overhead'), engine_heap_mb: max('engine_heap_mb'), engine_tasks: max('engine_tasks'), heap_used_mb: max('heap_used_mb'), heap_total_mb: max('heap_total_mb'), young_total_mb: max('young_total_mb') },
+    slope_per_min: { rss_mb: round(slope(series('rss_mb')), 2), fds: round(slope(series('fds')), 2), fd_overhead: round(slope(series('fd_overhead')), 2), engine_heap_mb: round(slope(series('engine_heap_mb')), 3), engine_tasks: round(slope(series('engine_tasks')), 2), heap_used_mb: round(slope(series('heap_used_mb')), 2), heap_total_mb: round(slope(series('heap_total_mb')), 2), young_total_mb: round(slope(series('young_total_mb')), 2) },
     cycles,
     cycle_slope_per_min: cycles.length >= 3 ? { rss_mb: round(slope(cycles.map((c) => [(c.from_s + c.to_s) / 120, c.rss_mb])), 2), fd_overhead: round(slope(cycles.map((c) => [(c.from_s + c.to_s) / 120, c.fd_overhead])), 2) } : null,
     stations_gone: r.after,
@@ -696,6 +720,13 @@ function markdown(rep, resultsFile, svgName) {
           `| engine heap MB (its allocator) | ${m.baseline.engine_heap_mb} | ${m.warmup_end.engine_heap_mb} | ${m.end.engine_heap_mb} | ${m.max.engine_heap_mb} | ${m.slope_per_min.engine_heap_mb} MB/min | ${m.stations_gone.engine_heap_mb} |`,
           `| engine tokio tasks | ${m.baseline.engine_tasks} | ${m.warmup_end.engine_tasks} | ${m.end.engine_tasks} | ${m.max.engine_tasks} | ${m.slope_per_min.engine_tasks}/min | ${m.stations_gone.engine_tasks} |`,
         ];
+  const v8Rows =
+    m.max.heap_total_mb === undefined || !Number.isFinite(m.max.heap_total_mb)
+      ? []
+      : [
+          `| V8 heap committed MB (of it young generation) | | ${m.warmup_end.heap_total_mb} (${m.warmup_end.young_total_mb}) | ${m.end.heap_total_mb} (${m.end.young_total_mb}) | ${m.max.heap_total_mb} (${m.max.young_total_mb}) | ${m.slope_per_min.heap_total_mb} MB/min | |`,
+          `| V8 heap used MB (no GC forced: it saws) | | ${m.warmup_end.heap_used_mb} | ${m.end.heap_used_mb} | ${m.max.heap_used_mb} | ${m.slope_per_min.heap_used_mb} MB/min | |`,
+        ];
   const lines = [
     title,
     '',
@@ -715,6 +746,7 @@ function markdown(rep, resultsFile, svgName) {
     `| open fds | ${m.baseline.fds} | ${m.warmup_end.fds} | ${m.end.fds} | ${m.max.fds} | ${m.slope_per_min.fds}/min | ${m.stations_gone.fds} |`,
     `| fds not held by a station's socket | | ${m.warmup_end.fd_overhead} | ${m.end.fd_overhead} | ${m.max.fd_overhead} | ${m.slope_per_min.fd_overhead}/min | |`,
     ...engineRows,
+    ...v8Rows,
     '',
     `Warm-up: the first ${round(m.warmup_s / 60, 2)} min.${m.cycle_slope_per_min ? ` Median RSS per redeploy cycle after warm-up: ${m.cycles.map((c) => c.rss_mb).join(', ')} MB (slope ${m.cycle_slope_per_min.rss_mb} MB/min).` : ''}`,
     '',

@@ -12,7 +12,7 @@ const path = require('path');
 const root = path.resolve(__dirname, '..', '..');
 
 /** settings.js for a bench Node-RED: `nodesDir` (array or null) and the denyList `deny` (array). */
-function settingsJs({ nodesDir = null, deny = [] }) {
+function settingsJs({ nodesDir = null, deny = [], more = '' }) {
   // Node-RED scans every node_modules folder above its own install, so both
   // packages would load in one process and register the same type names. Each
   // process denies the other package (the denyList applies to loading, see
@@ -31,6 +31,7 @@ module.exports = {
   runtimeState: { enabled: false, ui: false },
   telemetry: { enabled: false, updateNotification: false },
   editorTheme: { projects: { enabled: false }, tours: false },
+  ${more}
   logging: {
     console: { level: 'warn', metrics: false, audit: false },
     bench: {
