@@ -37,6 +37,8 @@ const USAGE = `node bench/soak.js [options]      (npm run soak -- [options])
   --out FILE            results file (default bench/results/soak-<date>.json)
   --no-docs             don't write docs/RELIABILITY.md and the SVG
   --docs-from FILE      no run: write the docs section and SVG of an earlier results file
+  --gc-each-redeploy    diagnostic: Node-RED runs with --expose-gc, and once a redeploy cycle (just before the
+                        redeploy) a full GC is forced and V8's live heap recorded (it changes RSS's course)
   --node-red-5          run Node-RED 5 on Node 24 (installed into .node-red-5/ like npm run test:node-red-5)
                         instead of the repository's Node-RED 4 on this Node
 A run of 60 minutes or more writes its own section per Node-RED major (docs/soak-hour-node-red-<N>.svg).`;
@@ -82,6 +84,7 @@ for (let i = 0; i < argv.length; i++) {
     process.exit(0);
   } else if (a === '--no-docs') opts.docs = false;
   else if (a === '--node-red-5') opts.nodeRed5 = true;
+  else if (a === '--gc-each-redeploy') opts.gcEachRedeploy = true;
   else if (a === '--docs-from') opts.docsFrom = path.resolve(argv[++i] || die('--docs-from needs a value'));
   else if (a === '--out') opts.out = path.resolve(argv[++i] || die('--out needs a value'));
   else if (FLAGS[a]) {
@@ -194,7 +197,7 @@ function soakFlow(port) {
     { id: 'soak.get', z: 'soak.tab', type: 'http in', name: '', url: '/soak/counters', method: 'get', upload: false, swaggerDoc: '', x: 140, y: 340, wires: [['soak.read']] },
     fn('soak.read', 'counters', `msg.payload = global.get('soak');\nreturn msg;`, ['soak.http'], 330, 340),
     { id: 'soak.mem', z: 'soak.tab', type: 'http in', name: '', url: '/soak/memory', method: 'get', upload: false, swaggerDoc: '', x: 140, y: 460, wires: [['soak.v8']] },
-    fn('soak.v8', 'V8 heap', `msg.payload = global.get('soakV8')();\nreturn msg;`, ['soak.http'], 330, 460),
+    fn('soak.v8', 'V8 heap', `msg.payload = global.get('soakV8')(msg.req.query.gc === '1');\nreturn msg;`, ['soak.http'], 330, 460),
     { id: 'soak.post', z: 'soak.tab', type: 'http in', name: '', url: '/soak/stop', method: 'post', upload: false, swaggerDoc: '', x: 140, y: 400, wires: [['soak.stop']] },
     fn('soak.stop', 'stop CS requests', `global.get('soak').stopped = true;\nmsg.payload = { stopped: true };\nreturn msg;`, ['soak.http'], 330, 400),
     { id: 'soak.http', z: 'soak.tab', type: 'http response', name: '', statusCode: '', headers: {}, x: 530, y: 370, wires: [] },
@@ -338,7 +341,8 @@ async function main() {
   RUNTIME = opts.nodeRed5 ? require('../scripts/test-node-red-5').prepare() : null;
   if (RUNTIME) progress(`runtime: Node ${RUNTIME.nodeVersion}, Node-RED ${RUNTIME.redVersion} (${path.relative(root, RUNTIME.redDir)})`);
   // V8's own figures for GET /soak/memory (a function node has no `process`): what of RSS is V8's heap.
-  const more = `functionGlobalContext: { soakV8: () => ({ memory: process.memoryUsage(), spaces: require('v8').getHeapSpaceStatistics() }) },`;
+  const more = `functionGlobalContext: { soakV8: (gc) => { if (gc && global.gc) global.gc(); return { gc: Boolean(gc && global.gc), memory: process.memoryUsage(), spaces: require('v8').getHeapSpaceStatistics() }; } },`;
+  if (opts.gcEachRedeploy) process.env.OCPP_BENCH_NODE_ARGS = `${process.env.OCPP_BENCH_NODE_ARGS || ''} --expose-gc`.trim();
   const red = await startRed({ key: 'soak', flow: soakFlow, settings: settingsJs({ nodesDir: [root], deny: ['node-red-contrib-ocpp'], more }), onLine, runtime: RUNTIME });
   let pool = null;
   const stopAll = async () => {
@@ -434,6 +438,11 @@ async function main() {
       if (next < t0 + durationMs - 5000 && Date.now() >= next) {
         const before = await request(red.uiPort, 'GET', '/soak/counters').then((r) => JSON.parse(r.text).starts).catch(() => null);
         const d = { t_s: round((Date.now() - t0) / 1000, 1) };
+        if (opts.gcEachRedeploy) {
+          // V8's live heap after a full GC, and RSS right after it: what JavaScript holds, once a cycle.
+          const g = await request(red.uiPort, 'GET', '/soak/memory?gc=1').then((x) => JSON.parse(x.text)).catch(() => null);
+          if (g && g.gc) Object.assign(d, { live_heap_mb: round(g.memory.heapUsed / 1048576, 1), rss_after_gc_mb: round(g.memory.rss / 1048576, 1), ...(await engineStats(red.uiPort)) });
+        }
         const ts = Date.now();
         const r = await request(red.uiPort, 'POST', '/flows', flows, { 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1' }).catch((e) => ({ status: null, text: e.message }));
         d.ms = Date.now() - ts;
@@ -748,7 +757,7 @@ function markdown(rep, resultsFile, svgName) {
     ...engineRows,
     ...v8Rows,
     '',
-    `Warm-up: the first ${round(m.warmup_s / 60, 2)} min.${m.cycle_slope_per_min ? ` Median RSS per redeploy cycle after warm-up: ${m.cycles.map((c) => c.rss_mb).join(', ')} MB (slope ${m.cycle_slope_per_min.rss_mb} MB/min).` : ''}`,
+    `Warm-up: the first ${round(m.warmup_s / 60, 2)} min.${m.cycle_slope_per_min ? ` Median RSS per redeploy cycle after warm-up: ${m.cycles.map((c) => c.rss_mb).join(', ')} MB (slope ${m.cycle_slope_per_min.rss_mb} MB/min).` : ''}${liveHeapLine(rep)}`,
     '',
     '| what | count | outcome |',
     '|---|---:|---|',
@@ -767,6 +776,15 @@ function markdown(rep, resultsFile, svgName) {
     ...rep.criteria.map((c) => `- ${c.ok === false ? '**FAIL**' : verdict(c)} ${c.name}: ${c.detail}`),
   ];
   return lines.join('\n');
+}
+
+/** With --gc-each-redeploy: V8's live heap and RSS after the full GC before each redeploy, and their slopes after warm-up. */
+function liveHeapLine(rep) {
+  const d = rep.deploys.filter((x) => typeof x.live_heap_mb === 'number');
+  if (!d.length) return '';
+  const after = d.filter((x) => x.t_s >= rep.memory.warmup_s);
+  const k = (key) => round(slope(after.map((x) => [x.t_s / 60, x[key]])), 2);
+  return ` After a full GC before each redeploy (--gc-each-redeploy): V8's live heap ${d.map((x) => x.live_heap_mb).join(', ')} MB (slope after warm-up ${k('live_heap_mb')} MB/min); RSS ${d.map((x) => x.rss_after_gc_mb).join(', ')} MB (slope ${k('rss_after_gc_mb')} MB/min); the engine's heap ${d.map((x) => x.engine_heap_mb).join(', ')} MB.`;
 }
 
 if (opts.docsFrom) {
