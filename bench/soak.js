@@ -36,10 +36,17 @@ const USAGE = `node bench/soak.js [options]      (npm run soak -- [options])
   --fd-slope N          "flat": fd slope after warm-up under this many fds a minute (1)
   --out FILE            results file (default bench/results/soak-<date>.json)
   --no-docs             don't write docs/RELIABILITY.md and the SVG
-  --docs-from FILE      no run: write the docs section and SVG of an earlier results file`;
+  --docs-from FILE      no run: write the docs section and SVG of an earlier results file
+  --cluster             the cluster soak instead (bench/soak-cluster.js): instances behind HAProxy on one
+                        Redis, one killed and restarted, Redis restarted; --cluster --help for its options`;
 
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
+// --cluster: bench/soak-cluster.js runs instead, with the other options.
+if (argv.includes('--cluster')) {
+  require('./soak-cluster').main(argv.filter((a) => a !== '--cluster'));
+  return;
+}
 const opts = {
   minutes: 10,
   stations: 5000,
