@@ -111,6 +111,7 @@ const PICK = `const s = global.get('csoak');
 if (s.stopped) return null;
 const list = msg.payload || {};
 const online = list.online || [];
+s.listOkAt = Date.now();
 if (!online.length) { s.noStation++; return null; }
 const holders = {};
 for (const x of list.stations || []) holders[x.cbId] = x.instance;
@@ -153,6 +154,7 @@ return null;`;
 const LIST_FAILED = `const s = global.get('csoak');
 const r = (msg.ocpp && msg.ocpp.failure) || String(msg.error && msg.error.message).slice(0, 80);
 s.listFailed[r] = (s.listFailed[r] || 0) + 1;
+s.listFailedAt = Date.now();
 return null;`;
 const ERRORS = `const s = global.get('csoak');
 const text = ((msg.error && msg.error.source && msg.error.source.type) || '?') + ': ' + String(msg.error && msg.error.message).replace(/[0-9]+/g, 'N').slice(0, 200);
@@ -461,6 +463,7 @@ async function run(opts, argv) {
     // -------- the faults, at their times
     const victim = instances[1];
     const plan = [];
+    const rejoins = [];
     if (opts.killAt > 0) plan.push({ at: opts.killAt * durationMs, kind: 'kill' });
     if (opts.redisAt > 0) plan.push({ at: opts.redisAt * durationMs, kind: 'redis' });
     plan.sort((a, b) => a.at - b.at);
@@ -482,6 +485,7 @@ async function run(opts, argv) {
         f.back_s = at();
         progress(`  ${fmtTime(f.back_s)}  instance ${victim.name} back: pid ${f.new_pid}, OCPP port open and flow running ${f.restart_ms} ms after the start`);
         faults.push(f);
+        rejoins.push(rejoined(f, [victim], t0));
       } else {
         const f = { kind: 'redis-server restarted (kill, start on the same port, empty)', port: redisPort, t_s: at(), t_ms: Date.now() };
         await redis.stop();
@@ -489,13 +493,16 @@ async function run(opts, argv) {
         redis = null;
         redis = await startRedis(redisPort);
         f.back_s = at();
-        progress(`  ${fmtTime(f.t_s)}  FAULT: redis-server killed and started again (${round((f.back_s - f.t_s) * 1000, 0)} ms down)`);
+        f.down_ms = Date.now() - f.t_ms;
+        progress(`  ${fmtTime(f.t_s)}  FAULT: redis-server killed and started again (${f.down_ms} ms down)`);
         faults.push(f);
+        rejoins.push(rejoined(f, instances, t0));
       }
     }
     while (Date.now() - t0 < durationMs) await sleep(Math.min(500, durationMs - (Date.now() - t0)));
     const runEndS = at();
     clearInterval(sampler);
+    await Promise.all(rejoins);
     const endSample = await takeSample('end');
 
     // -------- drain: no new requests anywhere, every one in flight settles
@@ -540,6 +547,25 @@ async function run(opts, argv) {
     await finish();
     throw err;
   }
+}
+
+/**
+ * Sets `f.cluster_back_s` once every instance in `insts` has listed the whole fleet (its
+ * LOCAL_GET_ONLINE_LIST, which needs Redis and membership, succeeded) after the fault, or null after 120 s.
+ */
+async function rejoined(f, insts, t0) {
+  const since = f.t_ms;
+  const until = Date.now() + 120000;
+  const back = new Set();
+  while (Date.now() < until && back.size < insts.length) {
+    for (const inst of insts) {
+      const c = await counters(inst).catch(() => null);
+      if (c && c.listOkAt > since && (!c.listFailedAt || c.listOkAt > c.listFailedAt)) back.add(inst.name);
+    }
+    if (back.size < insts.length) await sleep(250);
+  }
+  f.cluster_back_s = back.size === insts.length ? round((Date.now() - t0) / 1000, 1) : null;
+  progress(`  ${fmtTime((Date.now() - t0) / 1000)}  after "${f.kind}": ${f.cluster_back_s === null ? `NOT every instance lists the fleet again within 120 s (${[...back].join(', ') || 'none'} did)` : `${insts.map((i) => i.name).join(', ')} list the whole fleet again`}`);
 }
 
 function readJournal(file) {
@@ -717,7 +743,7 @@ function criteria(rep, opts) {
   const list = (o) => Object.entries(o || {}).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k}: ${v}`).join('; ') || 'none';
   add('every instance ran to the end (but for the planned kill)', rep.unexpected_exits.length === 0 && !rep.haproxy.exited, rep.unexpected_exits.length ? `exited: ${rep.unexpected_exits.map((u) => `${u.instance} at ${u.at_s} s (${u.signal || u.code})`).join(', ')}` : `no unplanned exit${rep.haproxy.exited ? '; HAProxy EXITED' : ''}`);
   const want = (opts.killAt > 0 ? 1 : 0) + (opts.redisAt > 0 ? 1 : 0);
-  add('the faults happened', rep.faults.length === want, rep.faults.map((f) => `${f.kind}${f.instance ? ` ${f.instance}` : ''} at ${f.t_s} s, back at ${f.back_s} s`).join('; ') || 'none planned');
+  add('the faults happened, and the cluster came back from each', rep.faults.length === want && rep.faults.every((f) => f.cluster_back_s !== null && f.cluster_back_s !== undefined), rep.faults.map((f) => `${f.kind}${f.instance ? ` ${f.instance}` : ''} at ${f.t_s} s, process back at ${f.back_s} s, ${f.instance ? 'in the cluster again' : 'every instance in the cluster again'} at ${f.cluster_back_s ?? 'NEVER'} s`).join('; ') || 'none planned');
   add('no CS request delivered twice to a station', s.server_calls.received_twice.length === 0 && !Object.keys(c.outcome_vs_station).some((k) => k.includes('received ') && k.includes(' times')), `${s.server_calls.received} CS CALLs received by the stations, ${s.server_calls.received_twice.length} ids received more than once${s.server_calls.received_twice.length ? `: ${JSON.stringify(s.server_calls.received_twice.slice(0, 5))}` : ''}`);
   const settled = sum(c.outcomes);
   add('every CS request got exactly one outcome (but those in flight on the instance when it was killed)', c.without_outcome.length === 0 && c.duplicate_outcomes.length === 0 && c.outcomes_without_request.length === 0, `${c.sent} sent (${c.routed_share === null ? '?' : Math.round(c.routed_share * 100)}% routed to another instance), ${settled} outcomes (${list(c.outcomes)}), ${c.cut_by_kill.length} in flight on the killed instance (its process died with them), ${c.without_outcome.length} without outcome otherwise, ${c.duplicate_outcomes.length} with two outcomes`);
@@ -731,8 +757,8 @@ function criteria(rep, opts) {
 const verdict = (c) => (c.ok ? 'PASS' : 'FAIL');
 function printSummary(rep, file) {
   console.log(`\ncluster soak ${rep.smoke ? '(smoke run) ' : ''}${rep.options.instances} instances, ${rep.options.stations} stations, ${round(rep.duration_s / 60, 2)} min`);
-  for (const f of rep.faults) console.log(`fault: ${f.kind}${f.instance ? ` ${f.instance}` : ''} at ${fmtTime(f.t_s)}, back at ${fmtTime(f.back_s)}`);
-  for (const [name, m] of Object.entries(rep.memory)) console.log(`instance ${name}: RSS ${m.baseline.rss_mb} MB at start, ${m.end.rss_mb} MB at the end; ${m.processes.map((p) => `pid ${p.pid}: max ${p.max_rss_mb} MB, ${p.max_fds} fds`).join('; ')}`);
+  for (const f of rep.faults) console.log(`fault: ${f.kind}${f.instance ? ` ${f.instance}` : ''} at ${fmtTime(f.t_s)}, process back at ${fmtTime(f.back_s)}, in the cluster again at ${f.cluster_back_s === null ? 'NEVER' : fmtTime(f.cluster_back_s)}`);
+  for (const [name, m] of Object.entries(rep.memory)) console.log(`instance ${name}: RSS ${m.baseline.rss_mb} MB before any station, ${m.end.rss_mb} MB at the end; ${m.processes.map((p) => `pid ${p.pid}: max ${p.max_rss_mb} MB, ${p.max_fds} fds`).join('; ')}`);
   console.log('\nsuccess criteria:');
   for (const c of rep.criteria) console.log(`  ${verdict(c)}  ${c.name}: ${c.detail}`);
   const failed = rep.criteria.some((c) => !c.ok);
@@ -777,9 +803,9 @@ function markdown(rep, resultsFile) {
     '',
     `Machine: ${mc.nproc} cores ${mc.cpu_model}, ${mc.memory_gb} GB, ${mc.kernel}, Node ${mc.node}, Node-RED ${mc.node_red}; other work was running on it. Results: \`${resultsFile}\`.`,
     '',
-    'Faults, in seconds from the first station connection:',
+    'Faults (minutes:seconds from the start of the stations):',
     '',
-    ...rep.faults.map((f) => `- ${fmtTime(f.t_s)}: ${f.kind}${f.instance ? ` (instance ${f.instance}, pid ${f.pid} -> ${f.new_pid}; its OCPP port open and flow running again ${n(f.restart_ms)} ms after the start)` : ` (down ${round((f.back_s - f.t_s) * 1000, 0)} ms)`}`),
+    ...rep.faults.map((f) => `- ${fmtTime(f.t_s)}: ${f.kind}${f.instance ? ` (instance ${f.instance}, pid ${f.pid} -> ${f.new_pid}; its OCPP port open and flow running again ${n(f.restart_ms)} ms after the start)` : ` (down ${n(f.down_ms)} ms)`}; ${f.instance ? 'in the cluster again (its online list works)' : 'every instance in the cluster again'} at ${f.cluster_back_s === null ? 'NEVER' : fmtTime(f.cluster_back_s)}`),
     '',
     '| what | count | outcome |',
     '|---|---:|---|',
@@ -795,7 +821,7 @@ function markdown(rep, resultsFile) {
     '|---|---:|',
     ...Object.entries(c.outcome_vs_station).sort((x, y) => y[1] - x[1]).map(([k, v]) => `| ${k.replace('|', '\\|')} | ${n(v)} |`),
     '',
-    '| instance | RSS at start MB | RSS at the end MB | max RSS MB (per process) | max fds (per process) |',
+    '| instance | RSS before any station MB | RSS at the end MB | max RSS MB (per process) | max fds (per process) |',
     '|---|---:|---:|---:|---:|',
     ...Object.entries(rep.memory).map(([k, m]) => `| ${k} | ${m.baseline.rss_mb} | ${m.end.rss_mb} | ${m.processes.map((p) => p.max_rss_mb).join(' / ')} | ${m.processes.map((p) => p.max_fds).join(' / ')} |`),
     '',
@@ -818,5 +844,5 @@ function main(argv) {
   });
 }
 
-module.exports = { main, agrees, clusterSoakFlow };
+module.exports = { main, agrees, criteria, clusterSoakFlow };
 if (require.main === module) main(process.argv.slice(2));
