@@ -32,7 +32,7 @@ const stats = {
   bad: {}, // kind -> {sent, outcomes: {reason: n}}
   latency: { samples: [], count: 0, max: 0 },
   links: { attempts: 0, opened: 0, connectFailures: {}, closes: {}, serverCloses: {}, connectFailuresBySecond: {} },
-  serverCalls: { received: 0, handled: {}, byCommand: {}, ids: {} }, // ids: MessageId -> how it was handled
+  serverCalls: { received: 0, handled: {}, byCommand: {}, ids: {}, duplicates: [] }, // ids: MessageId -> how it was handled; duplicates: an id received again
   soap: { sent: 0, settled: 0, outcomes: {}, failuresBySecond: {}, maxInflight: 0 },
 };
 const RESERVOIR = 50000;
@@ -284,7 +284,11 @@ function onServerCall(st, ws, id, command, payload) {
     else how = 'answer not sent: link closed';
   }
   inc(sc.handled, how);
-  if (typeof id === 'string' && id.startsWith('soak-')) sc.ids[id] = how;
+  if (typeof id === 'string' && id.startsWith('soak-')) {
+    // The same id twice is the same request sent twice (bench/soak-cluster.js fails on it): keep the first.
+    if (sc.ids[id] !== undefined) sc.duplicates.push({ id, station: st.id, first: sc.ids[id], again: how, t_s: sec() });
+    else sc.ids[id] = how;
+  }
   if (st.triggered.length && !st.pending && st.booted && ws.readyState === WebSocket.OPEN) {
     const what = st.triggered.shift();
     const found = ACTIONS.find((a) => a[0] === what);

@@ -13,12 +13,11 @@
 // section of docs/RELIABILITY.md; prints the success criteria and exits 1 when
 // one fails.
 'use strict';
-const { fork } = require('child_process');
 const fs = require('fs');
-const http = require('http');
 const path = require('path');
 const { root, settingsJs, rssKb, procCpuS, fdCount, nofileLimit, sleep, getJson, startRed, machine, cleanup } = require('./lib/red');
 const { plotSoak, svgName, sectionSuffix } = require('./soak-plot');
+const { request, startPool } = require('./lib/soak-pool');
 
 const USAGE = `node bench/soak.js [options]      (npm run soak -- [options])
   --minutes N           soak duration (10)
@@ -41,10 +40,17 @@ const USAGE = `node bench/soak.js [options]      (npm run soak -- [options])
                         redeploy) a full GC is forced and V8's live heap recorded (it changes RSS's course)
   --node-red-5          run Node-RED 5 on Node 24 (installed into .node-red-5/ like npm run test:node-red-5)
                         instead of the repository's Node-RED 4 on this Node
+  --cluster             the cluster soak instead (bench/soak-cluster.js): instances behind HAProxy on one
+                        Redis, one killed and restarted, Redis restarted; --cluster --help for its options
 A run of 60 minutes or more writes its own section per Node-RED major (docs/soak-hour-node-red-<N>.svg).`;
 
 // ---------------------------------------------------------------- options
 const argv = process.argv.slice(2);
+// --cluster: bench/soak-cluster.js runs instead, with the other options.
+if (argv.includes('--cluster')) {
+  require('./soak-cluster').main(argv.filter((a) => a !== '--cluster'));
+  return;
+}
 const opts = {
   minutes: 10,
   stations: 5000,
@@ -205,23 +211,6 @@ function soakFlow(port) {
 }
 
 // ---------------------------------------------------------------- helpers
-function request(port, method, urlPath, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? null : JSON.stringify(body);
-    const req = http.request(
-      { host: '127.0.0.1', port, path: urlPath, method, timeout: 120000, headers: { Accept: 'application/json', ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}), ...headers } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode, text }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: timeout`)));
-    req.on('error', reject);
-    req.end(data || undefined);
-  });
-}
 
 /** Least-squares slope of y over x; null with fewer than 3 points. */
 function slope(points) {
@@ -246,41 +235,6 @@ const round = (v, d = 1) => (v === null || v === undefined ? null : Math.round(v
 const sum = (o) => Object.values(o || {}).reduce((a, b) => a + b, 0);
 
 /** The pool of stations: a forked process, one request at a time by sequence number. */
-function startPool() {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'soak-stations.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const waiting = new Map();
-    let seq = 0;
-    child.on('message', (m) => {
-      if (m.ready) return resolve(pool);
-      const w = waiting.get(m.seq);
-      if (!w) return;
-      waiting.delete(m.seq);
-      if (m.error) w.reject(new Error(`station pool: ${m.error}`));
-      else w.resolve(m.reply);
-    });
-    child.on('exit', (code, signal) => {
-      pool.exited = { code, signal };
-      for (const w of waiting.values()) w.reject(new Error(`station pool exited (${signal || code})`));
-      waiting.clear();
-    });
-    child.on('error', reject);
-    const pool = {
-      pid: child.pid,
-      exited: null,
-      ask(cmd, extra = {}) {
-        return new Promise((res, rej) => {
-          if (pool.exited) return rej(new Error('station pool is gone'));
-          waiting.set(++seq, { resolve: res, reject: rej });
-          child.send({ cmd, seq, ...extra });
-        });
-      },
-      kill() {
-        if (!pool.exited) child.kill('SIGKILL');
-      },
-    };
-  });
-}
 
 // ---------------------------------------------------------------- the run
 let RUNTIME = null; // {nodeBin, nodeVersion, redDir, redVersion} with --node-red-5
