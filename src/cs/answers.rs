@@ -176,7 +176,7 @@ impl AnswerHook {
         if !value.is_object() || error || value.get("Fault").is_some() {
             return Ok(None);
         }
-        let now = super::unify::now_rfc3339();
+        let now = crate::time::now_rfc3339();
         let ctx = AnswerContext { now: &now, heartbeat_interval: u.boot_interval, minted_transaction_id: u.minted };
         let done = unified_answers::complete(u.version, &u.action, &u.request, &value, &ctx)
             .map_err(|e| RespondError::Unified(u.action.to_string(), e.to_string()))?;

@@ -6,7 +6,6 @@
 //! ids it generates.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::flow::Translation;
 use crate::schema::{check_schema, Direction};
@@ -106,7 +105,7 @@ impl Ids for ProcessIds {
 /// second later starts past the ids of a process that issued fewer than 1000
 /// a second.
 fn seed() -> i64 {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let secs = (crate::time::now_ms() / 1000) as i64;
     next_in_span(secs.wrapping_mul(1000))
 }
 
