@@ -9,6 +9,7 @@
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { treeBytes } = require('./lib/package-check');
 
 const ROOT = path.resolve(__dirname, '..');
 // Everything the cross builds and the emulation tests fetch or build lives here: cargo's
@@ -114,18 +115,6 @@ function elfProblems(suffix, facts, maxGlibc) {
     else if (compareVersions(facts.glibcMax, maxGlibc) > 0) out.push(`it needs GLIBC_${facts.glibcMax}, newer than ${maxGlibc}`);
   }
   return out;
-}
-
-// Bytes in a directory tree as du counts them (allocated blocks).
-function treeBytes(dir) {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    const st = fs.lstatSync(p);
-    total += st.blocks !== undefined ? st.blocks * 512 : st.size;
-    if (entry.isDirectory()) total += treeBytes(p);
-  }
-  return total;
 }
 
 module.exports = { ROOT, WORK, isRoot, has, run, ensureDebs, readelf, compareVersions, elfFacts, elfProblems, treeBytes, EXPECT };

@@ -30,14 +30,12 @@
 'use strict';
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
-const http = require('http');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 const { binaryName } = require('../nodes/lib/addon-path');
-const { ROOT, WORK, isRoot, run, ensureDebs, readelf, elfFacts, elfProblems, treeBytes } = require('./cross-tools');
+const { ROOT, WORK, isRoot, run, ensureDebs, readelf, elfFacts, elfProblems } = require('./cross-tools');
+const { pkg, mb, checks, freePort, treeBytes, packTarball, writeUserDir, startNodeRed, stopNodeRed, ourNodeSets, stationBoots } = require('./lib/package-check');
 
-const pkg = require(path.join(ROOT, 'package.json'));
 const keep = process.argv.includes('--keep');
 const LIMIT_MB = 25;
 const NPM_SPEC = 'npm@10';
@@ -62,24 +60,7 @@ const DEVICES = {
 };
 const STATIC_ONLY = ['linux-x64-musl'];
 
-const results = [];
-function check(what, ok, detail = '') {
-  results.push({ what, ok });
-  console.log(`test-prebuilt: ${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ` (${detail})` : ''}`);
-  return ok;
-}
-const mb = (bytes) => (bytes / 1048576).toFixed(1);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const { results, check, finish } = checks('test-prebuilt');
 
 // The engine of the source as it is: `npm run prebuild -- <suffix>` (incremental in
 // target/prebuild/, seconds when nothing changed). `--no-build` tests the file already there.
@@ -125,12 +106,6 @@ function unpacked(spec) {
   return path.join(dir, 'package');
 }
 
-function packTarball(dir, dest) {
-  const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', dest], { cwd: dir, encoding: 'utf8' });
-  if (pack.status !== 0) throw new Error(`npm pack in ${dir} failed:\n${pack.stderr}`);
-  return path.join(dest, JSON.parse(pack.stdout)[0].filename);
-}
-
 // A child process with its output printed as it comes and kept.
 function runLogged(cmd, args, opts) {
   return new Promise((resolve) => {
@@ -143,59 +118,6 @@ function runLogged(cmd, args, opts) {
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     child.on('close', (status) => resolve({ status, out }));
-  });
-}
-
-function getJson(port, urlPath) {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: urlPath, headers: { Accept: 'application/json' } }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(body));
-          } catch (err) {
-            reject(new Error(`GET ${urlPath}: ${res.statusCode} ${body.slice(0, 200)}`));
-          }
-        });
-      })
-      .on('error', reject);
-  });
-}
-
-// A real OCPP-J 1.6 station: connects, sends BootNotification, then a Heartbeat, and resolves
-// with the two CALLRESULT payloads. Runs on this machine's Node, as a charger on the network would.
-function stationBoots(port, id) {
-  const WebSocket = require(require.resolve('ws', { paths: [ROOT] }));
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/${id}`, ['ocpp1.6']);
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error('the station got no answer within 60 s'));
-    }, 60000);
-    const fail = (err) => {
-      clearTimeout(timer);
-      ws.terminate();
-      reject(err);
-    };
-    const got = {};
-    ws.on('open', () => {
-      if (ws.protocol !== 'ocpp1.6') return fail(new Error(`subprotocol ${ws.protocol}`));
-      ws.send(JSON.stringify([2, 'boot-1', 'BootNotification', { chargePointVendor: 'ocpp-rs', chargePointModel: 'emulated-pi' }]));
-    });
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data));
-      if (frame[0] !== 3) return fail(new Error(`unexpected frame ${String(data).slice(0, 200)}`));
-      got[frame[1]] = frame[2];
-      if (frame[1] === 'boot-1') ws.send(JSON.stringify([2, 'hb-1', 'Heartbeat', {}]));
-      if (frame[1] === 'hb-1') {
-        clearTimeout(timer);
-        ws.close();
-        resolve(got);
-      }
-    });
-    ws.on('error', fail);
   });
 }
 
@@ -249,20 +171,12 @@ async function emulated(suffix) {
     const userDir = path.join(tmp, 'node-red-user');
     const csPort = await freePort();
     const editorPort = await freePort();
-    fs.mkdirSync(userDir);
-    fs.writeFileSync(
-      path.join(userDir, 'package.json'),
-      JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }, null, 4)
-    );
-    fs.writeFileSync(
-      path.join(userDir, 'flows.json'),
-      JSON.stringify([
-        { id: 't1', type: 'tab', label: 'test-prebuilt' },
-        { id: 'cs', z: 't1', type: 'CS server', name: '', port: String(csPort), portType: 'num', enabled16j: true, path16j: '/ocpp', wires: [['answer'], []] },
-        { id: 'answer', z: 't1', type: 'function', func: ANSWER_FN, outputs: 1, wires: [['resp']] },
-        { id: 'resp', z: 't1', type: 'server response', name: '' },
-      ])
-    );
+    writeUserDir(userDir, [
+      { id: 't1', type: 'tab', label: 'test-prebuilt' },
+      { id: 'cs', z: 't1', type: 'CS server', name: '', port: String(csPort), portType: 'num', enabled16j: true, path16j: '/ocpp', wires: [['answer'], []] },
+      { id: 'answer', z: 't1', type: 'function', func: ANSWER_FN, outputs: 1, wires: [['resp']] },
+      { id: 'resp', z: 't1', type: 'server response', name: '' },
+    ]);
 
     const npmVersion = spawnSync(emuNode, [npmCli, '--version'], { env, encoding: 'utf8' }).stdout.trim();
     console.log(`test-prebuilt: ${suffix}: npm ${npmVersion} on the emulated Node installs both tarballs into ${userDir}`);
@@ -280,38 +194,24 @@ async function emulated(suffix) {
     check(`${suffix}: the installed @ocpp-rs packages take at most ${LIMIT_MB} MB`, bytes <= LIMIT_MB * 1048576, `${mb(bytes)} MB: ${installed.join(', ')}`);
 
     // Node-RED 4 on the emulated Node.
-    const redJs = require.resolve('node-red/red.js', { paths: [ROOT] });
     const redVersion = require(require.resolve('node-red/package.json', { paths: [ROOT] })).version;
     const t1 = Date.now();
-    red = spawn(emuNode, [redJs, '-u', userDir, '-p', String(editorPort)], { cwd: userDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    red.stdout.on('data', (d) => (log += d));
-    red.stderr.on('data', (d) => (log += d));
-    const started = await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), 600000); // emulated and shared: minutes
-      const poll = setInterval(() => {
-        if (/Started flows/.test(log) || red.exitCode !== null) {
-          clearTimeout(timer);
-          clearInterval(poll);
-          resolve(/Started flows/.test(log));
-        }
-      }, 200);
-    });
+    // Emulated and shared: minutes.
+    const node = await startNodeRed({ node: emuNode, userDir, port: editorPort, env, timeoutMs: 600000, pollMs: 200 });
+    red = node.red;
+    const { started } = node;
+    const log = node.log();
     const startSeconds = Math.round((Date.now() - t1) / 1000);
     if (!check(`${suffix}: Node-RED ${redVersion} starts on the emulated Node`, started && new RegExp(`Linux .* ${dev.arch} LE`).test(log), `${startSeconds} s`)) {
       console.log(log);
       return;
     }
-    const sets = (await getJson(editorPort, '/nodes')).filter((s) => s.module === pkg.name);
-    check(
-      `${suffix}: Node-RED loaded ${pkg.name} from the user directory`,
-      sets.length === Object.keys(pkg['node-red'].nodes).length && sets.every((s) => s.enabled && !s.err && s.local),
-      `${sets.length} node sets${sets.some((s) => s.err) ? `; errors: ${JSON.stringify(sets.map((s) => s.err).filter(Boolean))}` : ''}`
-    );
+    const { sets, ok, errors } = await ourNodeSets(editorPort);
+    check(`${suffix}: Node-RED loaded ${pkg.name} from the user directory`, ok, `${sets.length} node sets${errors}`);
     let answers = null;
     const t2 = Date.now();
     try {
-      answers = await stationBoots(csPort, `PI-${dev.arch.toUpperCase()}-1`);
+      answers = await stationBoots(csPort, `PI-${dev.arch.toUpperCase()}-1`, 'emulated-pi');
     } catch (err) {
       console.log(`test-prebuilt: ${err.message}`);
     }
@@ -320,14 +220,10 @@ async function emulated(suffix) {
       !!answers && answers['boot-1'].status === 'Accepted' && typeof answers['hb-1'].currentTime === 'string',
       answers ? `${JSON.stringify(answers)}, ${Date.now() - t2} ms` : 'no answers'
     );
-    if (!results.every((r) => r.ok)) console.log(`test-prebuilt: the Node-RED log:\n${log}`);
+    if (!results.every((r) => r.ok)) console.log(`test-prebuilt: the Node-RED log:\n${node.log()}`);
     console.log(`test-prebuilt: ${suffix}: install ${installSeconds} s, Node-RED start ${startSeconds} s, installed ${mb(bytes)} MB`);
   } finally {
-    if (red && red.exitCode === null) {
-      const exited = new Promise((r) => red.once('exit', r));
-      red.kill('SIGTERM');
-      await exited;
-    }
+    await stopNodeRed(red);
     if (keep) console.log(`test-prebuilt: kept ${tmp}`);
     else fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -358,11 +254,7 @@ async function main() {
 
 if (require.main === module) {
   main().then(
-    () => {
-      const failed = results.filter((r) => !r.ok).length;
-      console.log(`test-prebuilt: ${results.length - failed} passed, ${failed} failed`);
-      process.exitCode = failed || !results.length ? 1 : 0;
-    },
+    () => finish(),
     (err) => {
       console.error(`test-prebuilt: ${err.message}`);
       process.exitCode = 1;

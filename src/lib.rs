@@ -7,7 +7,8 @@
 //! `tests/layers.rs`):
 //!
 //! - the ground floor, shared by all: [`alloc`] (the engine's heap, counted), [`version`], [`flow`], [`json`],
-//!   [`sync`], [`basic_auth`], [`station_id`], [`tls`], [`listener`], [`events`], [`msgs`], [`netcheck`];
+//!   [`sync`], [`basic_auth`], [`station_id`], [`time`], [`tls`], [`listener`], [`events`], [`msgs`],
+//!   [`netcheck`];
 //! - [`schema`]: strict mode's validation against OCA's JSON schemas;
 //! - the protocols: [`ocppj`] and [`soap`];
 //! - the roles: [`cs`], the Central System, and [`cp`], the charge point;
@@ -25,6 +26,7 @@ pub mod pace;
 pub mod pending;
 pub mod station_id;
 pub mod sync;
+pub mod time;
 pub mod tls;
 pub mod version;
 

@@ -286,7 +286,7 @@ pub fn upload(out: &mut String, u: &Upload<'_>) {
 /// Output 2: `{timestamp, cbId, msgFrom, payload: <the raw frame>}`. `frame`
 /// must be valid JSON (a frame that parsed, or one this engine wrote).
 pub fn raw_log(out: &mut String, cb: &str, from: &str, frame: &str) {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    let now = crate::time::now_ms();
     out.push_str(r#"{"k":"log","o":1,"m":{"timestamp":"#);
     out.push_str(&now.to_string());
     out.push_str(r#","cbId":"#);

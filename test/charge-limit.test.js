@@ -6,16 +6,9 @@
 // refuses its station-wide maximum, one id per (EVSE, purpose), a W-only
 // station, and clearing exactly the helper's profiles.
 const assert = require('assert');
-const { RPCClient, createValidator } = require('ocpp-rpc');
-const { helper, core, ours, freePort, collector, loadFlow } = require('./lib/harness');
+const { helper, core, ours, freePort, loadFlow } = require('./lib/harness');
+const { strictStation, stationHooks, request } = require('./lib/stations');
 
-const STRICT_21 = createValidator(
-  'ocpp2.1',
-  require('ocpp-rpc/lib/schemas/ocpp2_1.json').map((schema) => ({
-    ...schema,
-    $id: schema.$id.replace(/Request$/, '.req').replace(/Response$/, '.conf'),
-  }))
-);
 
 const NODES = [ours.server, ours.remoteCs, ours.remoteCp, core.fn, core.catchNode];
 
@@ -50,10 +43,7 @@ function csFlow(port, reqConfig = {}) {
 // purposes it rejects; `calls` every CALL it received, in order.
 async function station(port, identity, protocol, { units = 'A,W', refuse = [] } = {}) {
   const v16 = protocol === 'ocpp1.6';
-  const cp = new RPCClient({
-    endpoint: `ws://127.0.0.1:${port}/ocpp`, identity, protocols: [protocol], strictMode: true, reconnect: false,
-    strictModeValidators: [STRICT_21],
-  });
+  const cp = strictStation(port, identity, protocol);
   const held = new Map();
   const calls = [];
   cp.on('message', ({ message, outbound }) => {
@@ -100,38 +90,27 @@ async function station(port, identity, protocol, { units = 'A,W', refuse = [] } 
   return { cp, held, calls };
 }
 
+// Sends a command through CS request JSON; resolves with the answer's data, or
+// rejects with the refusal the Catch node got.
+async function send(topic, cbId, command, data) {
+  const { answered, refused } = await request(topic, cbId, command, data, { ms: 15000 });
+  if (refused) throw new Error(`${topic} failed: ${refused.error.message}`);
+  return answered.payload.data;
+}
+
 describe('SetChargeLimit / ClearChargeLimit (CS request JSON)', function () {
   this.timeout(30000);
-  let port;
-  let clients = [];
-  beforeEach(async () => {
-    port = await freePort();
-    clients = [];
-  });
-  afterEach(async () => {
-    await Promise.all(clients.map((c) => c.close({ force: true }).catch(() => {})));
-    await helper.unload();
-  });
-
-  function send(topic, cbId, command, data) {
-    const caught = collector(helper.getNode('caught'));
-    const out = collector(helper.getNode('reqOut'));
-    helper.getNode('req').receive({ topic, payload: { cbId, command, data } });
-    return Promise.race([
-      caught.next((m) => m.topic === topic, 15000).then((m) => { throw new Error(`${topic} failed: ${m.error.message}`); }),
-      out.next((m) => m.topic === topic, 15000).then((m) => m.payload.data),
-    ]);
-  }
+  const t = stationHooks();
 
   for (const version of ['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1']) {
     const v16 = version === 'ocpp1.6';
     const maxName = v16 ? 'ChargePointMaxProfile' : 'ChargingStationMaxProfile';
 
     it(`${version}: the station maximum, read back; a repeated limit reuses its id; clearing removes it`, async () => {
-      await loadFlow(NODES, csFlow(port));
+      await loadFlow(NODES, csFlow(t.port));
       const id = `LIMIT-${version}`;
-      const { cp, held, calls } = await station(port, id, version);
-      clients.push(cp);
+      const { cp, held, calls } = await station(t.port, id, version);
+      t.clients.push(cp);
       const first = await send('16A', id, 'SetChargeLimit', { limit: 16, unit: 'A' });
       assert.deepStrictEqual(first, { status: 'Accepted', purpose: maxName, chargingProfileId: 1000000001, effectiveLimit: 16, unit: 'A' });
       assert.deepStrictEqual(calls.map((c) => c.action), [v16 ? 'GetConfiguration' : 'GetVariables', 'SetChargingProfile', 'GetCompositeSchedule']);
@@ -148,15 +127,15 @@ describe('SetChargeLimit / ClearChargeLimit (CS request JSON)', function () {
     });
 
     it(`${version}: a station that refuses the station maximum gets a TxDefaultProfile on 0`, async () => {
-      await loadFlow(NODES, csFlow(port));
+      await loadFlow(NODES, csFlow(t.port));
       const id = `FALLBACK-${version}`;
-      const { cp, held } = await station(port, id, version, { refuse: [maxName] });
-      clients.push(cp);
+      const { cp, held } = await station(t.port, id, version, { refuse: [maxName] });
+      t.clients.push(cp);
       const answer = await send('fallback', id, 'SetChargeLimit', { limit: 10, unit: 'A' });
       assert.deepStrictEqual(answer, { status: 'Accepted', purpose: 'TxDefaultProfile', chargingProfileId: 1000000002, effectiveLimit: 10, unit: 'A' });
       assert.deepStrictEqual([...held.keys()], [1000000002]);
-      const refusedAll = await station(port, `REFUSE-${version}`, version, { refuse: [maxName, 'TxDefaultProfile'] });
-      clients.push(refusedAll.cp);
+      const refusedAll = await station(t.port, `REFUSE-${version}`, version, { refuse: [maxName, 'TxDefaultProfile'] });
+      t.clients.push(refusedAll.cp);
       const rejected = await send('rejected', `REFUSE-${version}`, 'SetChargeLimit', { limit: 10, unit: 'A' });
       assert.strictEqual(rejected.status, 'Rejected');
       assert.deepStrictEqual(rejected.reasons.map((r) => r.purpose), [maxName, 'TxDefaultProfile']);
@@ -164,10 +143,10 @@ describe('SetChargeLimit / ClearChargeLimit (CS request JSON)', function () {
     });
 
     it(`${version}: an EVSE with a transaction running gets a TxProfile carrying its id; a hand-written one naming another is refused`, async () => {
-      await loadFlow(NODES, csFlow(port));
+      await loadFlow(NODES, csFlow(t.port));
       const id = `TX-${version}`;
-      const { cp, held, calls } = await station(port, id, version);
-      clients.push(cp);
+      const { cp, held, calls } = await station(t.port, id, version);
+      t.clients.push(cp);
       const now = new Date().toISOString();
       if (v16) {
         const started = await cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: now });
@@ -195,10 +174,10 @@ describe('SetChargeLimit / ClearChargeLimit (CS request JSON)', function () {
     });
 
     it(`${version}: a station that takes W only gets the limit in W; one EVSE without a transaction gets its TxDefaultProfile`, async () => {
-      await loadFlow(NODES, csFlow(port));
+      await loadFlow(NODES, csFlow(t.port));
       const id = `WATTS-${version}`;
-      const { cp, held } = await station(port, id, version, { units: 'W' });
-      clients.push(cp);
+      const { cp, held } = await station(t.port, id, version, { units: 'W' });
+      t.clients.push(cp);
       const answer = await send('watts', id, 'SetChargeLimit', { limit: 16, unit: 'A', evseId: 1 });
       assert.deepStrictEqual(answer, { status: 'Accepted', purpose: 'TxDefaultProfile', chargingProfileId: 1000000012, effectiveLimit: 11040, unit: 'W' });
       const p = held.get(1000000012);
@@ -211,33 +190,14 @@ describe('SetChargeLimit / ClearChargeLimit (CS request JSON)', function () {
 
 describe("SetChargeLimit: the node's A ↔ W settings (limitVoltage, limitPhases)", function () {
   this.timeout(30000);
-  let port;
-  let clients = [];
-  beforeEach(async () => {
-    port = await freePort();
-    clients = [];
-  });
-  afterEach(async () => {
-    await Promise.all(clients.map((c) => c.close({ force: true }).catch(() => {})));
-    await helper.unload();
-  });
-
-  function send(topic, cbId, command, data) {
-    const caught = collector(helper.getNode('caught'));
-    const out = collector(helper.getNode('reqOut'));
-    helper.getNode('req').receive({ topic, payload: { cbId, command, data } });
-    return Promise.race([
-      caught.next((m) => m.topic === topic, 15000).then((m) => { throw new Error(`${topic} failed: ${m.error.message}`); }),
-      out.next((m) => m.topic === topic, 15000).then((m) => m.payload.data),
-    ]);
-  }
+  const t = stationHooks();
 
   for (const version of ['ocpp1.6', 'ocpp2.0.1']) {
     it(`${version}: a W-only station gets limit × the node's voltage × phases; a msg's voltage/phases still override`, async () => {
-      await loadFlow(NODES, csFlow(port, { limitVoltage: 120, limitPhases: 1 }));
+      await loadFlow(NODES, csFlow(t.port, { limitVoltage: 120, limitPhases: 1 }));
       const id = `NODE-WATTS-${version}`;
-      const { cp, held } = await station(port, id, version, { units: 'W' });
-      clients.push(cp);
+      const { cp, held } = await station(t.port, id, version, { units: 'W' });
+      t.clients.push(cp);
       const answer = await send('node-settings', id, 'SetChargeLimit', { limit: 16, unit: 'A', evseId: 1 });
       assert.deepStrictEqual(answer, { status: 'Accepted', purpose: 'TxDefaultProfile', chargingProfileId: 1000000012, effectiveLimit: 1920, unit: 'W' }, '16 A × 120 V × 1 phase');
       const p = held.get(1000000012);
@@ -248,15 +208,15 @@ describe("SetChargeLimit: the node's A ↔ W settings (limitVoltage, limitPhases
   }
 
   it('a bad setting is a node error naming the key, and nothing is sent', async () => {
-    await loadFlow(NODES, csFlow(port, { limitVoltage: 230, limitPhases: 4 }));
+    await loadFlow(NODES, csFlow(t.port, { limitVoltage: 230, limitPhases: 4 }));
     const id = 'BAD-PHASES';
-    const { cp, calls } = await station(port, id, 'ocpp1.6', { units: 'W' });
-    clients.push(cp);
+    const { cp, calls } = await station(t.port, id, 'ocpp1.6', { units: 'W' });
+    t.clients.push(cp);
     await assert.rejects(send('bad', id, 'SetChargeLimit', { limit: 16, unit: 'A' }), /limitPhases/);
     await helper.unload();
-    await loadFlow(NODES, csFlow(port, { limitVoltage: 'mains', limitPhases: 3 }));
-    const again = await station(port, 'BAD-VOLTS', 'ocpp1.6', { units: 'W' });
-    clients.push(again.cp);
+    await loadFlow(NODES, csFlow(t.port, { limitVoltage: 'mains', limitPhases: 3 }));
+    const again = await station(t.port, 'BAD-VOLTS', 'ocpp1.6', { units: 'W' });
+    t.clients.push(again.cp);
     await assert.rejects(send('bad-volts', 'BAD-VOLTS', 'SetChargeLimit', { limit: 16, unit: 'A' }), /limitVoltage/);
     assert.strictEqual(calls.length + again.calls.length, 0, 'nothing was sent');
   });

@@ -7,17 +7,9 @@
 // station's own limits count only once its GetConfiguration / GetVariables
 // answer has passed through the engine.
 const assert = require('assert');
-const { RPCClient, createValidator } = require('ocpp-rpc');
-const { helper, core, ours, freePort, collector, loadFlow } = require('./lib/harness');
+const { helper, core, ours, loadFlow } = require('./lib/harness');
+const { strictStation, stationHooks, request } = require('./lib/stations');
 
-// ocpp-rpc 2.2.1 looks 2.1 schemas up under ids OCA's file does not use (see ocpp2.test.js).
-const STRICT_21 = createValidator(
-  'ocpp2.1',
-  require('ocpp-rpc/lib/schemas/ocpp2_1.json').map((schema) => ({
-    ...schema,
-    $id: schema.$id.replace(/Request$/, '.req').replace(/Response$/, '.conf'),
-  }))
-);
 
 const NODES = [ours.server, ours.remoteCs, core.fn, core.catchNode];
 
@@ -39,10 +31,7 @@ function csFlow(port, strict) {
 // it was given when asked; `profiles` lists the ids of every
 // SetChargingProfile frame that reached it (valid or not).
 async function station(port, identity, protocol, limits) {
-  const cp = new RPCClient({
-    endpoint: `ws://127.0.0.1:${port}/ocpp`, identity, protocols: [protocol], strictMode: true, reconnect: false,
-    strictModeValidators: [STRICT_21],
-  });
+  const cp = strictStation(port, identity, protocol);
   const profiles = [];
   const starts = [];
   cp.on('message', ({ message, outbound }) => {
@@ -131,31 +120,10 @@ const LIMITS = { stack: 3, periods: 2, units16: 'Power', units2: 'W' };
 for (const strict of [false, true]) {
   describe(`profile checks before a SetChargingProfile leaves (strict mode ${strict ? 'on' : 'off'})`, function () {
     this.timeout(30000);
-    let port;
-    let clients = [];
-    beforeEach(async () => {
-      port = await freePort();
-      clients = [];
-    });
-    afterEach(async () => {
-      await Promise.all(clients.map((c) => c.close({ force: true }).catch(() => {})));
-      await helper.unload();
-    });
-
-    // Sends a CALL through CS request JSON; resolves with the refusal (the
-    // catch node's msg) or the answer, whichever comes.
-    function send(topic, cbId, command, data) {
-      const caught = collector(helper.getNode('caught'));
-      const out = collector(helper.getNode('reqOut'));
-      helper.getNode('req').receive({ topic, payload: { cbId, command, data } });
-      return Promise.race([
-        caught.next((m) => m.topic === topic, 8000).then((m) => ({ refused: m })),
-        out.next((m) => m.topic === topic, 8000).then((m) => ({ answered: m })),
-      ]);
-    }
+    const t = stationHooks();
 
     async function refused(topic, cbId, data, message, command = 'SetChargingProfile') {
-      const r = await send(topic, cbId, command, data);
+      const r = await request(topic, cbId, command, data);
       assert.ok(r.refused, `${topic}: the profile went out and the station answered ${JSON.stringify(r.answered && r.answered.payload)}`);
       assert.strictEqual(r.refused.ocpp.failure, 'Invalid', topic);
       // The catch node's error.message is the Error's toString().
@@ -163,17 +131,17 @@ for (const strict of [false, true]) {
     }
 
     async function accepted(topic, cbId, command, data) {
-      const r = await send(topic, cbId, command, data);
+      const r = await request(topic, cbId, command, data);
       assert.ok(r.answered, `${topic}: refused: ${r.refused && r.refused.error.message}`);
       return r.answered.payload.data;
     }
 
     for (const version of ['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1']) {
       it(`${version}: each rule refuses a hand-written profile, nothing reaches the station, a valid one still goes out`, async () => {
-        await loadFlow(NODES, csFlow(port, strict));
+        await loadFlow(NODES, csFlow(t.port, strict));
         const id = `CHK-${version}`;
-        const { cp, profiles } = await station(port, id, version, LIMITS);
-        clients.push(cp);
+        const { cp, profiles } = await station(t.port, id, version, LIMITS);
+        t.clients.push(cp);
         let n = 100;
         for (const [name, change, message] of mistakes(version)) {
           await refused(name, id, profile(version, ++n, change), message);
@@ -190,10 +158,10 @@ for (const strict of [false, true]) {
       // instead. Native words, and the other version's words translated.
       for (const words of ['ocpp1.6', 'ocpp2.x']) {
         it(`${version}: a profile in a remote start in ${words} words is checked, nothing sent; a valid one goes out`, async () => {
-          await loadFlow(NODES, csFlow(port, strict));
+          await loadFlow(NODES, csFlow(t.port, strict));
           const id = `START-${version}-${words}`;
-          const { cp, starts } = await station(port, id, version, LIMITS);
-          clients.push(cp);
+          const { cp, starts } = await station(t.port, id, version, LIMITS);
+          t.clients.push(cp);
           const w16 = words === 'ocpp1.6';
           const command = w16 ? 'RemoteStartTransaction' : 'RequestStartTransaction';
           const sent = version === 'ocpp1.6' ? 'RemoteStartTransaction' : 'RequestStartTransaction';
@@ -220,10 +188,10 @@ for (const strict of [false, true]) {
       }
 
       it(`${version}: the station's maxima and units count once its answer was seen`, async () => {
-        await loadFlow(NODES, csFlow(port, strict));
+        await loadFlow(NODES, csFlow(t.port, strict));
         const id = `LIM-${version}`;
-        const { cp, profiles } = await station(port, id, version, LIMITS);
-        clients.push(cp);
+        const { cp, profiles } = await station(t.port, id, version, LIMITS);
+        t.clients.push(cp);
         const v16 = version === 'ocpp1.6';
         const root = v16 ? 'csChargingProfiles' : 'chargingProfile';
         const sched = v16 ? `${root}.chargingSchedule` : `${root}.chargingSchedule[0]`;

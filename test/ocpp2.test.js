@@ -3,18 +3,10 @@
 // the subprotocol; strict ocpp-rpc peers (the official OCA schemas) in both
 // roles; the 2.x RPC rules on malformed frames; 2.1's SEND both ways.
 const assert = require('assert');
-const { RPCClient, RPCServer, createValidator } = require('ocpp-rpc');
+const { RPCClient, RPCServer } = require('ocpp-rpc');
+// OCA's 2.1 schemas under the ids ocpp-rpc 2.2.1 looks them up by (test/lib/stations.js).
+const { STRICT_21 } = require('./lib/stations');
 
-// ocpp-rpc 2.2.1 ships OCA's 2.1 schemas with ids like urn:BootNotificationRequest
-// but looks them up as urn:BootNotification.req; the same schemas under the
-// ids it looks for keep strict mode on for 2.1.
-const STRICT_21 = createValidator(
-  'ocpp2.1',
-  require('ocpp-rpc/lib/schemas/ocpp2_1.json').map((schema) => ({
-    ...schema,
-    $id: schema.$id.replace(/Request$/, '.req').replace(/Response$/, '.conf'),
-  }))
-);
 const strictValidators = { strictModeValidators: [STRICT_21] };
 const { helper, core, ours, freePort, collector, loadFlow, sleep, until, rawStation } = require('./lib/harness');
 

@@ -6,17 +6,9 @@
 // are ocpp-rpc clients in strict mode (OCA's schemas): a frame in the wrong
 // words, or an answer that came back wrong, is refused by them, not by us.
 const assert = require('assert');
-const { RPCClient, createValidator } = require('ocpp-rpc');
 const { helper, core, ours, freePort, collector, loadFlow, sleep, rawStation } = require('./lib/harness');
+const { strictStation, stationHooks, request } = require('./lib/stations');
 
-// ocpp-rpc 2.2.1 names its 2.1 schemas urn:XRequest but looks up urn:X.req (see ocpp2.test.js).
-const STRICT_21 = createValidator(
-  'ocpp2.1',
-  require('ocpp-rpc/lib/schemas/ocpp2_1.json').map((schema) => ({
-    ...schema,
-    $id: schema.$id.replace(/Request$/, '.req').replace(/Response$/, '.conf'),
-  }))
-);
 
 const NODES = [ours.server, ours.remoteCp, ours.cpJson, core.fn, core.catchNode];
 
@@ -53,8 +45,7 @@ const LABEL = { 'ocpp1.6': '1.6j', 'ocpp2.0.1': '2.0.1', 'ocpp2.1': '2.1' };
 // A strict station that records every CALL it gets and answers from `answers`
 // (action -> payload, or a function of the params).
 async function station(port, identity, protocol, answers) {
-  const extra = protocol === 'ocpp2.1' ? { strictModeValidators: [STRICT_21] } : {};
-  const client = new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity, protocols: [protocol], strictMode: true, reconnect: false, ...extra });
+  const client = strictStation(port, identity, protocol);
   const received = [];
   client.handle(({ method, params }) => {
     received.push({ method, params });
@@ -410,32 +401,26 @@ const answersOf = (words) => ({
 // Sends one command through CS request JSON; resolves with the msg that came
 // out (answered) or the one the Catch node got (failed).
 async function send(reqOut, caught, cbId, command, data, topic) {
-  helper.getNode('req').receive({ topic, payload: { cbId, command, data } });
-  return Promise.race([reqOut.next((m) => m.topic === topic, 8000), caught.next((m) => m.topic === topic, 8000)]);
+  const { answered, refused } = await request(topic, cbId, command, data, { reqOut, caught });
+  return answered || refused;
 }
 
 const check = (expected, data, what) => (typeof expected === 'function' ? expected(data) : assert.deepStrictEqual(data, expected, what));
 
 describe('commands in either version\'s words (CS request JSON)', function () {
   this.timeout(60000);
-  let port;
+  const t = stationHooks();
   let stations = [];
-  beforeEach(async () => {
-    port = await freePort();
-  });
-  afterEach(async () => {
-    for (const s of stations.splice(0)) await s.client.close({ force: true }).catch(() => {});
-    await helper.unload();
-  });
 
   // One station per version, each answering in its own words.
   async function fleet() {
-    await loadFlow(NODES, csFlow(port));
+    await loadFlow(NODES, csFlow(t.port));
     stations = [
-      await station(port, 'CMD-16', 'ocpp1.6', answersOf('v16')),
-      await station(port, 'CMD-201', 'ocpp2.0.1', answersOf('v2')),
-      await station(port, 'CMD-21', 'ocpp2.1', answersOf('v2')),
+      await station(t.port, 'CMD-16', 'ocpp1.6', answersOf('v16')),
+      await station(t.port, 'CMD-201', 'ocpp2.0.1', answersOf('v2')),
+      await station(t.port, 'CMD-21', 'ocpp2.1', answersOf('v2')),
     ];
+    t.clients.push(...stations.map((s) => s.client));
     return { reqOut: collector(helper.getNode('reqOut')), caught: collector(helper.getNode('caught')) };
   }
 
@@ -529,7 +514,7 @@ describe('commands in either version\'s words (CS request JSON)', function () {
   });
 
   it('a native command to a station of its own version goes out byte for byte, and its answer untouched', async () => {
-    await loadFlow(NODES, csFlow(port));
+    await loadFlow(NODES, csFlow(t.port));
     const reqOut = collector(helper.getNode('reqOut'));
     const caught = collector(helper.getNode('caught'));
     for (const [protocol, id, command, data, answer] of [
@@ -538,7 +523,7 @@ describe('commands in either version\'s words (CS request JSON)', function () {
       ['ocpp2.0.1', 'RAW-201', 'Reset', { type: 'OnIdle', evseId: 1 }, { status: 'Scheduled' }],
       ['ocpp2.1', 'RAW-21', 'RequestStartTransaction', { evseId: 1, remoteStartId: 3, idToken: { idToken: 'T', type: 'Central' } }, { status: 'Accepted' }],
     ]) {
-      const raw = await rawStation(`ws://127.0.0.1:${port}/ocpp/${id}`, protocol);
+      const raw = await rawStation(`ws://127.0.0.1:${t.port}/ocpp/${id}`, protocol);
       const texts = [];
       raw.ws.on('message', (d) => texts.push(String(d)));
       const call = raw.next();
@@ -555,11 +540,11 @@ describe('commands in either version\'s words (CS request JSON)', function () {
   });
 
   it('a command that fits neither version is a node error naming both reasons, and nothing is sent', async () => {
-    await loadFlow(NODES, csFlow(port));
+    await loadFlow(NODES, csFlow(t.port));
     const reqOut = collector(helper.getNode('reqOut'));
     const caught = collector(helper.getNode('caught'));
     for (const [protocol, id] of [['ocpp1.6', 'NEITHER-16'], ['ocpp2.0.1', 'NEITHER-201']]) {
-      const raw = await rawStation(`ws://127.0.0.1:${port}/ocpp/${id}`, protocol);
+      const raw = await rawStation(`ws://127.0.0.1:${t.port}/ocpp/${id}`, protocol);
       await sleep(50);
       const started = Date.now();
       helper.getNode('req').receive({ topic: `${id}-bad`, payload: { cbId: id, command: 'Reset', data: { type: 'Sideways' } } });
@@ -618,7 +603,7 @@ describe('commands in either version\'s words through a cluster', function () {
     }
     const [a, b] = instances;
     const received = [];
-    client = new RPCClient({ endpoint: `ws://127.0.0.1:${b.csPort}/ocpp`, identity: 'FAR-201', protocols: ['ocpp2.0.1'], strictMode: true, reconnect: false });
+    client = strictStation(b.csPort, 'FAR-201', 'ocpp2.0.1');
     client.handle(({ method, params }) => {
       received.push({ method, params });
       if (method === 'GetVariables') {

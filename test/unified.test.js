@@ -9,20 +9,12 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { RPCClient, createValidator } = require('ocpp-rpc');
 const { helper, core, ours, freePort, collector, loadFlow } = require('./lib/harness');
+const { strictStation: station, stationHooks } = require('./lib/stations');
 const { startOurRed } = require('./lib/our-red');
 const { startRedis } = require('./lib/redis');
 const { startInstance } = require('./lib/cluster-red');
 
-// ocpp-rpc 2.2.1 looks 2.1 schemas up under other ids (see ocpp2.test.js).
-const STRICT_21 = createValidator(
-  'ocpp2.1',
-  require('ocpp-rpc/lib/schemas/ocpp2_1.json').map((schema) => ({
-    ...schema,
-    $id: schema.$id.replace(/Request$/, '.req').replace(/Response$/, '.conf'),
-  }))
-);
 
 const NODES = [ours.server, core.fn, core.catchNode];
 // The whole answering flow: the same words for every event of every version.
@@ -43,35 +35,22 @@ function csFlow(port, cs = {}, func = ACCEPT) {
   ];
 }
 
-function station(port, identity, protocol) {
-  const extra = protocol === 'ocpp2.1' ? { strictModeValidators: [STRICT_21] } : {};
-  return new RPCClient({ endpoint: `ws://127.0.0.1:${port}/ocpp`, identity, protocols: [protocol], strictMode: true, reconnect: false, ...extra });
-}
-
 const near = (actual, expected, what) => assert.ok(typeof actual === 'number' && Math.abs(actual - expected) < 1e-6, `${what}: ${actual} is not ${expected}`);
 const now = () => new Date().toISOString();
 
 describe('unified messages (CS server)', function () {
   this.timeout(60000);
-  let port;
-  const clients = [];
-  beforeEach(async () => {
-    port = await freePort();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) await c.close({ force: true }).catch(() => {});
-    await helper.unload();
-  });
+  const t = stationHooks();
 
   const unifiedOf = (seen, cb, command, extra = () => true) =>
     seen.next((m) => m.ocpp && m.ocpp.chargeBoxIdentity === cb && m.payload && m.payload.command === command && extra(m));
 
   it('one flow answering {status: "Accepted"} completes a 1.6 session, and each event carries what was sent', async () => {
-    await loadFlow(NODES, csFlow(port));
+    await loadFlow(NODES, csFlow(t.port));
     const seen = collector(helper.getNode('seen'));
     const caught = collector(helper.getNode('caught'));
-    const cp = station(port, 'U16', 'ocpp1.6');
-    clients.push(cp);
+    const cp = station(t.port, 'U16', 'ocpp1.6');
+    t.clients.push(cp);
     await cp.connect();
     const boot = await cp.call('BootNotification', { chargePointVendor: 'ocpp-rs', chargePointModel: 'u16' });
     assert.strictEqual(boot.status, 'Accepted');
@@ -121,12 +100,12 @@ describe('unified messages (CS server)', function () {
 
   for (const protocol of ['ocpp2.0.1', 'ocpp2.1']) {
     it(`the same flow completes a ${protocol} session, units and multipliers applied`, async () => {
-      await loadFlow(NODES, csFlow(port, { bootInterval: 120 }));
+      await loadFlow(NODES, csFlow(t.port, { bootInterval: 120 }));
       const seen = collector(helper.getNode('seen'));
       const caught = collector(helper.getNode('caught'));
       const id = `U-${protocol}`;
-      const cp = station(port, id, protocol);
-      clients.push(cp);
+      const cp = station(t.port, id, protocol);
+      t.clients.push(cp);
       await cp.connect();
       const boot = await cp.call('BootNotification', { reason: 'PowerUp', chargingStation: { model: 'u2', vendorName: 'ocpp-rs' } });
       assert.deepStrictEqual([boot.status, boot.interval], ['Accepted', 120]);
@@ -172,13 +151,13 @@ describe('unified messages (CS server)', function () {
 
   it('answers auto-answered Heartbeats itself; the msg reaches the flow marked answered, server response ignores it', async () => {
     // No answering function: the CS server's station msgs go, as they came, into server response.
-    const flow = csFlow(port, { autoAnswer: ['Heartbeat'] }, 'return msg.msgId ? msg : null;');
+    const flow = csFlow(t.port, { autoAnswer: ['Heartbeat'] }, 'return msg.msgId ? msg : null;');
     await loadFlow(NODES, flow);
     const seen = collector(helper.getNode('seen'));
     const caught = collector(helper.getNode('caught'));
     for (const [protocol, id] of [['ocpp1.6', 'AUTO16'], ['ocpp2.0.1', 'AUTO201']]) {
-      const cp = station(port, id, protocol);
-      clients.push(cp);
+      const cp = station(t.port, id, protocol);
+      t.clients.push(cp);
       await cp.connect();
       const hb = await cp.call('Heartbeat', {});
       assert.ok(!Number.isNaN(Date.parse(hb.currentTime)), `the station got its answer: ${JSON.stringify(hb)}`);
@@ -192,10 +171,10 @@ describe('unified messages (CS server)', function () {
 
   it('an answer that cannot be completed gets the station a CALLERROR at once and the flow a node error', async () => {
     const func = "if (!msg.msgId) return null; msg.payload = { status: msg.payload.command === 'Authorize' ? 'Maybe' : 'Accepted' }; return msg;";
-    await loadFlow(NODES, csFlow(port, { answerTimeout: 60 }, func));
+    await loadFlow(NODES, csFlow(t.port, { answerTimeout: 60 }, func));
     const caught = collector(helper.getNode('caught'));
-    const cp = station(port, 'BADANS', 'ocpp1.6');
-    clients.push(cp);
+    const cp = station(t.port, 'BADANS', 'ocpp1.6');
+    t.clients.push(cp);
     await cp.connect();
     const t0 = Date.now();
     await assert.rejects(cp.call('Authorize', { idTag: 'T' }), (err) => {
@@ -212,10 +191,10 @@ describe('unified messages (CS server)', function () {
     const soap = require('soap');
     const wsdl = path.join(path.dirname(require.resolve('node-red-contrib-ocpp/package.json')), 'ocpp', 'OCPP_CentralSystemService_1.6.wsdl');
     const func = "if (!msg.msgId) return null; msg.payload = { status: msg.payload.data.idTag === 'ODD' ? 'Maybe' : 'Accepted' }; return msg;";
-    await loadFlow(NODES, csFlow(port, { enabled16: true, path16: '/ocpp16s' }, func));
+    await loadFlow(NODES, csFlow(t.port, { enabled16: true, path16: '/ocpp16s' }, func));
     const seen = collector(helper.getNode('seen'));
     const caught = collector(helper.getNode('caught'));
-    const client = await soap.createClientAsync(wsdl, { forceSoap12Headers: true, endpoint: `http://127.0.0.1:${port}/ocpp16s` });
+    const client = await soap.createClientAsync(wsdl, { forceSoap12Headers: true, endpoint: `http://127.0.0.1:${t.port}/ocpp16s` });
     client.addSoapHeader('<chargeBoxIdentity xmlns="urn://Ocpp/Cs/2015/10/">USOAP</chargeBoxIdentity>');
     const [boot] = await client.BootNotificationAsync({ chargePointVendor: 'Vendor', chargePointModel: 'Model' });
     assert.deepStrictEqual([boot.status, Number(boot.interval)], ['Accepted', 300]);
@@ -233,23 +212,23 @@ describe('unified messages (CS server)', function () {
 
   it('a bad autoAnswer or bootInterval is a node error naming the key, and the server does not start', async () => {
     for (const [cs, key] of [[{ autoAnswer: ['StartTransaction'] }, 'autoAnswer'], [{ bootInterval: 0 }, 'Boot interval']]) {
-      await loadFlow(NODES, csFlow(port, cs));
+      await loadFlow(NODES, csFlow(t.port, cs));
       const errors = helper.log().args.filter((a) => a[0] && a[0].level === 20).map((a) => String(a[0].msg));
       assert.ok(errors.some((m) => m.includes('CS server not started') && m.includes(key)), `${key}: ${JSON.stringify(errors)}`);
-      const cp = station(port, 'NOSERVER', 'ocpp1.6');
+      const cp = station(t.port, 'NOSERVER', 'ocpp1.6');
       await assert.rejects(cp.connect(), 'nothing listens');
       await helper.unload();
     }
   });
 
   it('a flow of the original package (no unified key) gets no msg.unified and its native answers unchanged', async () => {
-    const flow = csFlow(port, {}, "if (!msg.msgId) return null; msg.payload = { currentTime: new Date().toISOString() }; return msg;");
+    const flow = csFlow(t.port, {}, "if (!msg.msgId) return null; msg.payload = { currentTime: new Date().toISOString() }; return msg;");
     delete flow[1].unified;
     delete flow[1].autoAnswer;
     await loadFlow(NODES, flow);
     const seen = collector(helper.getNode('seen'));
-    const cp = station(port, 'OLD', 'ocpp1.6');
-    clients.push(cp);
+    const cp = station(t.port, 'OLD', 'ocpp1.6');
+    t.clients.push(cp);
     await cp.connect();
     await cp.call('Heartbeat', {});
     const msg = await unifiedOf(seen, 'OLD', 'Heartbeat');
@@ -269,14 +248,14 @@ describe('unified messages (CS server)', function () {
 
   it('mints 1.6 transaction ids that stay unique across a restart of Node-RED', async () => {
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-unified-'));
-    const flow = csFlow(port).filter((n) => n.type !== 'helper' && n.type !== 'catch');
+    const flow = csFlow(t.port).filter((n) => n.type !== 'helper' && n.type !== 'catch');
     flow[1].wires = [['answer'], []];
     const ids = [];
     try {
       for (let round = 0; round < 2; round += 1) {
         const red = await startOurRed(userDir, flow, { editorPort: await freePort() });
         try {
-          const cp = station(port, `RESTART${round}`, 'ocpp1.6');
+          const cp = station(t.port, `RESTART${round}`, 'ocpp1.6');
           await cp.connect();
           for (let i = 0; i < 3; i += 1) {
             const start = await cp.call('StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: now() });
@@ -297,10 +276,10 @@ describe('unified messages (CS server)', function () {
 
   it('a flow answering StartTransaction with its own transactionId replaces the minted one (as documented)', async () => {
     const own = "if (!msg.msgId) return null; msg.payload = msg.payload.command === 'StartTransaction' ? { status: 'Accepted', transactionId: 777001 } : { status: 'Accepted' }; return msg;";
-    await loadFlow(NODES, csFlow(port, {}, own));
+    await loadFlow(NODES, csFlow(t.port, {}, own));
     const seen = collector(helper.getNode('seen'));
-    const cp = station(port, 'OWNID', 'ocpp1.6');
-    clients.push(cp);
+    const cp = station(t.port, 'OWNID', 'ocpp1.6');
+    t.clients.push(cp);
     await cp.connect();
     const start = await cp.call('StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: now() });
     assert.strictEqual(start.transactionId, 777001, 'the station gets the flow\'s id');
@@ -314,7 +293,7 @@ describe('unified messages (CS server)', function () {
 
   it('mints 1.6 transaction ids that keep rising when the flow is redeployed under another node id', async () => {
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpp-unified-'));
-    const base = csFlow(port).filter((n) => n.type !== 'helper' && n.type !== 'catch');
+    const base = csFlow(t.port).filter((n) => n.type !== 'helper' && n.type !== 'catch');
     base[1].wires = [['answer'], []];
     const ids = [];
     try {
@@ -323,7 +302,7 @@ describe('unified messages (CS server)', function () {
         const flow = base.map((n) => (n.id === 'cs' ? { ...n, id: nodeId } : n));
         const red = await startOurRed(userDir, flow, { editorPort: await freePort() });
         try {
-          const cp = station(port, `NODEID-${nodeId}`, 'ocpp1.6');
+          const cp = station(t.port, `NODEID-${nodeId}`, 'ocpp1.6');
           await cp.connect();
           for (let i = 0; i < 3; i += 1) {
             ids.push((await cp.call('StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: now() })).transactionId);
@@ -346,12 +325,12 @@ describe('unified messages (CS server)', function () {
     fs.mkdirSync(path.join(userDir, 'ocpp-rs'));
     fs.writeFileSync(path.join(userDir, 'ocpp-rs', 'transaction-ids-old1'), '700\n');
     fs.writeFileSync(path.join(userDir, 'ocpp-rs', 'transaction-ids-old2'), '4200\n');
-    const flow = csFlow(port).filter((n) => n.type !== 'helper' && n.type !== 'catch');
+    const flow = csFlow(t.port).filter((n) => n.type !== 'helper' && n.type !== 'catch');
     flow[1].wires = [['answer'], []];
     try {
       const red = await startOurRed(userDir, flow, { editorPort: await freePort() });
       try {
-        const cp = station(port, 'MIGRATE', 'ocpp1.6');
+        const cp = station(t.port, 'MIGRATE', 'ocpp1.6');
         await cp.connect();
         const start = await cp.call('StartTransaction', { connectorId: 1, idTag: 'T', meterStart: 0, timestamp: now() });
         await cp.close({ force: true });
@@ -366,20 +345,9 @@ describe('unified messages (CS server)', function () {
 
   it('mints 1.6 transaction ids unique across two clustered instances (Redis)', async function () {
     this.timeout(120000);
-    const redis = await startRedis(await freePort());
-    const instances = [];
-    const stations = [];
-    try {
-      const prefix = `u${Date.now().toString(36)}`;
-      for (const instance of ['ua', 'ub']) {
-        instances.push(await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: redis.port, prefix, instance, cs: { unified: true }, answer: ACCEPT }));
-      }
+    const prefix = `u${Date.now().toString(36)}`;
+    await withTwoInstances(['ua', 'ub'], 'CL', prefix, async ({ redis, stations }) => {
       const ids = [];
-      for (const inst of instances) {
-        const cp = station(inst.csPort, `CL-${inst.instance}`, 'ocpp1.6');
-        stations.push(cp);
-        await cp.connect();
-      }
       // Interleaved: both instances mint at the same time.
       await Promise.all(stations.map(async (cp) => {
         for (let i = 0; i < 5; i += 1) {
@@ -391,31 +359,12 @@ describe('unified messages (CS server)', function () {
       const reply = await redis.command('GET', `${prefix}:transaction-ids`); // RESP: $<len>\r\n<value>\r\n
       const counter = Number((/\r\n(\d+)\r\n/.exec(reply) || [])[1]);
       assert.ok(counter >= Math.max(...ids), `reserved in Redis (${prefix}:transaction-ids = ${counter})`);
-    } finally {
-      for (const cp of stations) await cp.close({ force: true }).catch(() => {});
-      for (const inst of instances) {
-        await inst.kill();
-        inst.cleanup();
-      }
-      await redis.stop();
-    }
+    });
   });
 
   it('mints 1.6 transaction ids unique across two clustered instances when Redis restarts empty (FLUSHALL)', async function () {
     this.timeout(180000);
-    const redis = await startRedis(await freePort());
-    const instances = [];
-    const stations = [];
-    try {
-      const prefix = `uf${Date.now().toString(36)}`;
-      for (const instance of ['fa', 'fb']) {
-        instances.push(await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: redis.port, prefix, instance, cs: { unified: true }, answer: ACCEPT }));
-      }
-      for (const inst of instances) {
-        const cp = station(inst.csPort, `FL-${inst.instance}`, 'ocpp1.6');
-        stations.push(cp);
-        await cp.connect();
-      }
+    await withTwoInstances(['fa', 'fb'], 'FL', `uf${Date.now().toString(36)}`, async ({ redis, stations }) => {
       const ids = [];
       const mint = async (cp, count) => {
         for (let i = 0; i < count; i += 1) {
@@ -432,13 +381,33 @@ describe('unified messages (CS server)', function () {
       const dups = ids.filter((id, i) => ids.indexOf(id) !== i);
       assert.deepStrictEqual(dups, [], `no id twice across a Redis that restarted empty (${ids.length} ids)`);
       assert.ok(ids.every((id) => Number.isInteger(id) && id <= 2147483647));
-    } finally {
-      for (const cp of stations) await cp.close({ force: true }).catch(() => {});
-      for (const inst of instances) {
-        await inst.kill();
-        inst.cleanup();
-      }
-      await redis.stop();
-    }
+    });
   });
 });
+
+// A Redis and two clustered instances (unified messages on, answering ACCEPT) named `names`,
+// each with a connected 1.6 station `<idPrefix>-<instance>`; `body` gets the Redis and the
+// stations, and all of it is closed and stopped after it, whatever happens.
+async function withTwoInstances(names, idPrefix, prefix, body) {
+  const redis = await startRedis(await freePort());
+  const instances = [];
+  const stations = [];
+  try {
+    for (const instance of names) {
+      instances.push(await startInstance({ csPort: await freePort(), editorPort: await freePort(), redisPort: redis.port, prefix, instance, cs: { unified: true }, answer: ACCEPT }));
+    }
+    for (const inst of instances) {
+      const cp = station(inst.csPort, `${idPrefix}-${inst.instance}`, 'ocpp1.6');
+      stations.push(cp);
+      await cp.connect();
+    }
+    await body({ redis, stations });
+  } finally {
+    for (const cp of stations) await cp.close({ force: true }).catch(() => {});
+    for (const inst of instances) {
+      await inst.kill();
+      inst.cleanup();
+    }
+    await redis.stop();
+  }
+}

@@ -32,7 +32,7 @@ fn floor(top: &str) -> Option<u8> {
         "ocppj" | "smart" | "soap" | "unified" => 2,
         "schema" => 1,
         "alloc" | "basic_auth" | "events" | "flow" | "json" | "listener" | "msgs" | "netcheck" | "pace" | "pending"
-        | "station_id" | "sync" | "tls" | "version" => 0,
+        | "station_id" | "sync" | "time" | "tls" | "version" => 0,
         _ => return None,
     })
 }

@@ -166,31 +166,42 @@ pub struct UnifiedAnswer {
 }
 
 impl AnswerHook {
-    /// The flow's answer completed into the native one; `None` sends it as
-    /// written (unified messages off, a CALLERROR or Fault, or text the usual
-    /// checks will word an error for).
-    fn complete(&self, payload: Option<&str>) -> Result<Option<String>, RespondError> {
+    /// The flow's answer completed into the native one, as text and as the
+    /// value it was written from (checked against its schema already); `None`
+    /// sends it as written (unified messages off, a CALLERROR or Fault, or
+    /// text the usual checks will word an error for).
+    fn complete(&self, payload: Option<&str>) -> Result<Option<Completed>, RespondError> {
         let (Some(u), Some(text)) = (&self.unified, payload) else { return Ok(None) };
         let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return Ok(None) };
         let error = value.get("msgType").and_then(serde_json::Value::as_u64) == Some(4);
         if !value.is_object() || error || value.get("Fault").is_some() {
             return Ok(None);
         }
-        let now = super::unify::now_rfc3339();
+        let now = crate::time::now_rfc3339();
         let ctx = AnswerContext { now: &now, heartbeat_interval: u.boot_interval, minted_transaction_id: u.minted };
         let done = unified_answers::complete(u.version, &u.action, &u.request, &value, &ctx)
             .map_err(|e| RespondError::Unified(u.action.to_string(), e.to_string()))?;
-        Ok(Some(done.to_string()))
+        Ok(Some(Completed { text: done.to_string(), value: done }))
     }
 
     /// The answer went out: an accepted 1.6 StartTransaction runs from now.
-    fn sent(&self, answer: Option<&str>) {
-        if let (Some(connector), Some(text)) = (self.start_connector, answer) {
-            if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-                transactions::start_answered(&self.cb_id, connector, &value);
-            }
+    /// `completed`: the answer's value when it was completed (not parsed again).
+    fn sent(&self, answer: Option<&str>, completed: Option<&serde_json::Value>) {
+        let Some(connector) = self.start_connector else { return };
+        if let Some(value) = completed {
+            transactions::start_answered(&self.cb_id, connector, value);
+        } else if let Some(Ok(value)) = answer.map(serde_json::from_str::<serde_json::Value>) {
+            transactions::start_answered(&self.cb_id, connector, &value);
         }
     }
+}
+
+/// A unified answer completed into its version's own (`AnswerHook::complete`).
+struct Completed {
+    /// What goes to the station.
+    text: String,
+    /// The value `text` was written from, for the tracker.
+    value: serde_json::Value,
 }
 
 static PENDING: LazyLock<Mutex<HashMap<String, PendingAnswer>>> = LazyLock::new(Default::default);
@@ -241,17 +252,20 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<Option<String>, Res
     // Unified messages: the flow's answer completed first; one that cannot be
     // is refused like any answer that cannot be sent.
     let (completed, refused) = match hook.as_deref().map(|h| h.complete(payload)) {
-        Some(Ok(Some(text))) => (Some(text), None),
+        Some(Ok(Some(done))) => (Some(done), None),
         Some(Err(why)) => (None, Some(why)),
         _ => (None, None),
     };
-    let payload = completed.as_deref().or(payload);
+    let payload = completed.as_ref().map(|done| done.text.as_str()).or(payload);
     let outcome = match entry.waiter {
         Waiter::Station { tx, frame_id, action, counted } => {
             let version = tx.version();
-            let framed = match refused {
-                Some(why) => Err(why),
-                None => station_frame(version, &frame_id, action.as_deref(), payload),
+            let framed = match (refused, &completed) {
+                (Some(why), _) => Err(why),
+                // A completed answer is an object without msgType 4, checked
+                // against its schema as it was completed: a CALLRESULT as it is.
+                (None, Some(done)) => Ok((Answer::Result.frame(version, &frame_id, &done.text), None)),
+                (None, None) => station_frame(version, &frame_id, action.as_deref(), payload),
             };
             let sent_ok = matches!(framed, Ok((_, None)));
             let ((text, error), outcome) = match framed {
@@ -286,7 +300,7 @@ pub fn answer(msg_id: &str, payload: Option<&str>) -> Result<Option<String>, Res
     };
     let (outcome, sent_ok) = outcome;
     if let (Some(hook), true) = (hook, sent_ok) {
-        hook.sent(payload);
+        hook.sent(payload, completed.as_ref().map(|done| &done.value));
     }
     outcome
 }

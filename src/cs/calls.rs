@@ -55,30 +55,37 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
         return charge_limit::start(&req.cb_id, &req.action, &req.payload, id, conn_id, version, Box::new(send));
     }
     // A command in the other version's words becomes the station's; its
-    // answer goes back through the ticket.
-    let translation = match words::for_station(version, tx.strict(), &req.action, &req.payload) {
-        Ok(ForStation::Native) => None,
-        Ok(ForStation::Translated(cmd)) => {
-            req.action.clone_from(&cmd.action);
-            req.payload = cmd.payload.to_string();
-            Some(words::translation(*cmd, version))
-        }
-        // A profile that breaks a rule stations apply fits neither schema either:
-        // the rule says more than the two schemas do.
-        Err(message) => {
-            let message = check_profile(&req, conn_id, version).err().unwrap_or(message);
-            return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(version);
-        }
-    };
+    // answer goes back through the ticket. What deciding that parsed or
+    // checked is used again below, not done again.
+    let (translation, profile_checked, schema_valid) =
+        match words::for_station(version, tx.strict(), &req.action, &req.payload) {
+            Ok(ForStation::Native(native)) => {
+                (None, check_profile(&req, conn_id, version, native.value.as_ref()), native.schema_valid)
+            }
+            Ok(ForStation::Translated(cmd)) => {
+                req.action.clone_from(&cmd.action);
+                req.payload = cmd.payload.to_string();
+                // Checked in the station's words, whichever words the flow wrote.
+                let checked = check_profile(&req, conn_id, version, Some(&cmd.payload));
+                (Some(words::translation(*cmd, version)), checked, false)
+            }
+            // A profile that breaks a rule stations apply fits neither schema either:
+            // the rule says more than the two schemas do.
+            Err(refused) => {
+                let message =
+                    check_profile(&req, conn_id, version, Some(&refused.value)).err().unwrap_or(refused.message);
+                return Ticket::settled(id, CallOutcome::invalid(message)).for_peer(version);
+            }
+        };
     let noted = |ticket: Ticket| match translation {
         Some(t) => ticket.for_peer(version).translated(t),
         None => ticket.for_peer(version),
     };
-    // Checked in the station's words, whichever words the flow wrote.
-    if let Err(message) = check_profile(&req, conn_id, version) {
+    if let Err(message) = profile_checked {
         return noted(Ticket::settled(id, CallOutcome::invalid(message)));
     }
-    if tx.strict() {
+    // A native text `for_station` found valid is not walked again.
+    if tx.strict() && !schema_valid {
         if let Err(message) = check_schema(version, &req.action, Direction::Request, &req.payload) {
             return noted(Ticket::settled(id, CallOutcome::invalid(message)));
         }
@@ -102,16 +109,30 @@ pub fn call_station(mut req: CallRequest) -> Ticket {
 /// A SetChargingProfile, and the profile in a remote start, is checked before
 /// it leaves, strict mode or not, against the rules a station applies, the
 /// limits this connection told and the transactions the engine knows
-/// (`smart::check_profile`). Other actions pass untouched, unparsed.
-fn check_profile(req: &CallRequest, conn_id: u64, version: OcppVersion) -> Result<(), String> {
+/// (`smart::check_profile`). Other actions pass untouched, unparsed; `parsed`
+/// is the payload when the caller has parsed it already.
+fn check_profile(
+    req: &CallRequest,
+    conn_id: u64,
+    version: OcppVersion,
+    parsed: Option<&serde_json::Value>,
+) -> Result<(), String> {
     if !smart::carries_profile(&req.action) {
         return Ok(());
     }
-    // Text that is not JSON is the schema check's (strict mode) or the station's to judge.
-    let Ok(payload) = serde_json::from_str::<serde_json::Value>(&req.payload) else { return Ok(()) };
+    let own;
+    let payload = match parsed {
+        Some(value) => value,
+        None => {
+            // Text that is not JSON is the schema check's (strict mode) or the station's to judge.
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&req.payload) else { return Ok(()) };
+            own = value;
+            &own
+        }
+    };
     let limits = station_limits::get(&req.cb_id, conn_id);
     let running = |evse: u32| transactions::running(&req.cb_id, evse);
-    smart::check_profile(version, &req.action, &payload, &limits, &running).map_err(|e| e.to_string())
+    smart::check_profile(version, &req.action, payload, &limits, &running).map_err(|e| e.to_string())
 }
 
 /// A SOAP request (`CS request SOAP`, `CP Request SOAP`); a profile for a SOAP

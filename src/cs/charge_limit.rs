@@ -205,7 +205,7 @@ impl Station<'_> {
             limit: effective,
             unit: unit.as_str(),
             purpose: purpose.name(self.version),
-            at: inspector::now_ms(),
+            at: crate::time::now_ms(),
         };
         inspector::note_charge_limit(self.cb_id, target.evse_id, Some(shown));
         let answer = json!({

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::answers::{self, PendingAnswer, Waiter};
 use super::cluster::Cluster;
-use super::inspector::{self, Watched};
+use super::inspector::Watched;
 use super::mailbox::{conn_channel, Answered, ConnCmd, ConnRx, ConnTx};
 use super::metrics::{Action, Direction, Protocol, ServerMetrics};
 use super::options::ServerConfig;
@@ -331,7 +331,7 @@ impl Drop for Admitted {
 /// What the other instances of a cluster show of a station connected here
 /// (JSON text): its version, the server node it is on, and since when.
 fn about(version: OcppVersion, node_id: &str) -> Arc<str> {
-    let json = serde_json::json!({ "version": version.label(), "node": node_id, "since": inspector::now_ms() });
+    let json = serde_json::json!({ "version": version.label(), "node": node_id, "since": crate::time::now_ms() });
     Arc::from(json.to_string())
 }
 

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::sync::lock;
+use crate::time::now_ms;
 use crate::version::OcppVersion;
 
 /// Why the inspector's limits cannot be taken.
@@ -142,11 +142,6 @@ static TABLE: LazyLock<Mutex<Table>> = LazyLock::new(Default::default);
 /// Ids of departed stations kept for the sidebar's next look; past this it
 /// is told to read the whole list again.
 const MAX_GONE: usize = 10_000;
-
-/// Milliseconds since the Unix epoch, as JavaScript's `Date.now()`.
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
 
 /// An OCPP-J frame's message type, as far as its first bytes tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

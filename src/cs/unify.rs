@@ -90,37 +90,3 @@ pub fn read(
     let hook = Box::new(AnswerHook { cb_id: cb.clone(), start_connector, unified: Some(answer) });
     Reading { unified_json: Some(json), hook: Some(hook), auto }
 }
-
-/// Now as RFC 3339 UTC with milliseconds (`currentTime` in answers).
-pub fn now_rfc3339() -> String {
-    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    rfc3339(ms)
-}
-
-/// `ms` since 1970 as `YYYY-MM-DDThh:mm:ss.sssZ` (Howard Hinnant's civil-from-days).
-fn rfc3339(ms: i64) -> String {
-    let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_rfc_3339() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_709_210_096_789), "2024-02-29T12:34:56.789Z");
-        assert_eq!(rfc3339(4_102_444_800_000), "2100-01-01T00:00:00.000Z");
-    }
-}

@@ -6,7 +6,6 @@
 //! ids it generates.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::flow::Translation;
 use crate::schema::{check_schema, Direction};
@@ -16,9 +15,28 @@ use crate::version::OcppVersion;
 /// The station's action and payload for a command, and how its answer goes back.
 pub enum ForStation {
     /// The flow's own action and payload text, byte for byte.
-    Native,
+    Native(Native),
     /// Written in the other version's words: what the station gets instead.
     Translated(Box<Translated>),
+}
+
+/// A command that goes to the station as the flow wrote it, with what
+/// deciding so found out, so the checks after it need not find it again.
+#[derive(Debug)]
+pub struct Native {
+    /// The text passed the station's version's schema (`for_station` checked
+    /// it), so strict mode's check would pass again.
+    pub schema_valid: bool,
+    /// The payload as a JSON value, when deciding had to parse it.
+    pub value: Option<serde_json::Value>,
+}
+
+/// A command that fits neither version's words (strict stations only), and
+/// the payload as parsed to find that out.
+#[derive(Debug)]
+pub struct Refused {
+    pub message: String,
+    pub value: serde_json::Value,
 }
 
 /// What a command becomes for a station of `version`.
@@ -29,19 +47,20 @@ pub enum ForStation {
 /// naming both reasons when the station is strict; a station not in strict
 /// mode gets it as written, as before translation existed (its own checks
 /// decide, and a vendor's action still goes through).
-pub fn for_station(version: OcppVersion, strict: bool, action: &str, payload: &str) -> Result<ForStation, String> {
+pub fn for_station(version: OcppVersion, strict: bool, action: &str, payload: &str) -> Result<ForStation, Refused> {
     if check_schema(version, action, Direction::Request, payload).is_ok() {
-        return Ok(ForStation::Native);
+        return Ok(ForStation::Native(Native { schema_valid: true, value: None }));
     }
     // check_call has made sure the payload is a JSON object.
     let Ok(value) = serde_json::from_str::<serde_json::Value>(payload) else {
-        return Ok(ForStation::Native);
+        return Ok(ForStation::Native(Native { schema_valid: false, value: None }));
     };
+    let native = |value| Ok(ForStation::Native(Native { schema_valid: false, value: Some(value) }));
     match commands::to_station(version, action, &value, &mut ProcessIds) {
         Ok(t) if t.translated => Ok(ForStation::Translated(Box::new(t))),
-        Ok(_) => Ok(ForStation::Native),
-        Err(e) if strict => Err(e.to_string()),
-        Err(_) => Ok(ForStation::Native),
+        Ok(_) => native(value),
+        Err(e) if strict => Err(Refused { message: e.to_string(), value }),
+        Err(_) => native(value),
     }
 }
 
@@ -106,7 +125,7 @@ impl Ids for ProcessIds {
 /// second later starts past the ids of a process that issued fewer than 1000
 /// a second.
 fn seed() -> i64 {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let secs = (crate::time::now_ms() / 1000) as i64;
     next_in_span(secs.wrapping_mul(1000))
 }
 
@@ -154,7 +173,7 @@ mod tests {
     fn a_native_command_is_untouched_whatever_the_strictness() {
         for strict in [true, false] {
             let out = for_station(OcppVersion::V16, strict, "Reset", r#"{"type":"Soft"}"#).unwrap();
-            assert!(matches!(out, ForStation::Native));
+            assert!(matches!(out, ForStation::Native(Native { schema_valid: true, value: None })));
         }
     }
 
@@ -163,14 +182,22 @@ mod tests {
         let out = for_station(OcppVersion::V201, true, "Reset", r#"{"type":"Soft"}"#).unwrap();
         let ForStation::Translated(t) = out else { panic!("not translated") };
         assert_eq!((t.action.as_str(), t.payload["type"].as_str()), ("Reset", Some("OnIdle")));
-        let err = for_station(OcppVersion::V201, true, "Reset", r#"{"type":"Sideways"}"#).err().unwrap();
+        let err = for_station(OcppVersion::V201, true, "Reset", r#"{"type":"Sideways"}"#).err().unwrap().message;
         assert!(err.contains("1.6") && err.contains("2.0.1"), "{err}");
         // Not strict: the station decides, as before.
         assert!(matches!(
             for_station(OcppVersion::V201, false, "Reset", r#"{"type":"Sideways"}"#),
-            Ok(ForStation::Native)
+            Ok(ForStation::Native(Native { schema_valid: false, value: Some(_) }))
         ));
-        assert!(matches!(for_station(OcppVersion::V16, false, "VendorThing", "{}"), Ok(ForStation::Native)));
+        assert!(matches!(
+            for_station(OcppVersion::V16, false, "VendorThing", "{}"),
+            Ok(ForStation::Native(Native { schema_valid: false, value: Some(_) }))
+        ));
+        // Valid as written: checked once, not parsed.
+        assert!(matches!(
+            for_station(OcppVersion::V201, true, "Reset", r#"{"type":"OnIdle"}"#),
+            Ok(ForStation::Native(Native { schema_valid: true, value: None }))
+        ));
     }
 
     #[test]

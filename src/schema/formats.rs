@@ -1,5 +1,7 @@
 //! The two string formats OCA's schemas use: `date-time` and `uri`.
 
+use crate::time::days_in_month;
+
 /// `date-time` as JSON Schema defines it: RFC 3339 section 5.6
 /// `date-time`, i.e. `YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)`.
 ///
@@ -67,15 +69,6 @@ pub(crate) fn is_date_time(s: &str) -> bool {
         return utc == 23 * 60 + 59;
     }
     true
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// `uri` as JSON Schema defines it: an RFC 3986 `URI`, so a scheme is

@@ -291,7 +291,7 @@ impl Cluster {
         let keys = &shared.keys;
         let text =
             Envelope::Soap { from: shared.options.instance.clone(), cb: cb.into(), address: address.into() }.to_text();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        let now = crate::time::now_ms();
         let args = vec![
             cb.to_owned(),
             address.to_owned(),
