@@ -26,7 +26,7 @@ const os = require('os');
 const path = require('path');
 const { root, settingsJs, rssKb, procCpuS, fdCount, sleep, freePort, portOpen, machine } = require('./lib/red');
 const { startRedis } = require('../test/lib/redis');
-const { request: requestJson, startPool: forkPool } = require('./lib/soak-pool');
+const { request: requestJson, startPool: forkPool, ANSWER_BY_COMMAND } = require('./lib/soak-pool');
 /** The station pool, killed with the rest when the run ends. */
 const startPool = () => forkPool(owned);
 
@@ -98,13 +98,7 @@ const cmd = msg.payload && msg.payload.command;
 if (!cmd) return null;
 s.requests[cmd] = (s.requests[cmd] || 0) + 1;
 const now = new Date().toISOString();
-switch (cmd) {
-  case 'BootNotification': msg.payload = { status: 'Accepted', currentTime: now, interval: 300 }; break;
-  case 'Heartbeat': msg.payload = { currentTime: now }; break;
-  case 'MeterValues': case 'StatusNotification': msg.payload = {}; break;
-  case 'Authorize': msg.payload = { idTagInfo: { status: 'Accepted' } }; break;
-  default: msg.payload = { msgType: 4, ErrorCode: 'NotImplemented', ErrorDescription: 'the soak flow does not handle ' + cmd, ErrorDetails: {} };
-}
+${ANSWER_BY_COMMAND}
 return msg;`;
 
 // The online list is the whole fleet's (Redis): a station picked from it is

@@ -17,7 +17,7 @@ const fs = require('fs');
 const path = require('path');
 const { root, settingsJs, rssKb, procCpuS, fdCount, nofileLimit, sleep, getJson, startRed, machine, cleanup } = require('./lib/red');
 const { plotSoak, svgName, sectionSuffix } = require('./soak-plot');
-const { request, startPool } = require('./lib/soak-pool');
+const { request, startPool, ANSWER_BY_COMMAND } = require('./lib/soak-pool');
 
 const USAGE = `node bench/soak.js [options]      (npm run soak -- [options])
   --minutes N           soak duration (10)
@@ -136,13 +136,7 @@ if (!cmd) return null;
 const key = (o.ocppVersion === '1.6j' ? 'OCPP-J 1.6 ' : 'SOAP ' + o.ocppVersion + ' ') + cmd;
 s.requests[key] = (s.requests[key] || 0) + 1;
 const now = new Date().toISOString();
-switch (cmd) {
-  case 'BootNotification': msg.payload = { status: 'Accepted', currentTime: now, interval: 300 }; break;
-  case 'Heartbeat': msg.payload = { currentTime: now }; break;
-  case 'MeterValues': case 'StatusNotification': msg.payload = {}; break;
-  case 'Authorize': msg.payload = { idTagInfo: { status: 'Accepted' } }; break;
-  default: msg.payload = { msgType: 4, ErrorCode: 'NotImplemented', ErrorDescription: 'the soak flow does not handle ' + cmd, ErrorDetails: {} };
-}
+${ANSWER_BY_COMMAND}
 return msg;`;
 
 const PICK = `const s = global.get('soak');

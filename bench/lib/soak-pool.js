@@ -68,4 +68,16 @@ function startPool(owned = null) {
   });
 }
 
-module.exports = { request, startPool };
+/**
+ * The stations' answers both soak flows give (function node code, `cmd` and `now` in scope): the usual
+ * answer to each action the stations send, and CALLERROR NotImplemented to any other.
+ */
+const ANSWER_BY_COMMAND = `switch (cmd) {
+  case 'BootNotification': msg.payload = { status: 'Accepted', currentTime: now, interval: 300 }; break;
+  case 'Heartbeat': msg.payload = { currentTime: now }; break;
+  case 'MeterValues': case 'StatusNotification': msg.payload = {}; break;
+  case 'Authorize': msg.payload = { idTagInfo: { status: 'Accepted' } }; break;
+  default: msg.payload = { msgType: 4, ErrorCode: 'NotImplemented', ErrorDescription: 'the soak flow does not handle ' + cmd, ErrorDetails: {} };
+}`;
+
+module.exports = { request, startPool, ANSWER_BY_COMMAND };
