@@ -26,7 +26,7 @@ const os = require('os');
 const path = require('path');
 const { root, settingsJs, rssKb, procCpuS, fdCount, sleep, freePort, portOpen, machine } = require('./lib/red');
 const { startRedis } = require('../test/lib/redis');
-const { request: requestJson, startPool: forkPool, ANSWER_BY_COMMAND } = require('./lib/soak-pool');
+const { request: requestJson, startPool: forkPool, ANSWER_BY_COMMAND, engineVersion } = require('./lib/soak-pool');
 /** The station pool, killed with the rest when the run ends. */
 const startPool = () => forkPool(owned);
 
@@ -675,12 +675,6 @@ function analyse(r) {
   };
   report.criteria = criteria(report, opts);
   return report;
-}
-
-function engineVersion() {
-  const git = (a) => (spawnSync('git', a, { cwd: root, encoding: 'utf8' }).stdout || '').trim();
-  const addon = path.join(root, 'native', `ocpp-rs.${process.platform}-${process.arch}.node`);
-  return { commit: git(['rev-parse', '--short', 'HEAD']), branch: git(['rev-parse', '--abbrev-ref', 'HEAD']), addon_built: fs.statSync(addon).mtime.toISOString() };
 }
 
 function criteria(rep, opts) {

@@ -17,7 +17,7 @@ const fs = require('fs');
 const path = require('path');
 const { root, settingsJs, rssKb, procCpuS, fdCount, nofileLimit, sleep, getJson, startRed, machine, cleanup } = require('./lib/red');
 const { plotSoak, svgName, sectionSuffix } = require('./soak-plot');
-const { request, startPool, ANSWER_BY_COMMAND } = require('./lib/soak-pool');
+const { request, startPool, ANSWER_BY_COMMAND, engineVersion } = require('./lib/soak-pool');
 
 const USAGE = `node bench/soak.js [options]      (npm run soak -- [options])
   --minutes N           soak duration (10)
@@ -598,13 +598,6 @@ function analyse(r) {
   report.criteria = criteria(report, pendingLeft);
   if (r.redExit) report.node_red_log.tail = r.logTail;
   return report;
-}
-
-function engineVersion() {
-  const { spawnSync } = require('child_process');
-  const git = (a) => (spawnSync('git', a, { cwd: root, encoding: 'utf8' }).stdout || '').trim();
-  const addon = path.join(root, 'native', `ocpp-rs.${process.platform}-${process.arch}.node`);
-  return { commit: git(['rev-parse', '--short', 'HEAD']), branch: git(['rev-parse', '--abbrev-ref', 'HEAD']), addon_built: fs.statSync(addon).mtime.toISOString() };
 }
 
 function criteria(rep, pendingLeft) {

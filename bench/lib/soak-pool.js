@@ -3,9 +3,11 @@
 // processes: a JSON request to a Node-RED's HTTP port, and the station pool
 // (bench/soak-stations.js, a forked process answering one request at a time by
 // sequence number).
-const { fork } = require('child_process');
+const { fork, spawnSync } = require('child_process');
+const fs = require('fs');
 const http = require('http');
 const path = require('path');
+const { root } = require('./red');
 
 /** One HTTP request with a JSON body (when given) to 127.0.0.1: `{status, text}`. */
 function request(port, method, urlPath, body, headers = {}, timeoutMs = 120000) {
@@ -80,4 +82,11 @@ const ANSWER_BY_COMMAND = `switch (cmd) {
   default: msg.payload = { msgType: 4, ErrorCode: 'NotImplemented', ErrorDescription: 'the soak flow does not handle ' + cmd, ErrorDetails: {} };
 }`;
 
-module.exports = { request, startPool, ANSWER_BY_COMMAND };
+/** The checkout a run measured: commit, branch, and when the addon in native/ was built. */
+function engineVersion() {
+  const git = (a) => (spawnSync('git', a, { cwd: root, encoding: 'utf8' }).stdout || '').trim();
+  const addon = path.join(root, 'native', `ocpp-rs.${process.platform}-${process.arch}.node`);
+  return { commit: git(['rev-parse', '--short', 'HEAD']), branch: git(['rev-parse', '--abbrev-ref', 'HEAD']), addon_built: fs.statSync(addon).mtime.toISOString() };
+}
+
+module.exports = { request, startPool, ANSWER_BY_COMMAND, engineVersion };
